@@ -1,0 +1,149 @@
+#!/usr/bin/python3
+"""Generate the C jump table, guards and the FSM picture from the model.
+
+    codegen/fsmgen.py            write generated/ and docs/ (all or nothing)
+    codegen/fsmgen.py --check    exit 1 if a committed output is stale
+
+The table comes from model/vfio_ccw.pml, the file SPIN verifies; nothing
+else holds a copy of it. Output is deterministic: same model, same bytes.
+"""
+
+import argparse
+import os
+import sys
+import tempfile
+
+import fsmtable
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+MODEL = os.path.join(ROOT, "model", "vfio_ccw.pml")
+TEMPLATES = os.path.join(ROOT, "templates")
+OUTPUTS = {
+    "generated/vfio_ccw_fsm_table.h": "vfio_ccw_fsm_table.h.j2",
+    "generated/vfio_ccw_fsm_table.c": "vfio_ccw_fsm_table.c.j2",
+    "docs/vfio_ccw_fsm.dot": "vfio_ccw_fsm.dot.j2",
+}
+PROTOTYPE = "enum vfio_ccw_state "
+
+
+def _jinja():
+    try:
+        import jinja2
+    except ImportError:
+        sys.exit("fsmgen: Jinja2 is missing; install it with: apt-get install python3-jinja2 "
+                 "(and run this with /usr/bin/python3)")
+    return jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), undefined=jinja2.StrictUndefined,
+                              trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
+
+
+def function(action):
+    return "vfio_ccw_fsm_" + action.lower()
+
+
+def _align(column):
+    """Tabs then spaces reaching a column, as the kernel style aligns."""
+    return "\t" * (column // 8) + " " * (column % 8)
+
+
+def _answer(cell):
+    if cell.action == "ERROR":
+        return "-" + cell.errno
+    if cell.action == "WAIT":
+        return "VFIO_CCW_FSM_RETRY"
+    return ""  # NOP: 0, the default
+
+
+def _fixed_label(cell):
+    return {"ERROR": f"{cell.event}: -{cell.errno}", "WAIT": f"{cell.event}: sleep, retry"}.get(cell.action)
+
+
+def context(fsm, model):
+    rows = {s.name: [] for s in fsm.states}
+    fixed = {s.name: [] for s in fsm.states}
+    edges = {}
+    for state in fsm.states:
+        for event in fsm.events:
+            cell = fsm.cell(state.name, event.name)
+            rows[state.name].append({
+                "event": event.name, "line": cell.line,
+                "function": "" if cell.fixed else function(cell.action),
+                "answer": _answer(cell),
+                "allowed": [f"BIT(VFIO_CCW_STATE_{n})" for n in cell.next_states],
+            })
+            if cell.fixed:
+                if _fixed_label(cell):
+                    fixed[state.name].append(_fixed_label(cell))
+                continue
+            for target in cell.next_states:
+                edges.setdefault((state.name, target), []).append(f"{event.name} / {cell.action.lower()}")
+    actions = [{"function": function(a.name),
+                "indent": _align(len(PROTOTYPE) + len(function(a.name)) + 1)} for a in fsm.actions]
+    return {
+        "model": model, "states": fsm.states, "events": fsm.events, "actions": actions, "rows": rows,
+        "fixed": fixed,
+        "edges": [{"src": s, "dst": d, "label": "\\n".join(labels)} for (s, d), labels in edges.items()],
+    }
+
+
+def render(fsm, model_rel="model/vfio_ccw.pml"):
+    """All outputs as {path relative to the repository: text}."""
+    env = _jinja()
+    values = context(fsm, model_rel)
+    return {out: env.get_template(template).render(values) for out, template in OUTPUTS.items()}
+
+
+def stale(outputs, root=ROOT):
+    """Problems for outputs that differ from what is on disk."""
+    problems = []
+    for rel, text in outputs.items():
+        path = os.path.join(root, rel)
+        try:
+            with open(path, encoding="utf-8") as handle:
+                current = handle.read()
+        except FileNotFoundError:
+            problems.append(f"{rel} is missing: run `make generate` and commit it")
+            continue
+        if current != text:
+            problems.append(f"{rel} is stale (the model or a template changed): run `make generate` and commit it")
+    return problems
+
+
+def write(outputs, root=ROOT):
+    """Write every output through a temporary file, so none is half-written."""
+    for rel, text in outputs.items():
+        path = os.path.join(root, rel)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        handle, tmp = tempfile.mkstemp(dir=os.path.dirname(path), prefix=".fsmgen-")
+        with os.fdopen(handle, "w", encoding="utf-8") as out:
+            out.write(text)
+        os.replace(tmp, path)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--model", default=MODEL)
+    parser.add_argument("--root", default=ROOT, help="where generated/ and docs/ live")
+    parser.add_argument("--check", action="store_true", help="only check that the outputs are up to date")
+    args = parser.parse_args(argv)
+    try:
+        fsm = fsmtable.parse(args.model)
+    except FileNotFoundError:
+        print(f"fsmgen: {args.model}: no such file", file=sys.stderr)
+        return 1
+    except fsmtable.TableError as err:
+        for problem in err.problems:
+            print(f"fsmgen: {problem}", file=sys.stderr)
+        print("fsmgen: nothing written", file=sys.stderr)
+        return 1
+    outputs = render(fsm, os.path.relpath(args.model, ROOT))
+    if args.check:
+        problems = stale(outputs, args.root)
+        for problem in problems:
+            print(f"fsmgen: {problem}", file=sys.stderr)
+        return 1 if problems else 0
+    write(outputs, args.root)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
