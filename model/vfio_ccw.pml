@@ -189,7 +189,7 @@ chan css_q = [2] of { byte };
 
 /* Fault budgets */
 byte signals = SIGNALS;
-byte losses = DEVICE_LOSSES;
+byte losses;			/* DEVICE_LOSSES or 0, chosen by init */
 byte unsolicited = UNSOLICITED;
 byte spurious_css = SPURIOUS_CSS;
 byte enable_fails = ENABLE_FAILS;
@@ -239,11 +239,11 @@ inline complete_all()
 
 /*
  * wait_for_completion_interruptible(): a waiter takes one unit of done
- * when there is one; only with none left can a signal end the wait.
- * Sets woken to 1 if completed, 0 if interrupted. The caller counted
+ * when there is one; only with none left can a pending signal end the
+ * wait. Sets woken to 1 if completed, 0 if interrupted. The caller counted
  * itself in sleepers when it decided to sleep.
  */
-inline wait_for_completion_interruptible(woken)
+inline wait_for_completion_interruptible(woken, signal_pending)
 {
 	if
 	:: atomic { done > 0 ->
@@ -252,9 +252,23 @@ inline wait_for_completion_interruptible(woken)
 		:: else
 		fi;
 		sleepers--; woken = 1 }
-	:: atomic { done == 0 && signals > 0 ->
+	:: atomic { done == 0 && signal_pending ->
 		printf("@user pid=%d signalled\n", _pid);
-		signals--; sleepers--; woken = 0 }
+		sleepers--; woken = 0 }
+	fi
+}
+
+/*
+ * Whether a signal will reach this sleep is chosen when the writer goes
+ * to sleep, not offered at every moment of it: under weak fairness an
+ * always-enabled "signal now" move would be forced to happen, and every
+ * sleeper would be rescued by a signal.
+ */
+inline choose_signal(signal_pending)
+{
+	if
+	:: signals > 0 && !signal_pending -> signals--; signal_pending = 1
+	:: true
 	fi
 }
 
@@ -518,7 +532,8 @@ inline fsm_ssch_req()
 		fsm_lock(); dispatch(EV_SSCH_REQ); fsm_unlock();
 		if
 		:: ans == FSM_RETRY ->	/* about to sleep */
-			printf("@user pid=%d waits\n", _pid); sleepers++
+			printf("@user pid=%d waits\n", _pid); sleepers++;
+			choose_signal(signal_pending)
 		:: else
 		fi }
 	fi
@@ -534,6 +549,7 @@ inline answer_request()
 		:: else
 		fi;
 		asking = 0;
+		signal_pending = 0;	/* delivered on return to user space */
 		printf("@user pid=%d answer=%d\n", _pid, ans);
 		answered++;
 		ans = 0
@@ -547,6 +563,7 @@ proctype user()
 	byte requests = REQUESTS;
 	bit woken;
 	bit asking;		/* a request of ours awaits its answer */
+	bit signal_pending;	/* a signal is on its way to this writer */
 
 	do
 	:: d_step { requests > 0 -> requests--; asking = 1 };
@@ -554,7 +571,7 @@ retry:
 		fsm_ssch_req();
 		if
 		:: ans == FSM_RETRY ->
-			wait_for_completion_interruptible(woken);
+			wait_for_completion_interruptible(woken, signal_pending);
 			if
 			:: woken -> woken = 0; goto retry
 			:: else -> ans = -EINTR
@@ -645,7 +662,9 @@ progress_clear:
 
 /*
  * init starts the others, then is the admin: probe once (INIT), then
- * bounded ONLINE/OFFLINE cycles. One process less for SPIN to interleave.
+ * bounded ONLINE/OFFLINE cycles, the last of which may never go OFFLINE,
+ * so that no liveness proof leans on an OFFLINE rescuing a writer. One
+ * process less for SPIN to interleave.
  */
 init
 {
@@ -655,6 +674,15 @@ init
 
 	atomic {
 		fsm_table_init();
+		/*
+		 * Whether the device will be lost is chosen up front: an
+		 * always-enabled "lose it now" move would be forced by weak
+		 * fairness, and a lost device would rescue every liveness proof.
+		 */
+		if
+		:: losses = DEVICE_LOSSES
+		:: losses = 0
+		fi;
 		/* pid -> process name, for readable counterexamples */
 		printf("@proc pid=%d name=admin\n", _pid);
 		printf("@proc pid=%d name=work\n", run work());
@@ -669,9 +697,12 @@ init
 	do
 	:: cycles > 0 ->
 		fsm_event(EV_ONLINE);
-		d_step { ans = 0; offline_pending = 1 };
-		fsm_event(EV_OFFLINE);
-		d_step { ans = 0; cycles-- }
+		if
+		:: d_step { ans = 0; offline_pending = 1 };
+			fsm_event(EV_OFFLINE);
+			d_step { ans = 0; cycles-- }
+		:: d_step { ans = 0; cycles = 0 }	/* the guest keeps it open for good */
+		fi
 	:: else -> break
 	od
 }

@@ -1,0 +1,118 @@
+#!/usr/bin/python3
+"""make mutations: the negative proofs.
+
+Applies each mutation of proofs/mutations.toml to the model and checks that
+SPIN refutes the property the mutation names. Also checks that every
+property has at least one mutation, and every upstream bug of
+fsm-intent.md (1..6) one of its own. Exits non-zero on any miss.
+"""
+
+import argparse
+import concurrent.futures
+import os
+import sys
+import tempfile
+import time
+import tomllib
+
+import spinrun
+
+MUTATIONS = os.path.join(spinrun.ROOT, "proofs", "mutations.toml")
+UPSTREAM_BUGS = range(1, 7)
+
+
+def load_mutations(path=MUTATIONS):
+    with open(path, "rb") as handle:
+        return tomllib.load(handle)["mutation"]
+
+
+def apply(model_text, mutation):
+    """The mutated model text; raises ValueError if an edit does not apply once."""
+    text = model_text
+    for number, edit in enumerate(mutation["edits"], 1):
+        count = text.count(edit["find"])
+        if count != 1:
+            raise ValueError(f"mutation {mutation['name']}: edit {number} matches {count} times "
+                             f"in the model (must be exactly once): {edit['find']!r}")
+        text = text.replace(edit["find"], edit["replace"])
+    return text
+
+
+def coverage_problems(mutations, props):
+    names = {p.name for p in props}
+    problems = [f"mutation {m['name']}: breaks unknown property {m['breaks']}"
+                for m in mutations if m["breaks"] not in names]
+    broken = {m["breaks"] for m in mutations}
+    problems += [f"property {p.name} has no mutation that violates it" for p in props if p.name not in broken]
+    bugs = {m.get("upstream_bug") for m in mutations}
+    problems += [f"upstream bug {n} of fsm-intent.md has no mutation" for n in UPSTREAM_BUGS if n not in bugs]
+    return problems
+
+
+def check_one(mutation, prop, model_text, workdir):
+    """Returns (caught, detail, result)."""
+    try:
+        text = apply(model_text, mutation)
+    except ValueError as err:
+        return False, str(err), None
+    here = os.path.join(workdir, mutation["name"])
+    try:
+        binaries = spinrun.build(here, text, needed=[spinrun.MODES[prop.mode][0]], jobs=1)
+    except spinrun.SpinError as err:
+        return False, f"mutant does not build: {err}", None
+    result = spinrun.run_property(prop, binaries, here)
+    if result.passed:
+        return False, f"SPIN still proves {prop.name} on the mutant", result
+    if not result.trail:
+        return False, f"{prop.name} failed without a counterexample: {result.problem}", result
+    return True, result.problem, result
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--only", action="append", help="run only this mutation (repeatable)")
+    parser.add_argument("--show", action="store_true", help="print each counterexample")
+    parser.add_argument("--jobs", type=int, default=os.cpu_count())
+    args = parser.parse_args()
+
+    started = time.monotonic()
+    with open(spinrun.MODEL, encoding="utf-8") as handle:
+        model_text = handle.read()
+    props = {p.name: p for p in spinrun.load_properties()}
+    mutations = load_mutations()
+    problems = coverage_problems(mutations, props.values())
+    if args.only:
+        mutations = [m for m in mutations if m["name"] in args.only]
+    fsm = spinrun.fsmtable.parse(spinrun.MODEL, model_text)
+    workdir = tempfile.mkdtemp(prefix="vfio-ccw-mutants-")
+    todo = [m for m in mutations if m["breaks"] in props]
+    with concurrent.futures.ThreadPoolExecutor(args.jobs) as pool:
+        outcomes = list(pool.map(lambda m: check_one(m, props[m["breaks"]], model_text, workdir), todo))
+
+    print(f"{'mutation':<36} {'bug':>3}  {'must break':<24} {'result':<7} {'states':>8} {'time':>7}")
+    print(f"{'-' * 36} {'-' * 3}  {'-' * 24} {'-' * 7} {'-' * 8} {'-' * 7}")
+    missed = 0
+    for mutation, (caught, detail, result) in zip(todo, outcomes):
+        missed += not caught
+        bug = mutation.get("upstream_bug", "")
+        states = result.states if result else 0
+        seconds = f"{result.seconds:.2f} s" if result else "-"
+        print(f"{mutation['name']:<36} {bug:>3}  {mutation['breaks']:<24} "
+              f"{'caught' if caught else 'MISSED':<7} {states:>8} {seconds:>7}")
+        if not caught:
+            print(f"    {detail}")
+        elif args.show:
+            print(f"    {mutation['why']}\n    SPIN: {detail}")
+            for n, step in enumerate(spinrun.counterexample(result, fsm), 1):
+                print(f"    {n:3}. {step}")
+    for problem in problems:
+        print(f"mutations: {problem}")
+    print(f"\n{len(todo) - missed} passed, {missed} failed "
+          f"(mutants caught / missed, {time.monotonic() - started:.1f} s wall)")
+    if not missed and not problems:
+        spinrun.shutil.rmtree(workdir, ignore_errors=True)
+    return 1 if missed or problems else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
