@@ -1,0 +1,59 @@
+# vfio-ccw FSM: SPIN-verified model -> generated C table -> kernel glue.
+# `make verify` proves the model; `make check` runs every test. See README.md.
+
+PYTHON := /usr/bin/python3
+JOBS ?= $(shell nproc)
+VERIFY_ARGS ?=
+export VFIO_CCW_CACHE ?= $(HOME)/.cache/vfio-ccw-fsm
+
+GENERATED := generated/vfio_ccw_fsm_table.c generated/vfio_ccw_fsm_table.h
+DEPS_PROOFS := spin gcc python3-jinja2
+DEPS_TESTS := $(DEPS_PROOFS) python3-pytest graphviz make
+DEPS_KERNEL := linux-source-6.1 xz-utils perl
+
+.PHONY: all verify check generate mutations test-codegen test-c checkpatch \
+	docs bench deps-proofs deps-tests deps-kernel clean
+
+all: verify
+
+deps-proofs:
+	@scripts/deps.sh $(DEPS_PROOFS)
+deps-tests:
+	@scripts/deps.sh $(DEPS_TESTS)
+deps-kernel:
+	@scripts/deps.sh $(DEPS_KERNEL)
+
+## generate: regenerate generated/ and docs/ from the model
+generate: deps-tests
+	$(PYTHON) codegen/fsmgen.py
+	dot -Tsvg docs/vfio_ccw_fsm.dot -o docs/vfio_ccw_fsm.svg
+
+## verify: prove every property; fails if generated/ is stale
+verify: deps-proofs
+	$(PYTHON) proofs/verify.py --jobs $(JOBS) $(VERIFY_ARGS)
+
+## mutations: the negative proofs, each mutant must be refuted
+mutations: deps-proofs
+	$(PYTHON) proofs/mutate.py --jobs $(JOBS)
+
+## test-codegen: generator tests, bad inputs included
+test-codegen: deps-tests
+	$(PYTHON) -m pytest -q tests
+
+## test-c: the generated table in user space, plain, TSan and ASan
+test-c: deps-tests
+	$(MAKE) -C tests/c all-checks
+
+## checkpatch: kernel style of the generated C (scripts/checkpatch.pl --strict)
+checkpatch: deps-kernel
+	scripts/checkpatch.sh $(GENERATED)
+
+## check: everything CI runs
+check: verify mutations test-codegen test-c checkpatch
+
+## bench: verify wall time, states and memory for 1, 2, 3 writers
+bench: deps-proofs
+	$(PYTHON) bench/verify_bench.py
+
+clean:
+	rm -rf build

@@ -1,0 +1,171 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * A simulated subchannel and the driver's private data around the
+ * generated FSM table: the environment of model/vfio_ccw.pml in C.
+ *
+ * Locks, outermost first: fsm_mutex, then dev_lock, then the
+ * completion's lock. Nobody sleeps with fsm_mutex held.
+ */
+#ifndef _SIM_H_
+#define _SIM_H_
+
+#include <pthread.h>
+#include <stdbool.h>
+
+#include "vfio_ccw_fsm_table.h"
+
+/* Kinds of IRB the channel presents (the model's IRB_*) */
+enum sim_irb {
+	IRB_NONE,
+	IRB_INTERMEDIATE,
+	IRB_FINAL,
+	IRB_CLEAR_DONE,
+	IRB_UNSOLICITED,
+};
+
+#define SIM_IRB_SLOTS	4	/* IRBs the IRQ handler may queue */
+#define SIM_DONE_ALL	(~0U)	/* complete_all(): UINT_MAX */
+
+/* A kernel completion: a counter and a wait queue */
+struct completion {
+	pthread_mutex_t lock;
+	pthread_cond_t wait;
+	unsigned int done;
+	int sleepers;
+};
+
+void init_completion(struct completion *x);
+void reinit_completion(struct completion *x);
+void complete(struct completion *x);
+void complete_all(struct completion *x);
+int wait_for_completion_interruptible(struct completion *x, int *sigpending);
+
+/* Broken properties of the model, counted where they would happen */
+enum sim_bad {
+	BAD_START_BUSY,		/* ssch while the device runs a program */
+	BAD_START_GUEST,	/* ssch outside IDLE or on a disabled sch */
+	BAD_CP_FREE,		/* cp freed while in use, translating, twice */
+	BAD_CP_RELEASED,	/* cp left in STANDBY/NOT_OPER */
+	BAD_NOT_OPER_LEFT,	/* NOT_OPER left after INIT */
+	BAD_ENABLED,		/* sch enabled outside IDLE/BUSY/QUIESCING */
+	NR_SIM_BAD
+};
+
+extern const char *const sim_bad_names[NR_SIM_BAD];
+
+/* The device behind the subchannel, under dev_lock */
+struct sim_device {
+	bool enabled;		/* the subchannel is enabled */
+	bool active;		/* the device runs a channel program */
+	int intermediate;	/* intermediate interrupts still to come */
+	int clears;		/* clear functions whose interrupt is owed */
+	bool lost;
+};
+
+/* Test knobs, under fsm_mutex */
+struct sim_knobs {
+	int translate_fails;	/* the next N translations are refused */
+	int enable_fails;	/* the next N enables fail */
+	int pci;		/* intermediate interrupts each start brings */
+	int pci_random;		/* if set: random 0..pci instead */
+	int force_next;		/* >= 0: sch_event returns this state once */
+};
+
+struct vfio_ccw_private {
+	enum vfio_ccw_state state;	/* written by the dispatcher only */
+	pthread_mutex_t fsm_mutex;
+	int fsm_owner;			/* thread id holding it, 0: none */
+	struct completion completion;
+
+	/* The IRQ side: device and IRB ring, under dev_lock (a spinlock) */
+	pthread_mutex_t dev_lock;
+	pthread_cond_t irb_ready;	/* wakes the work thread */
+	pthread_cond_t irb_space;	/* wakes a channel waiting on a full ring */
+	struct sim_device dev;
+	enum sim_irb ring[SIM_IRB_SLOTS];
+	unsigned int ring_head;
+	unsigned int ring_count;
+	bool work_stop;
+	bool work_running;
+	pthread_t work;
+
+	/* Under fsm_mutex */
+	enum sim_irb cur_irb;		/* the IRB INTERRUPT is dispatched for */
+	bool cp_live;
+	bool cp_translating;
+	unsigned long cp_allocs;
+	unsigned long cp_frees;
+	unsigned long starts;		/* ssch issued */
+	unsigned long user_irbs;	/* IRBs handed to user space */
+	bool initialized;		/* INIT was dispatched */
+	struct sim_knobs knob;
+	unsigned int seed;		/* for knob.pci_random */
+	enum vfio_ccw_state last_from;	/* last transition traced */
+	enum vfio_ccw_event last_event;
+	enum vfio_ccw_state last_to;
+	int last_ret;
+	unsigned long traced;
+
+	/* Counters read without fsm_mutex: atomic */
+	unsigned int bad[NR_SIM_BAD];
+	unsigned int lock_violations;
+	unsigned int unverified;
+	unsigned int irb_overflows;	/* ring full for too long */
+};
+
+/* What a test may look at, read under all the locks at once */
+struct sim_snapshot {
+	enum vfio_ccw_state state;
+	struct sim_device dev;
+	unsigned int ring_count;
+	bool cp_live;
+	unsigned long cp_allocs;
+	unsigned long cp_frees;
+	unsigned long starts;
+	unsigned long user_irbs;
+	unsigned int done;
+	int sleepers;
+};
+
+extern bool sim_verbose;
+
+struct vfio_ccw_private *sim_create(void);
+void sim_destroy(struct vfio_ccw_private *private);
+void sim_snapshot(struct vfio_ccw_private *private, struct sim_snapshot *s);
+unsigned int sim_read(unsigned int *counter);
+void sim_count(unsigned int *counter);
+
+/* FSM mutex, with the owner tracked for vfio_ccw_fsm_assert_locked() */
+void sim_lock(struct vfio_ccw_private *private);
+void sim_unlock(struct vfio_ccw_private *private);
+
+/* Admin and css side: lock, dispatch, unlock */
+int sim_event(struct vfio_ccw_private *private, enum vfio_ccw_event event);
+void sim_css_event(struct vfio_ccw_private *private);
+
+/* Writer side: the I/O region's write, as the kernel's path does it */
+int sim_write_ssch(struct vfio_ccw_private *private, int *sigpending);
+void sim_signal(struct vfio_ccw_private *private, int *sigpending);
+
+/* Work side: the work thread, or one of its rounds run by hand */
+void sim_start_work(struct vfio_ccw_private *private);
+void sim_stop_work(struct vfio_ccw_private *private);
+bool sim_run_work_once(struct vfio_ccw_private *private);
+
+/* The channel: each returns false if the device state forbids it */
+bool present_intermediate(struct vfio_ccw_private *private);
+bool present_final(struct vfio_ccw_private *private);
+bool present_clear_done(struct vfio_ccw_private *private);
+bool present_unsolicited(struct vfio_ccw_private *private);
+void lose_device(struct vfio_ccw_private *private);
+void sim_irq_inject(struct vfio_ccw_private *private, enum sim_irb kind);
+
+/* For the actions (actions.c), fsm_mutex held */
+void sim_cp_alloc(struct vfio_ccw_private *private);
+void sim_cp_free(struct vfio_ccw_private *private);
+void sim_flush_irbs(struct vfio_ccw_private *private);	/* and dev_lock */
+
+const char *sim_state_name(enum vfio_ccw_state state);
+const char *sim_event_name(enum vfio_ccw_event event);
+
+#endif /* _SIM_H_ */

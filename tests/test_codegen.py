@@ -1,0 +1,205 @@
+"""Generator tests: the table read from the model, the C emitted, bad inputs."""
+
+import os
+import re
+import subprocess
+import sys
+
+import pytest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(ROOT, "codegen"))
+
+import fsmgen  # noqa: E402
+import fsmtable  # noqa: E402
+
+MODEL = os.path.join(ROOT, "model", "vfio_ccw.pml")
+GENERATOR = os.path.join(ROOT, "codegen", "fsmgen.py")
+
+
+@pytest.fixture(scope="module")
+def model_text():
+    with open(MODEL, encoding="utf-8") as handle:
+        return handle.read()
+
+
+@pytest.fixture(scope="module")
+def fsm():
+    return fsmtable.parse(MODEL)
+
+
+def line_of(text, needle):
+    return text[:text.index(needle)].count("\n") + 1
+
+
+def generate(tmp_path, text):
+    """Run the generator on a model text into an empty root; (exit, stderr, files written)."""
+    model = tmp_path / "model.pml"
+    model.write_text(text, encoding="utf-8")
+    root = tmp_path / "root"
+    root.mkdir()
+    proc = subprocess.run([sys.executable, GENERATOR, "--model", str(model), "--root", str(root)],
+                          capture_output=True, text=True)
+    written = sorted(str(p.relative_to(root)) for p in root.rglob("*") if p.is_file())
+    return proc.returncode, proc.stderr, written, str(model)
+
+
+# ------------------------------------------------------------ the good model
+
+def test_model_has_five_states_seven_events_every_cell(fsm):
+    assert fsm.state_names == ["NOT_OPER", "STANDBY", "IDLE", "BUSY", "QUIESCING"]
+    assert fsm.event_names == ["INIT", "ONLINE", "OFFLINE", "SSCH_REQ", "INTERRUPT", "SCHIB_CHANGED", "NOT_OPER"]
+    assert len(fsm.cells) == 35
+
+
+def test_fixed_cells_of_the_intent(fsm):
+    assert fsm.cell("NOT_OPER", "SSCH_REQ").errno == "ENODEV"
+    assert fsm.cell("STANDBY", "SSCH_REQ").errno == "EIO"
+    assert fsm.cell("QUIESCING", "SSCH_REQ").errno == "EBUSY"
+    assert fsm.cell("BUSY", "SSCH_REQ").action == "WAIT"
+    assert fsm.cell("IDLE", "SSCH_REQ").next_states == ("IDLE", "BUSY")
+
+
+def test_generation_is_deterministic(fsm):
+    assert fsmgen.render(fsm) == fsmgen.render(fsmtable.parse(MODEL))
+
+
+def test_committed_outputs_are_fresh():
+    proc = subprocess.run([sys.executable, GENERATOR, "--check"], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+
+
+def test_every_cell_in_the_c_table_matches_the_model(fsm):
+    c_text = fsmgen.render(fsm)["generated/vfio_ccw_fsm_table.c"]
+    table = c_text[c_text.index("vfio_ccw_jumptable[NR_VFIO_CCW_STATES]"):]
+    rows = re.findall(r"\[VFIO_CCW_STATE_(\w+)\] = \{(.*?)\n\t\},", table, re.S)
+    assert [name for name, _ in rows] == fsm.state_names
+    for state, body in rows:
+        cells = re.findall(r"/\* model/vfio_ccw.pml:(\d+) \*/\n\t\t\[VFIO_CCW_EVENT_(\w+)\] = \{(.*?)\n\t\t\}",
+                           body, re.S)
+        assert [event for _, event, _ in cells] == fsm.event_names
+        for line, event, fields in cells:
+            cell = fsm.cell(state, event)
+            assert int(line) == cell.line
+            allowed = re.findall(r"BIT\(VFIO_CCW_STATE_(\w+)\)", fields)
+            assert tuple(allowed) == cell.next_states
+            action = re.search(r"\.action = (\w+)", fields)
+            answer = re.search(r"\.answer = ([-\w]+)", fields)
+            if cell.fixed:
+                assert action is None
+                expected = {"NOP": None, "ERROR": "-" + cell.errno, "WAIT": "VFIO_CCW_FSM_RETRY"}[cell.action]
+                assert (answer.group(1) if answer else None) == expected
+            else:
+                assert action.group(1) == "vfio_ccw_fsm_" + cell.action.lower()
+
+
+def test_header_declares_every_action_once(fsm):
+    header = fsmgen.render(fsm)["generated/vfio_ccw_fsm_table.h"]
+    for action in fsm.actions:
+        assert header.count(f"enum vfio_ccw_state vfio_ccw_fsm_{action.name.lower()}(") == 1
+    assert "GENERATED FILE - DO NOT EDIT" in header and "model/vfio_ccw.pml" in header
+
+
+def test_dot_has_an_edge_per_action_move(fsm):
+    dot = fsmgen.render(fsm)["docs/vfio_ccw_fsm.dot"]
+    assert "IDLE -> BUSY" in dot and "BUSY -> QUIESCING" in dot and "QUIESCING -> STANDBY" in dot
+    assert "NOT_OPER -> STANDBY" in dot
+
+
+# ------------------------------------------------------------ bad inputs
+
+def replace_once(text, old, new):
+    assert text.count(old) == 1, old
+    return text.replace(old, new)
+
+
+CELL_BUSY_ONLINE = "\tCELL(ST_BUSY, EV_ONLINE, ACT_NOP, 0, TO(ST_BUSY));\n"
+
+BAD_MODELS = {
+    "missing cell": (lambda t: replace_once(t, CELL_BUSY_ONLINE, ""),
+                     "missing cell ST_BUSY x EV_ONLINE"),
+    "doubled cell": (lambda t: replace_once(t, CELL_BUSY_ONLINE, CELL_BUSY_ONLINE * 2),
+                     "cell BUSY x ONLINE given twice"),
+    "unknown state": (lambda t: replace_once(t, CELL_BUSY_ONLINE, CELL_BUSY_ONLINE.replace("CELL(ST_BUSY", "CELL(ST_BUSYY")),
+                      "cell ST_BUSYY x EV_ONLINE: unknown state 'ST_BUSYY'"),
+    "unknown event": (lambda t: replace_once(t, CELL_BUSY_ONLINE, CELL_BUSY_ONLINE.replace("EV_ONLINE", "EV_RESET")),
+                      "unknown event 'EV_RESET'"),
+    "unknown action": (lambda t: replace_once(t, CELL_BUSY_ONLINE, CELL_BUSY_ONLINE.replace("ACT_NOP", "ACT_RESET")),
+                       "unknown action 'ACT_RESET'"),
+    "next state not declared": (lambda t: replace_once(t, CELL_BUSY_ONLINE,
+                                                       CELL_BUSY_ONLINE.replace("TO(ST_BUSY)", "TO(ST_LIMBO)")),
+                                "next state 'ST_LIMBO' is not a declared state"),
+    "fixed answer changes state": (lambda t: replace_once(t, CELL_BUSY_ONLINE,
+                                                          CELL_BUSY_ONLINE.replace("TO(ST_BUSY)", "TO(ST_IDLE)")),
+                                   "fixed answer NOP keeps the state"),
+    "error without errno": (lambda t: replace_once(t, "EV_SSCH_REQ, ACT_ERROR, EIO,", "EV_SSCH_REQ, ACT_ERROR, 0,"),
+                            "ACT_ERROR needs an errno"),
+    "errno on an action": (lambda t: replace_once(t, "EV_OFFLINE, ACT_OFFLINE, 0,", "EV_OFFLINE, ACT_OFFLINE, EIO,"),
+                           "errno 'EIO' given to OFFLINE"),
+    "not a cell": (lambda t: replace_once(t, CELL_BUSY_ONLINE, CELL_BUSY_ONLINE + "\tcell_action[0] = 1;\n"),
+                   "expected 'CELL(state, event, action, errno, next);'"),
+    "state numbering gap": (lambda t: replace_once(t, "#define ST_QUIESCING\t4", "#define ST_QUIESCING\t5"),
+                            "state QUIESCING is 5, expected 4"),
+    "table block not closed": (lambda t: replace_once(t, "\tCELL(ST_QUIESCING, EV_NOT_OPER, ACT_NOT_OPER, 0, TO(ST_NOT_OPER));\n/* @fsm end */",
+                                                      "\tCELL(ST_QUIESCING, EV_NOT_OPER, ACT_NOT_OPER, 0, TO(ST_NOT_OPER));"),
+                               "'@fsm table' block is never closed"),
+    "unreachable state": (lambda t: t.replace("TO(ST_QUIESCING) | ", ""),
+                          "state ST_QUIESCING is unreachable from ST_NOT_OPER"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_MODELS))
+def test_bad_model_is_refused_with_file_line_and_nothing_written(tmp_path, model_text, case):
+    mutate, message = BAD_MODELS[case]
+    code, stderr, written, model = generate(tmp_path, mutate(model_text))
+    assert code == 1
+    assert message in stderr
+    assert re.search(re.escape(model) + r":\d+: ", stderr), stderr
+    assert "nothing written" in stderr
+    assert written == []
+
+
+def test_error_names_the_line_of_the_bad_cell(tmp_path, model_text):
+    text = replace_once(model_text, CELL_BUSY_ONLINE, CELL_BUSY_ONLINE.replace("CELL(ST_BUSY", "CELL(ST_BUSYY"))
+    code, stderr, _, model = generate(tmp_path, text)
+    assert code == 1
+    assert f"{model}:{line_of(text, 'CELL(ST_BUSYY')}: cell ST_BUSYY x EV_ONLINE" in stderr
+
+
+def test_all_problems_reported_in_one_run(tmp_path, model_text):
+    text = replace_once(model_text, CELL_BUSY_ONLINE, "")
+    text = replace_once(text, "EV_SSCH_REQ, ACT_ERROR, EIO,", "EV_SSCH_REQ, ACT_ERROR, 0,")
+    code, stderr, _, _ = generate(tmp_path, text)
+    assert code == 1
+    assert "missing cell ST_BUSY x EV_ONLINE" in stderr and "ACT_ERROR needs an errno" in stderr
+
+
+def test_existing_outputs_untouched_on_error(tmp_path, model_text):
+    root = tmp_path / "root"
+    (root / "generated").mkdir(parents=True)
+    kept = root / "generated" / "vfio_ccw_fsm_table.c"
+    kept.write_text("previous\n")
+    model = tmp_path / "bad.pml"
+    model.write_text(replace_once(model_text, CELL_BUSY_ONLINE, ""))
+    proc = subprocess.run([sys.executable, GENERATOR, "--model", str(model), "--root", str(root)],
+                          capture_output=True, text=True)
+    assert proc.returncode == 1
+    assert kept.read_text() == "previous\n"
+
+
+def test_missing_model_file(tmp_path):
+    proc = subprocess.run([sys.executable, GENERATOR, "--model", str(tmp_path / "nope.pml")],
+                          capture_output=True, text=True)
+    assert proc.returncode == 1 and "no such file" in proc.stderr
+
+
+def test_check_reports_stale_output(tmp_path, model_text):
+    code, _, written, model = generate(tmp_path, model_text)
+    assert code == 0 and written == sorted(fsmgen.OUTPUTS)
+    root = tmp_path / "root"
+    target = root / "generated" / "vfio_ccw_fsm_table.c"
+    target.write_text(target.read_text().replace("-ENODEV", "-EIO", 1))
+    proc = subprocess.run([sys.executable, GENERATOR, "--model", model, "--root", str(root), "--check"],
+                          capture_output=True, text=True)
+    assert proc.returncode == 1
+    assert "generated/vfio_ccw_fsm_table.c is stale" in proc.stderr
