@@ -108,6 +108,12 @@ def stale(outputs, root=ROOT):
     return problems
 
 
+def _umask():
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 def write(outputs, root=ROOT):
     """Write every output through a temporary file, so none is half-written."""
     for rel, text in outputs.items():
@@ -116,6 +122,7 @@ def write(outputs, root=ROOT):
         handle, tmp = tempfile.mkstemp(dir=os.path.dirname(path), prefix=".fsmgen-")
         with os.fdopen(handle, "w", encoding="utf-8") as out:
             out.write(text)
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes it private
         os.replace(tmp, path)
 
 

@@ -30,7 +30,7 @@
 #define SIGNALS		1	/* a signal ending a writer's sleep */
 #define DEVICE_LOSSES	1	/* the device disappears */
 #define UNSOLICITED	1	/* an unsolicited interrupt while idle */
-#define SPURIOUS_CSS	1	/* a subchannel event with the device intact */
+#define DEVICE_RETURNS	1	/* a lost device answers again */
 #define ENABLE_FAILS	1	/* enabling the subchannel fails */
 #define TRANSLATE_FAILS	1	/* the guest's channel program is refused */
 
@@ -191,7 +191,7 @@ chan css_q = [2] of { byte };
 byte signals = SIGNALS;
 byte losses;			/* DEVICE_LOSSES or 0, chosen by init */
 byte unsolicited = UNSOLICITED;
-byte spurious_css = SPURIOUS_CSS;
+byte returns = DEVICE_RETURNS;
 byte enable_fails = ENABLE_FAILS;
 byte translate_fails = TRANSLATE_FAILS;
 
@@ -427,10 +427,20 @@ inline act_not_oper()
 	nx = ST_NOT_OPER
 }
 
+/*
+ * Re-read the schib. Gone: NOT_OPER. Back, but BUSY with no start running
+ * and no final IRB queued, or QUIESCING with nothing running, owed or
+ * queued: our I/O was lost with the device and will never end, so
+ * NOT_OPER too (SPIN found writers asleep forever without this).
+ */
+#define IO_LOST	(!dev_active && \
+		 ((state == ST_BUSY && !(irbq ?? [IRB_FINAL])) || \
+		  (state == ST_QUIESCING && dev_clears == 0 && len(irbq) == 0)))
+
 inline act_sch_event()
 {
 	if
-	:: dev_lost -> act_not_oper()
+	:: dev_lost || IO_LOST -> act_not_oper()
 	:: else -> nx = state
 	fi
 }
@@ -604,7 +614,13 @@ end_idle:
 	od
 }
 
-/* css callbacks: subchannel event, and the device-gone path after it. */
+/*
+ * css callbacks: the subchannel event, then, if the device is still gone,
+ * the css unregisters the subchannel and the driver's remove raises
+ * NOT_OPER. "Still gone" is read with the event raised: a stale report of
+ * a device that answers again would free a program the device runs (SPIN
+ * found that race when NOT_OPER was raised unconditionally).
+ */
 proctype css()
 {
 	DISPATCH_LOCALS;
@@ -614,13 +630,14 @@ end_idle:
 	do
 	:: css_q ? what ->
 		fsm_event(EV_SCHIB_CHANGED);
-		if
-		:: what == CSS_GONE ->
-			fsm_event(EV_NOT_OPER)
-		:: else
-		fi;
-		what = 0;
-		ans = 0
+		atomic { fsm_owner == NOBODY ->
+			if
+			:: what == CSS_GONE && dev_lost ->
+				fsm_lock(); dispatch(EV_NOT_OPER); fsm_unlock()
+			:: else
+			fi;
+			what = 0;
+			ans = 0 }
 	od
 }
 
@@ -628,7 +645,8 @@ end_idle:
  * The channel and device: after an accepted start, zero or more
  * intermediate interrupts then one final; a clear ends the I/O with one
  * interrupt of its own, and the start's own interrupts may still come
- * before it; the device can vanish at any moment.
+ * before it; the device can vanish at any moment, and answer again later
+ * (the channel subsystem reports it operational; NOT_OPER must hold).
  */
 proctype channel()
 {
@@ -650,9 +668,9 @@ progress_clear:
 	:: atomic { unsolicited > 0 && sch_enabled && !dev_active && !dev_lost ->
 		printf("@dev unsolicited interrupt\n");
 		unsolicited--; irq_handler(IRB_UNSOLICITED) }
-	:: atomic { spurious_css > 0 && !dev_lost ->
-		printf("@dev subchannel event, device intact\n");
-		spurious_css--; css_q ! CSS_CHANGED }
+	:: atomic { returns > 0 && dev_lost ->
+		printf("@dev device answers again\n");
+		returns--; dev_lost = 0; css_q ! CSS_CHANGED }
 	:: atomic { losses > 0 ->
 		printf("@dev device lost\n");
 		losses--; dev_lost = 1; dev_active = 0;

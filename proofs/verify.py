@@ -7,6 +7,8 @@ property fails or generated/ is stale.
 """
 
 import argparse
+import dataclasses
+import json
 import os
 import sys
 import tempfile
@@ -43,6 +45,7 @@ def main():
     parser.add_argument("--hash-bits", type=int, default=22, help="pan -w")
     parser.add_argument("--workdir", help="keep binaries and trails here (default: a temporary directory)")
     parser.add_argument("--skip-generated-check", action="store_true")
+    parser.add_argument("--json", help="also write the results to this file")
     args = parser.parse_args()
 
     started = time.monotonic()
@@ -87,6 +90,10 @@ def main():
         print(f"\nverify: {problem}")
     failed = [r.name for r in results if not r.passed]
     total = time.monotonic() - started
+    if args.json:
+        with open(args.json, "w", encoding="utf-8") as handle:
+            json.dump({"defines": args.define, "build_seconds": built - started, "wall_seconds": total,
+                       "results": [dataclasses.asdict(r) for r in results]}, handle, indent=1)
     print(f"\n{len(results) - len(failed)} passed, {len(failed)} failed "
           f"(build {built - started:.1f} s, total {total:.1f} s wall)")
     if not args.workdir and not failed:

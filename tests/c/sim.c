@@ -297,9 +297,10 @@ static enum sim_irb ring_pop(struct vfio_ccw_private *private)
  * One round of the work item: the oldest IRB is taken under the FSM
  * mutex, so that a disable flushing the ring cannot race with it.
  */
-bool sim_run_work_once(struct vfio_ccw_private *private)
+bool sim_run_work_once(struct vfio_ccw_private *private, int *ret)
 {
 	enum sim_irb kind;
+	int answer = 0;
 
 	sim_lock(private);
 	pthread_mutex_lock(&private->dev_lock);
@@ -307,10 +308,12 @@ bool sim_run_work_once(struct vfio_ccw_private *private)
 	pthread_mutex_unlock(&private->dev_lock);
 	if (kind != IRB_NONE) {
 		private->cur_irb = kind;
-		vfio_ccw_fsm_dispatch(private, VFIO_CCW_EVENT_INTERRUPT);
+		answer = vfio_ccw_fsm_dispatch(private, VFIO_CCW_EVENT_INTERRUPT);
 		private->cur_irb = IRB_NONE;
 	}
 	sim_unlock(private);
+	if (ret)
+		*ret = answer;
 	return kind != IRB_NONE;
 }
 
@@ -327,7 +330,7 @@ static void *work_thread(void *arg)
 		pthread_mutex_unlock(&private->dev_lock);
 		if (stop)
 			return NULL;
-		sim_run_work_once(private);
+		sim_run_work_once(private, NULL);
 	}
 }
 
@@ -544,6 +547,8 @@ void vfio_ccw_fsm_trace(struct vfio_ccw_private *private,
 	private->last_to = to;
 	private->last_ret = ret;
 	private->traced++;
+	if (to != from)
+		private->entered[to]++;
 	if (sim_verbose)
 		fprintf(stderr, "fsm: %s x %s -> %s ret %d\n", sim_state_name(from),
 			sim_event_name(event), sim_state_name(to), ret);

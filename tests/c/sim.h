@@ -105,6 +105,7 @@ struct vfio_ccw_private {
 	enum vfio_ccw_state last_to;
 	int last_ret;
 	unsigned long traced;
+	unsigned long entered[NR_VFIO_CCW_STATES];	/* transitions into */
 
 	/* Counters read without fsm_mutex: atomic */
 	unsigned int bad[NR_SIM_BAD];
@@ -150,7 +151,7 @@ void sim_signal(struct vfio_ccw_private *private, int *sigpending);
 /* Work side: the work thread, or one of its rounds run by hand */
 void sim_start_work(struct vfio_ccw_private *private);
 void sim_stop_work(struct vfio_ccw_private *private);
-bool sim_run_work_once(struct vfio_ccw_private *private);
+bool sim_run_work_once(struct vfio_ccw_private *private, int *ret);
 
 /* The channel: each returns false if the device state forbids it */
 bool present_intermediate(struct vfio_ccw_private *private);

@@ -1,0 +1,1070 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Tests of the generated vfio-ccw FSM table with the hand-written actions
+ * on a simulated subchannel: every cell, the model's properties as
+ * scenarios, and a seeded stress run.
+ *
+ *	test_fsm [-v] [-s SEED]
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <limits.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "sim.h"
+#include "vfio_ccw_fsm_env.h"
+
+#define NOT_OPER	VFIO_CCW_STATE_NOT_OPER
+#define STANDBY		VFIO_CCW_STATE_STANDBY
+#define IDLE		VFIO_CCW_STATE_IDLE
+#define BUSY		VFIO_CCW_STATE_BUSY
+#define QUIESCING	VFIO_CCW_STATE_QUIESCING
+#define DONE_ALL	SIM_DONE_ALL
+#define JOIN_MS		5000	/* a thread not back by then is a failure */
+
+/* ------------------------------------------------------ test runner */
+
+static int passed, failed;
+static bool test_failed;
+static char why[512];
+static struct vfio_ccw_private *P;	/* the running test's subchannel */
+static unsigned int seed = 1;
+
+static void fail(const char *fmt, ...)
+{
+	va_list ap;
+
+	if (test_failed)
+		return;		/* the first failure is the one to read */
+	test_failed = true;
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof(why), fmt, ap);
+	va_end(ap);
+}
+
+/* EXPECT returns from the function; CHECK goes on (threads to join). */
+#define CHECK(cond, ...)	do { if (!(cond)) fail(__VA_ARGS__); } while (0)
+#define EXPECT(cond, ...) \
+	do { if (!(cond)) { fail(__VA_ARGS__); return; } } while (0)
+#define EXPECT_EQ(got, want, what) \
+	do { \
+		long _g = (long)(got), _w = (long)(want); \
+		EXPECT(_g == _w, "%s: got %ld, want %ld", what, _g, _w); \
+	} while (0)
+#define TRY(call)	do { call; if (test_failed) return; } while (0)
+
+static void fresh(void)
+{
+	if (P)
+		sim_destroy(P);
+	P = sim_create();
+}
+
+/* No model property broken, no hook fired that should not have. */
+static void check_clean(struct vfio_ccw_private *p)
+{
+	int i;
+
+	for (i = 0; i < NR_SIM_BAD; i++)
+		EXPECT(!sim_read(&p->bad[i]), "%s (%u times)", sim_bad_names[i],
+		       sim_read(&p->bad[i]));
+	EXPECT_EQ(sim_read(&p->lock_violations), 0, "dispatch without mutex");
+	EXPECT_EQ(sim_read(&p->unverified), 0, "vfio_ccw_fsm_unverified calls");
+	EXPECT_EQ(sim_read(&p->irb_overflows), 0, "IRB ring overflows");
+}
+
+static void run_test(const char *name, void (*fn)(void))
+{
+	test_failed = false;
+	fresh();
+	fn();
+	if (!test_failed)
+		check_clean(P);
+	sim_destroy(P);
+	P = NULL;
+	if (test_failed) {
+		printf("FAIL %s: %s\n", name, why);
+		failed++;
+	} else {
+		printf("ok %s\n", name);
+		passed++;
+	}
+	fflush(stdout);
+}
+
+static void summary_exit(void)
+{
+	printf("%d passed, %d failed\n", passed, failed);
+	fflush(stdout);
+	_exit(failed ? 1 : 0);
+}
+
+/* ---------------------------------------------------------- helpers */
+
+static void sleep_us(long us)
+{
+	struct timespec ts = { us / 1000000, (us % 1000000) * 1000 };
+
+	nanosleep(&ts, NULL);
+}
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static struct sim_snapshot snap(void)
+{
+	struct sim_snapshot s;
+
+	sim_snapshot(P, &s);
+	return s;
+}
+
+static void set_enabled(bool on)
+{
+	pthread_mutex_lock(&P->dev_lock);
+	P->dev.enabled = on;
+	pthread_mutex_unlock(&P->dev_lock);
+}
+
+/* Everything but the sleepers: what a signal must leave alone */
+static bool same_subchannel(const struct sim_snapshot *a,
+			    const struct sim_snapshot *b)
+{
+	return a->state == b->state && a->dev.enabled == b->dev.enabled &&
+	       a->dev.active == b->dev.active &&
+	       a->dev.intermediate == b->dev.intermediate &&
+	       a->dev.clears == b->dev.clears && a->dev.lost == b->dev.lost &&
+	       a->ring_count == b->ring_count && a->cp_live == b->cp_live &&
+	       a->cp_allocs == b->cp_allocs && a->cp_frees == b->cp_frees &&
+	       a->starts == b->starts && a->user_irbs == b->user_irbs &&
+	       a->done == b->done;
+}
+
+/* Polls until n writers sleep on the completion; false on timeout. */
+static bool wait_sleepers(struct completion *x, int n)
+{
+	double end = now() + JOIN_MS / 1000.0;
+	int cur;
+
+	do {
+		pthread_mutex_lock(&x->lock);
+		cur = x->sleepers;
+		pthread_mutex_unlock(&x->lock);
+		if (cur == n)
+			return true;
+		sleep_us(100);
+	} while (now() < end);
+	return false;
+}
+
+static bool join_timeout(pthread_t thread, long ms)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_sec += ms / 1000;
+	ts.tv_nsec += (ms % 1000) * 1000000L;
+	if (ts.tv_nsec >= 1000000000L) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000000000L;
+	}
+	return !pthread_timedjoin_np(thread, NULL, &ts);
+}
+
+/* A thread we cannot get back leaves nothing safe to run: stop here. */
+static void die_hung(const char *what)
+{
+	printf("FAIL %s: thread hung, giving up\n", what);
+	failed++;
+	summary_exit();
+}
+
+static void start_thread(pthread_t *thread, void *(*fn)(void *), void *arg)
+{
+	if (pthread_create(thread, NULL, fn, arg)) {
+		perror("pthread_create");
+		exit(2);
+	}
+}
+
+/* A writer thread: one pwrite() of the I/O region. */
+struct writer {
+	pthread_t thread;
+	int sig;	/* pending signal, under the completion's lock */
+	int ret;
+};
+
+static void *writer_thread(void *arg)
+{
+	struct writer *w = arg;
+
+	w->ret = sim_write_ssch(P, &w->sig);
+	return NULL;
+}
+
+static void writer_start(struct writer *w)
+{
+	w->sig = 0;
+	w->ret = INT_MIN;
+	start_thread(&w->thread, writer_thread, w);
+}
+
+/* Joins, failing the test (not hanging) if the writer does not return. */
+static void writer_join(struct writer *w)
+{
+	if (join_timeout(w->thread, JOIN_MS))
+		return;
+	fail("writer still asleep after %d ms", JOIN_MS);
+	sim_signal(P, &w->sig);
+	if (!join_timeout(w->thread, JOIN_MS))
+		die_hung("writer");
+}
+
+/* A legal way from a fresh subchannel into each state. */
+static void reach(enum vfio_ccw_state state)
+{
+	if (state == NOT_OPER)
+		return;		/* before INIT */
+	EXPECT_EQ(sim_event(P, VFIO_CCW_EVENT_INIT), 0, "INIT");
+	if (state == STANDBY)
+		return;
+	EXPECT_EQ(sim_event(P, VFIO_CCW_EVENT_ONLINE), 0, "ONLINE");
+	if (state == IDLE)
+		return;
+	EXPECT_EQ(sim_write_ssch(P, NULL), 0, "start");
+	if (state == BUSY)
+		return;
+	EXPECT_EQ(sim_event(P, VFIO_CCW_EVENT_OFFLINE), 0, "OFFLINE");
+}
+
+static void reach_checked(enum vfio_ccw_state state)
+{
+	TRY(reach(state));
+	EXPECT_EQ(snap().state, state, "state reached");
+}
+
+/* ------------------------------------------------------ cell tests */
+
+static void prep_lose(void)
+{
+	lose_device(P);
+}
+
+static void prep_enable_fails(void)
+{
+	sim_lock(P);
+	P->knob.enable_fails = 1;
+	sim_unlock(P);
+}
+
+static void prep_translate_fails(void)
+{
+	sim_lock(P);
+	P->knob.translate_fails = 1;
+	sim_unlock(P);
+}
+
+/* An interrupt on a subchannel that should be disabled. */
+static void prep_stray(void)
+{
+	set_enabled(true);
+	sim_irq_inject(P, IRB_UNSOLICITED);
+}
+
+static void prep_unsolicited(void)
+{
+	EXPECT(present_unsolicited(P), "device refused the unsolicited irq");
+}
+
+static void prep_final(void)
+{
+	EXPECT(present_final(P), "device refused the final irq");
+}
+
+static void prep_intermediate(void)
+{
+	EXPECT(present_intermediate(P), "device refused the intermediate irq");
+}
+
+static void prep_clear_done(void)
+{
+	EXPECT(present_final(P), "device refused the final irq");
+	EXPECT(sim_run_work_once(P, NULL), "final not queued");
+	EXPECT(present_clear_done(P), "device refused the clear irq");
+}
+
+static void prep_final_then_lose(void)
+{
+	EXPECT(present_final(P), "device refused the final irq");
+	lose_device(P);
+}
+
+struct cell_case {
+	enum vfio_ccw_state from;
+	enum vfio_ccw_event event;
+	const char *variant;
+	void (*prep)(void);	/* after reaching @from */
+	int pci;		/* intermediate interrupts per start */
+	enum vfio_ccw_state to;
+	int ret;
+	bool enabled;
+	bool cp_live;
+	unsigned int done;	/* the completion's counter after */
+};
+
+#define C(s, e)	VFIO_CCW_STATE_##s, VFIO_CCW_EVENT_##e
+static const struct cell_case cell_cases[] = {
+	{ C(NOT_OPER, INIT), "", NULL, 0, STANDBY, 0, 0, 0, 0 },
+	{ C(NOT_OPER, INIT), "lost", prep_lose, 0, NOT_OPER, 0, 0, 0, 0 },
+	{ C(NOT_OPER, ONLINE), "", NULL, 0, NOT_OPER, -ENODEV, 0, 0, 0 },
+	{ C(NOT_OPER, OFFLINE), "", NULL, 0, NOT_OPER, 0, 0, 0, 0 },
+	{ C(NOT_OPER, SSCH_REQ), "", NULL, 0, NOT_OPER, -ENODEV, 0, 0, 0 },
+	{ C(NOT_OPER, INTERRUPT), "stray", prep_stray, 0, NOT_OPER, 0, 0, 0, 0 },
+	{ C(NOT_OPER, SCHIB_CHANGED), "", NULL, 0, NOT_OPER, 0, 0, 0, 0 },
+	{ C(NOT_OPER, NOT_OPER), "", NULL, 0, NOT_OPER, 0, 0, 0, 0 },
+
+	{ C(STANDBY, INIT), "", NULL, 0, STANDBY, 0, 0, 0, 0 },
+	{ C(STANDBY, ONLINE), "", NULL, 0, IDLE, 0, 1, 0, 0 },
+	{ C(STANDBY, ONLINE), "lost", prep_lose, 0, NOT_OPER, -ENODEV, 0, 0, 0 },
+	{ C(STANDBY, ONLINE), "enable fails", prep_enable_fails, 0,
+	  NOT_OPER, -EIO, 0, 0, 0 },
+	{ C(STANDBY, OFFLINE), "", NULL, 0, STANDBY, 0, 0, 0, 0 },
+	{ C(STANDBY, SSCH_REQ), "", NULL, 0, STANDBY, -EIO, 0, 0, 0 },
+	{ C(STANDBY, INTERRUPT), "stray", prep_stray, 0, STANDBY, 0, 0, 0, 0 },
+	{ C(STANDBY, SCHIB_CHANGED), "", NULL, 0, STANDBY, 0, 0, 0, 0 },
+	{ C(STANDBY, SCHIB_CHANGED), "lost", prep_lose, 0,
+	  NOT_OPER, 0, 0, 0, DONE_ALL },
+	{ C(STANDBY, NOT_OPER), "lost", prep_lose, 0, NOT_OPER, 0, 0, 0, DONE_ALL },
+
+	{ C(IDLE, INIT), "", NULL, 0, IDLE, 0, 1, 0, 0 },
+	{ C(IDLE, ONLINE), "", NULL, 0, IDLE, 0, 1, 0, 0 },
+	{ C(IDLE, OFFLINE), "", NULL, 0, STANDBY, 0, 0, 0, DONE_ALL },
+	{ C(IDLE, OFFLINE), "lost", prep_lose, 0, NOT_OPER, 0, 0, 0, DONE_ALL },
+	{ C(IDLE, SSCH_REQ), "", NULL, 0, BUSY, 0, 1, 1, 0 },
+	{ C(IDLE, SSCH_REQ), "translation refused", prep_translate_fails, 0,
+	  IDLE, -EINVAL, 1, 0, 0 },
+	{ C(IDLE, SSCH_REQ), "lost", prep_lose, 0, IDLE, -ENODEV, 1, 0, 0 },
+	{ C(IDLE, INTERRUPT), "unsolicited", prep_unsolicited, 0,
+	  IDLE, 0, 1, 0, 0 },
+	{ C(IDLE, SCHIB_CHANGED), "", NULL, 0, IDLE, 0, 1, 0, 0 },
+	{ C(IDLE, SCHIB_CHANGED), "lost", prep_lose, 0,
+	  NOT_OPER, 0, 0, 0, DONE_ALL },
+	{ C(IDLE, NOT_OPER), "lost", prep_lose, 0, NOT_OPER, 0, 0, 0, DONE_ALL },
+
+	{ C(BUSY, INIT), "", NULL, 0, BUSY, 0, 1, 1, 0 },
+	{ C(BUSY, ONLINE), "", NULL, 0, BUSY, 0, 1, 1, 0 },
+	{ C(BUSY, OFFLINE), "", NULL, 0, QUIESCING, 0, 1, 1, DONE_ALL },
+	{ C(BUSY, OFFLINE), "already quiet", prep_final, 0,
+	  STANDBY, 0, 0, 0, DONE_ALL },
+	{ C(BUSY, OFFLINE), "lost", prep_lose, 0, NOT_OPER, 0, 0, 0, DONE_ALL },
+	{ C(BUSY, SSCH_REQ), "", NULL, 0, BUSY, VFIO_CCW_FSM_RETRY, 1, 1, 0 },
+	{ C(BUSY, INTERRUPT), "final", prep_final, 0, IDLE, 0, 1, 0, 1 },
+	{ C(BUSY, INTERRUPT), "intermediate", prep_intermediate, 1,
+	  BUSY, 0, 1, 1, 0 },
+	{ C(BUSY, SCHIB_CHANGED), "", NULL, 0, BUSY, 0, 1, 1, 0 },
+	{ C(BUSY, SCHIB_CHANGED), "lost", prep_lose, 0,
+	  NOT_OPER, 0, 0, 0, DONE_ALL },
+	{ C(BUSY, NOT_OPER), "lost", prep_lose, 0, NOT_OPER, 0, 0, 0, DONE_ALL },
+
+	{ C(QUIESCING, INIT), "", NULL, 0, QUIESCING, 0, 1, 1, DONE_ALL },
+	{ C(QUIESCING, ONLINE), "", NULL, 0, QUIESCING, 0, 1, 1, DONE_ALL },
+	{ C(QUIESCING, OFFLINE), "", NULL, 0, QUIESCING, 0, 1, 1, DONE_ALL },
+	{ C(QUIESCING, SSCH_REQ), "", NULL, 0, QUIESCING, -EBUSY, 1, 1, DONE_ALL },
+	{ C(QUIESCING, INTERRUPT), "final before the clear's", prep_final, 0,
+	  QUIESCING, 0, 1, 1, DONE_ALL },
+	{ C(QUIESCING, INTERRUPT), "clear done", prep_clear_done, 0,
+	  STANDBY, 0, 0, 0, DONE_ALL },
+	{ C(QUIESCING, INTERRUPT), "lost", prep_final_then_lose, 0,
+	  NOT_OPER, 0, 0, 0, DONE_ALL },
+	{ C(QUIESCING, SCHIB_CHANGED), "", NULL, 0, QUIESCING, 0, 1, 1, DONE_ALL },
+	{ C(QUIESCING, SCHIB_CHANGED), "lost", prep_lose, 0,
+	  NOT_OPER, 0, 0, 0, DONE_ALL },
+	{ C(QUIESCING, NOT_OPER), "lost", prep_lose, 0,
+	  NOT_OPER, 0, 0, 0, DONE_ALL },
+};
+#undef C
+
+static void run_cell_case(const struct cell_case *c)
+{
+	const struct vfio_ccw_fsm_cell *cell = &vfio_ccw_jumptable[c->from][c->event];
+	unsigned long traced;
+	struct sim_snapshot s;
+	int ret = INT_MIN;
+
+	EXPECT(cell->allowed & BIT(c->to), "expected %s outside the cell's mask",
+	       sim_state_name(c->to));
+	P->knob.pci = c->pci;
+	TRY(reach_checked(c->from));
+	if (c->prep)
+		TRY(c->prep());
+	traced = P->traced;	/* nothing else runs: no work thread */
+
+	if (c->event == VFIO_CCW_EVENT_INTERRUPT)
+		EXPECT(sim_run_work_once(P, &ret), "no IRB queued");
+	else
+		ret = sim_event(P, c->event);
+
+	s = snap();
+	EXPECT(cell->allowed & BIT(s.state), "%s outside the cell's mask",
+	       sim_state_name(s.state));
+	EXPECT(s.state == c->to, "state %s, want %s", sim_state_name(s.state),
+	       sim_state_name(c->to));
+	EXPECT_EQ(ret, c->ret, "answer");
+	if (!cell->action) {
+		EXPECT_EQ(ret, cell->answer, "fixed answer");
+		EXPECT_EQ(s.state, c->from, "fixed cell moved");
+	}
+	EXPECT_EQ(s.dev.enabled, c->enabled, "subchannel enabled");
+	EXPECT_EQ(s.cp_live, c->cp_live, "cp live");
+	EXPECT_EQ(s.cp_allocs - s.cp_frees, c->cp_live, "cp allocs - frees");
+	EXPECT_EQ(s.done, c->done, "completion done");
+	EXPECT_EQ(s.ring_count, 0, "IRBs left queued");
+	EXPECT_EQ(P->traced, traced + 1, "traced transitions");
+	EXPECT(P->last_from == c->from && P->last_event == c->event &&
+	       P->last_to == c->to && P->last_ret == c->ret,
+	       "trace hook saw another transition");
+}
+
+static const char *failed_variant;
+
+/* All the cases of one cell; at least one must exist. */
+static void test_cell(enum vfio_ccw_state from, enum vfio_ccw_event event)
+{
+	const struct cell_case *c;
+	int n = 0;
+
+	for (c = cell_cases; c < cell_cases + sizeof(cell_cases) / sizeof(*c); c++) {
+		if (c->from != from || c->event != event)
+			continue;
+		n++;
+		fresh();
+		run_cell_case(c);
+		if (!test_failed)
+			check_clean(P);
+		if (test_failed) {
+			failed_variant = c->variant;
+			return;
+		}
+	}
+	EXPECT(n > 0, "no test for this cell");
+}
+
+/* Every cell of the generated table, found by walking the table itself. */
+static void run_cell_tests(void)
+{
+	char name[64];
+	int s, e;
+
+	for (s = 0; s < NR_VFIO_CCW_STATES; s++) {
+		for (e = 0; e < NR_VFIO_CCW_EVENTS; e++) {
+			snprintf(name, sizeof(name), "cell/%s/%s",
+				 vfio_ccw_state_names[s], vfio_ccw_event_names[e]);
+			test_failed = false;
+			failed_variant = "";
+			test_cell(s, e);
+			sim_destroy(P);
+			P = NULL;
+			if (test_failed) {
+				printf("FAIL %s [%s]: %s\n", name, failed_variant, why);
+				failed++;
+			} else {
+				printf("ok %s\n", name);
+				passed++;
+			}
+		}
+	}
+	fflush(stdout);
+}
+
+/* Masks name real states; a fixed cell cannot move. */
+static void test_table_shape(void)
+{
+	const struct vfio_ccw_fsm_cell *cell;
+	int s, e;
+
+	for (s = 0; s < NR_VFIO_CCW_STATES; s++) {
+		for (e = 0; e < NR_VFIO_CCW_EVENTS; e++) {
+			cell = &vfio_ccw_jumptable[s][e];
+			EXPECT(cell->allowed && !(cell->allowed >> NR_VFIO_CCW_STATES),
+			       "%s x %s: mask %#x", vfio_ccw_state_names[s],
+			       vfio_ccw_event_names[e], cell->allowed);
+			if (!cell->action)
+				EXPECT(cell->allowed == BIT(s), "%s x %s: fixed cell "
+				       "may move", vfio_ccw_state_names[s],
+				       vfio_ccw_event_names[e]);
+		}
+	}
+}
+
+/* ----------------------------------------------- property scenarios */
+
+/* The completion's counter semantics, the ground the writers stand on. */
+static struct completion *waiter_x;
+
+static void *waiter_thread(void *arg)
+{
+	int *ret = arg;
+
+	*ret = wait_for_completion_interruptible(waiter_x, NULL);
+	return NULL;
+}
+
+static void test_completion(void)
+{
+	struct completion *x = &P->completion;
+	pthread_t t[2];
+	int ret[2] = { INT_MIN, INT_MIN };
+	int sig = 1, i;
+
+	complete(x);
+	complete(x);
+	EXPECT_EQ(x->done, 2, "done after two complete()");
+	EXPECT_EQ(wait_for_completion_interruptible(x, &sig), 0, "wait, done 2");
+	EXPECT_EQ(wait_for_completion_interruptible(x, &sig), 0, "wait, done 1");
+	EXPECT_EQ(wait_for_completion_interruptible(x, &sig), -EINTR,
+		  "signalled wait, done 0");
+	complete_all(x);
+	EXPECT_EQ(wait_for_completion_interruptible(x, &sig), 0, "wait after all");
+	EXPECT_EQ(x->done, DONE_ALL, "complete_all() is not used up");
+	reinit_completion(x);
+	EXPECT_EQ(x->done, 0, "done after reinit");
+
+	/* complete() wakes one of two sleepers, complete_all() the other */
+	waiter_x = x;
+	for (i = 0; i < 2; i++)
+		start_thread(&t[i], waiter_thread, &ret[i]);
+	CHECK(wait_sleepers(x, 2), "two waiters never slept");
+	complete(x);
+	CHECK(wait_sleepers(x, 1), "complete() woke nobody");
+	sleep_us(20000);
+	CHECK(wait_sleepers(x, 1), "complete() woke both");
+	complete_all(x);
+	for (i = 0; i < 2; i++)
+		if (!join_timeout(t[i], JOIN_MS))
+			die_hung("completion waiter");
+	EXPECT(ret[0] == 0 && ret[1] == 0, "waiters returned %d, %d", ret[0], ret[1]);
+}
+
+/* A writer asleep on BUSY retries after the final and starts its I/O. */
+static void test_sleeper_wakes_on_final(void)
+{
+	struct writer w;
+	struct sim_snapshot s;
+	int ret;
+
+	TRY(reach_checked(BUSY));
+	writer_start(&w);
+	CHECK(wait_sleepers(&P->completion, 1), "writer did not sleep");
+	CHECK(present_final(P), "device refused the final");
+	CHECK(sim_run_work_once(P, &ret) && ret == 0, "final not dispatched");
+	writer_join(&w);
+	if (test_failed)
+		return;
+	EXPECT_EQ(w.ret, 0, "woken writer's answer");
+	s = snap();
+	EXPECT(s.state == BUSY, "state %s", sim_state_name(s.state));
+	EXPECT_EQ(s.starts, 2, "ssch issued");
+	EXPECT(s.dev.active && s.cp_live, "the retried I/O is not running");
+	EXPECT_EQ(s.cp_frees, 1, "cp frees");
+	EXPECT_EQ(s.done, 0, "completion re-armed for the new I/O");
+}
+
+/* An intermediate interrupt is not the end: BUSY, cp kept, nobody woken. */
+static void test_intermediate_keeps_busy(void)
+{
+	struct writer w;
+	struct sim_snapshot s;
+
+	P->knob.pci = 1;
+	TRY(reach_checked(BUSY));
+	writer_start(&w);
+	CHECK(wait_sleepers(&P->completion, 1), "writer did not sleep");
+	CHECK(!present_final(P), "device ended with an intermediate owed");
+	CHECK(present_intermediate(P), "device refused the intermediate");
+	CHECK(sim_run_work_once(P, NULL), "intermediate not dispatched");
+	sleep_us(20000);
+	s = snap();
+	CHECK(s.state == BUSY, "state %s", sim_state_name(s.state));
+	CHECK(s.cp_live && s.cp_frees == 0, "cp freed on an intermediate");
+	CHECK(s.user_irbs == 1, "IRB not handed to the user");
+	CHECK(s.sleepers == 1 && s.done == 0, "intermediate woke the writer");
+
+	sim_lock(P);
+	P->knob.pci = 0;	/* the writer's own I/O ends at once */
+	sim_unlock(P);
+	CHECK(present_final(P), "device refused the final");
+	CHECK(sim_run_work_once(P, NULL), "final not dispatched");
+	writer_join(&w);
+	if (test_failed)
+		return;
+	EXPECT_EQ(w.ret, 0, "writer's answer");
+	s = snap();
+	EXPECT_EQ(s.user_irbs, 2, "IRBs handed to the user");
+	EXPECT_EQ(s.starts, 2, "ssch issued");
+}
+
+/* A signal ends a sleep with -EINTR and changes nothing else. */
+static void test_signal_interrupts_sleep(void)
+{
+	struct sim_snapshot before, after;
+	struct writer w;
+
+	TRY(reach_checked(BUSY));
+	writer_start(&w);
+	CHECK(wait_sleepers(&P->completion, 1), "writer did not sleep");
+	before = snap();
+	sim_signal(P, &w.sig);
+	writer_join(&w);
+	if (test_failed)
+		return;
+	EXPECT_EQ(w.ret, -EINTR, "signalled writer's answer");
+	EXPECT_EQ(w.sig, 0, "signal not delivered on return");
+	after = snap();
+	EXPECT(same_subchannel(&before, &after), "the signal changed the subchannel");
+	EXPECT_EQ(after.sleepers, 0, "sleepers after the signal");
+	/* The I/O in flight still ends normally */
+	EXPECT(present_final(P), "device refused the final");
+	EXPECT(sim_run_work_once(P, NULL), "final not dispatched");
+	after = snap();
+	EXPECT(after.state == IDLE && !after.cp_live && after.done == 1,
+	       "final after the signal: %s", sim_state_name(after.state));
+}
+
+/* OFFLINE while BUSY: clear, a racing final changes nothing, clear ends it. */
+static void test_offline_while_busy(void)
+{
+	struct sim_snapshot s;
+	struct writer w;
+
+	TRY(reach_checked(BUSY));
+	writer_start(&w);
+	CHECK(wait_sleepers(&P->completion, 1), "writer did not sleep");
+	CHECK(sim_event(P, VFIO_CCW_EVENT_OFFLINE) == 0, "OFFLINE answer");
+	writer_join(&w);
+	if (test_failed)
+		return;
+	EXPECT_EQ(w.ret, -EBUSY, "woken writer's answer while quiescing");
+	s = snap();
+	EXPECT(s.state == QUIESCING, "state %s", sim_state_name(s.state));
+	EXPECT_EQ(s.dev.clears, 1, "clears issued");
+
+	EXPECT(present_final(P), "device refused the final");
+	EXPECT(sim_run_work_once(P, NULL), "final not dispatched");
+	s = snap();
+	EXPECT(s.state == QUIESCING, "after the racing final: %s",
+	       sim_state_name(s.state));
+	EXPECT(s.cp_live && s.dev.enabled, "quiesce ended before the clear");
+	EXPECT_EQ(s.dev.clears, 1, "a new clear was issued");
+
+	EXPECT(present_clear_done(P), "device refused the clear interrupt");
+	EXPECT(sim_run_work_once(P, NULL), "clear not dispatched");
+	s = snap();
+	EXPECT(s.state == STANDBY, "after the clear: %s", sim_state_name(s.state));
+	EXPECT(!s.cp_live && s.cp_allocs == s.cp_frees, "cp not freed");
+	EXPECT(!s.dev.enabled, "subchannel left enabled");
+	EXPECT_EQ(sim_write_ssch(P, NULL), -EIO, "start after offline");
+}
+
+/* Device loss wakes every sleeper with an error; NOT_OPER is final. */
+static void test_device_loss(void)
+{
+	struct writer w[3];
+	struct sim_snapshot s;
+	int i, e, ret;
+
+	TRY(reach_checked(BUSY));
+	for (i = 0; i < 3; i++)
+		writer_start(&w[i]);
+	CHECK(wait_sleepers(&P->completion, 3), "writers did not all sleep");
+	lose_device(P);
+	sim_css_event(P);
+	for (i = 0; i < 3; i++)
+		writer_join(&w[i]);
+	if (test_failed)
+		return;
+	for (i = 0; i < 3; i++)
+		EXPECT_EQ(w[i].ret, -ENODEV, "writer's answer after loss");
+	s = snap();
+	EXPECT(s.state == NOT_OPER, "state %s", sim_state_name(s.state));
+	EXPECT(!s.cp_live && !s.dev.enabled, "cp or subchannel left");
+
+	/* No event leaves NOT_OPER, the device presents nothing more */
+	EXPECT(!present_final(P) && !present_unsolicited(P) &&
+	       !present_clear_done(P), "a lost device interrupts");
+	for (e = 0; e < NR_VFIO_CCW_EVENTS; e++) {
+		if (e == VFIO_CCW_EVENT_INTERRUPT) {
+			sim_irq_inject(P, IRB_FINAL);
+			EXPECT(sim_run_work_once(P, &ret), "IRB not dispatched");
+		} else {
+			ret = sim_event(P, e);
+		}
+		EXPECT(ret <= 0, "%s answered %d", vfio_ccw_event_names[e], ret);
+		EXPECT(snap().state == NOT_OPER, "%s left NOT_OPER",
+		       vfio_ccw_event_names[e]);
+	}
+	EXPECT_EQ(sim_write_ssch(P, NULL), -ENODEV, "start after loss");
+}
+
+/* The dispatcher's guard: a state outside the mask is refused, reported. */
+static void test_guard_catches_bad_action(void)
+{
+	unsigned long traced;
+	int ret;
+
+	TRY(reach_checked(IDLE));
+	traced = P->traced;
+	sim_lock(P);
+	P->knob.force_next = BUSY;		/* IDLE x SCHIB_CHANGED: IDLE|NOT_OPER */
+	ret = vfio_ccw_fsm_dispatch(P, VFIO_CCW_EVENT_SCHIB_CHANGED);
+	P->knob.force_next = NR_VFIO_CCW_STATES + 3;	/* not a state at all */
+	vfio_ccw_fsm_dispatch(P, VFIO_CCW_EVENT_SCHIB_CHANGED);
+	sim_unlock(P);
+	EXPECT_EQ(ret, 0, "answer");
+	EXPECT_EQ(sim_read(&P->unverified), 2, "unverified reports");
+	EXPECT(snap().state == IDLE, "state moved to %s", sim_state_name(snap().state));
+	EXPECT_EQ(P->traced, traced, "refused transition traced");
+	P->unverified = 0;	/* expected: check_clean must not count them */
+}
+
+/* Events outside the enum, and a corrupt state, answer -EINVAL. */
+static void test_out_of_range(void)
+{
+	static const int bad_events[] = { NR_VFIO_CCW_EVENTS, 99, -1 };
+	unsigned int i;
+	int ret;
+
+	TRY(reach_checked(IDLE));
+	for (i = 0; i < sizeof(bad_events) / sizeof(*bad_events); i++) {
+		ret = sim_event(P, (enum vfio_ccw_event)bad_events[i]);
+		EXPECT_EQ(ret, -EINVAL, "answer to a bad event");
+		EXPECT(snap().state == IDLE, "bad event moved the state");
+	}
+	sim_lock(P);
+	P->state = (enum vfio_ccw_state)NR_VFIO_CCW_STATES;
+	ret = vfio_ccw_fsm_dispatch(P, VFIO_CCW_EVENT_INIT);
+	P->state = IDLE;
+	sim_unlock(P);
+	EXPECT_EQ(ret, -EINVAL, "answer in a corrupt state");
+	/* The generated dispatcher reports these through the guard hook too */
+	EXPECT_EQ(sim_read(&P->unverified), 4, "unverified reports");
+	P->unverified = 0;
+}
+
+/* vfio_ccw_fsm_assert_locked() notices a dispatch without the mutex. */
+static void test_assert_locked(void)
+{
+	TRY(reach_checked(STANDBY));
+	EXPECT_EQ(sim_read(&P->lock_violations), 0, "violations before");
+	vfio_ccw_fsm_dispatch(P, VFIO_CCW_EVENT_OFFLINE);
+	EXPECT_EQ(sim_read(&P->lock_violations), 1, "violations after");
+	P->lock_violations = 0;
+}
+
+/* The asynchronous path: IRQ handler -> work thread -> INTERRUPT. */
+static void test_work_thread(void)
+{
+	double end = now() + JOIN_MS / 1000.0;
+	struct sim_snapshot s;
+	struct writer w;
+
+	sim_start_work(P);
+	TRY(reach_checked(BUSY));
+	writer_start(&w);
+	CHECK(wait_sleepers(&P->completion, 1), "writer did not sleep");
+	CHECK(present_final(P), "device refused the final");
+	writer_join(&w);	/* woken by the work thread's complete() */
+	if (test_failed)
+		return;
+	EXPECT_EQ(w.ret, 0, "writer's answer");
+	EXPECT(present_final(P), "device refused the second final");
+	do {
+		s = snap();
+		if (s.state == IDLE)
+			break;
+		sleep_us(100);
+	} while (now() < end);
+	EXPECT(s.state == IDLE && !s.cp_live, "work did not end the I/O: %s",
+	       sim_state_name(s.state));
+	sim_stop_work(P);
+}
+
+/* ------------------------------------------------------------ stress */
+
+#define STRESS_WRITERS	4
+#define STRESS_REQUESTS	2000
+#define STRESS_TOTAL	(STRESS_WRITERS * STRESS_REQUESTS)
+#define STRESS_MS	20000
+
+enum { ANS_OK, ANS_EINTR, ANS_EIO, ANS_EBUSY, ANS_ENODEV, ANS_EINVAL,
+       ANS_OTHER, NR_ANS };
+static const char *const ans_names[NR_ANS] = {
+	"ok", "EINTR", "EIO", "EBUSY", "ENODEV", "EINVAL", "other"
+};
+
+struct stress_writer {
+	pthread_t thread;
+	int sig;
+	int answers[NR_ANS];
+	int other;		/* the first unexpected answer */
+};
+
+static struct stress_writer sw[STRESS_WRITERS];
+static int stress_stop;		/* atomic */
+static int stress_answered;	/* atomic */
+static int stress_lost;		/* atomic: the device is gone */
+
+static int classify(int ret)
+{
+	switch (ret) {
+	case 0: return ANS_OK;
+	case -EINTR: return ANS_EINTR;
+	case -EIO: return ANS_EIO;
+	case -EBUSY: return ANS_EBUSY;
+	case -ENODEV: return ANS_ENODEV;
+	case -EINVAL: return ANS_EINVAL;
+	}
+	return ANS_OTHER;
+}
+
+static void *stress_writer_thread(void *arg)
+{
+	struct stress_writer *w = arg;
+	int i, ret, k;
+
+	for (i = 0; i < STRESS_REQUESTS; i++) {
+		ret = sim_write_ssch(P, &w->sig);
+		k = classify(ret);
+		if (k == ANS_OTHER && !w->answers[k])
+			w->other = ret;
+		w->answers[k]++;
+		__atomic_add_fetch(&stress_answered, 1, __ATOMIC_RELAXED);
+		/* A guest handles an error before its next start */
+		if (ret && ret != -EINTR)
+			sleep_us(20);
+	}
+	return NULL;
+}
+
+static bool stopping(void)
+{
+	return __atomic_load_n(&stress_stop, __ATOMIC_RELAXED);
+}
+
+/* The device and admin threads: a seed in, a count out */
+struct stress_actor {
+	pthread_t thread;
+	unsigned int seed;
+	unsigned long count;
+};
+
+static int sleepers_now(void)
+{
+	int n;
+
+	pthread_mutex_lock(&P->completion.lock);
+	n = P->completion.sleepers;
+	pthread_mutex_unlock(&P->completion.lock);
+	return n;
+}
+
+/*
+ * Near the end, lose the device, preferably with writers asleep: then
+ * only NOT_OPER's complete_all() can wake them.
+ */
+static int stress_lost_sleepers;
+
+static void maybe_lose(void)
+{
+	int answered = __atomic_load_n(&stress_answered, __ATOMIC_RELAXED);
+	int n;
+
+	if (__atomic_load_n(&stress_lost, __ATOMIC_RELAXED) ||
+	    answered < STRESS_TOTAL * 7 / 8)
+		return;
+	n = sleepers_now();
+	if (!n && answered < STRESS_TOTAL * 15 / 16)
+		return;
+	stress_lost_sleepers = n;
+	lose_device(P);
+	__atomic_store_n(&stress_lost, 1, __ATOMIC_RELAXED);
+	sim_css_event(P);
+}
+
+/* The channel: random interrupts, and the device loss. */
+static void *stress_device_thread(void *arg)
+{
+	struct stress_actor *a = arg;
+	bool did;
+
+	while (!stopping()) {
+		switch (rand_r(&a->seed) % 8) {
+		case 0: case 1: case 2:
+			did = present_intermediate(P) || present_final(P);
+			break;
+		case 3: case 4:
+			did = present_clear_done(P);
+			break;
+		case 5:
+			did = rand_r(&a->seed) % 16 == 0 && present_unsolicited(P);
+			break;
+		default:
+			did = false;
+		}
+		a->count += did;
+		maybe_lose();
+		/* Sleep, not spin: the scheduler favours sleepers, the writers */
+		if (!did)
+			sleep_us(10);
+	}
+	return NULL;
+}
+
+/* The admin: OFFLINE/ONLINE cycles, css noise, signals, refused programs. */
+static void *stress_admin_thread(void *arg)
+{
+	struct stress_actor *a = arg;
+	unsigned int *rs = &a->seed;
+
+	while (!stopping()) {
+		sleep_us(500 + rand_r(rs) % 2000);
+		sim_event(P, VFIO_CCW_EVENT_OFFLINE);
+		sleep_us(rand_r(rs) % 50);
+		sim_event(P, VFIO_CCW_EVENT_ONLINE);
+		a->count++;
+		if (rand_r(rs) % 4 == 0)
+			sim_event(P, VFIO_CCW_EVENT_SCHIB_CHANGED);
+		/* After the loss, only NOT_OPER may wake the sleepers */
+		if (rand_r(rs) % 2 == 0 &&
+		    !__atomic_load_n(&stress_lost, __ATOMIC_RELAXED))
+			sim_signal(P, &sw[rand_r(rs) % STRESS_WRITERS].sig);
+		if (rand_r(rs) % 8 == 0) {
+			sim_lock(P);
+			P->knob.translate_fails = 1;
+			sim_unlock(P);
+		}
+	}
+	return NULL;
+}
+
+static void stress_join(pthread_t thread, double end, const char *what)
+{
+	long left = (long)((end - now()) * 1000);
+
+	if (!join_timeout(thread, left > 0 ? left : 1)) {
+		struct sim_snapshot s = snap();
+
+		printf("# %s hung: state %s, sleepers %d, done %u, answered %d\n",
+		       what, sim_state_name(s.state), s.sleepers, s.done,
+		       __atomic_load_n(&stress_answered, __ATOMIC_RELAXED));
+		die_hung("stress");
+	}
+}
+
+static void test_stress(void)
+{
+	double start = now(), end = start + STRESS_MS / 1000.0;
+	struct stress_actor device = { .seed = seed * 2 + 1 };
+	struct stress_actor admin = { .seed = seed * 3 + 7 };
+	struct sim_snapshot s;
+	int i, k, total[NR_ANS] = { 0 };
+
+	memset(sw, 0, sizeof(sw));
+	stress_stop = stress_answered = stress_lost = stress_lost_sleepers = 0;
+	P->seed = seed;
+	P->knob.pci = 2;
+	P->knob.pci_random = 1;
+	sim_start_work(P);
+	TRY(reach_checked(IDLE));
+
+	start_thread(&device.thread, stress_device_thread, &device);
+	start_thread(&admin.thread, stress_admin_thread, &admin);
+	for (i = 0; i < STRESS_WRITERS; i++)
+		start_thread(&sw[i].thread, stress_writer_thread, &sw[i]);
+	for (i = 0; i < STRESS_WRITERS; i++)
+		stress_join(sw[i].thread, end, "writer");
+	__atomic_store_n(&stress_stop, 1, __ATOMIC_RELAXED);
+	stress_join(device.thread, end, "device");
+	stress_join(admin.thread, end, "admin");
+	sim_event(P, VFIO_CCW_EVENT_OFFLINE);
+	sim_stop_work(P);
+
+	for (i = 0; i < STRESS_WRITERS; i++) {
+		int sum = 0;
+
+		for (k = 0; k < NR_ANS; k++) {
+			sum += sw[i].answers[k];
+			total[k] += sw[i].answers[k];
+		}
+		EXPECT_EQ(sum, STRESS_REQUESTS, "answers of a writer");
+		EXPECT(!sw[i].answers[ANS_OTHER], "unexpected answer %d", sw[i].other);
+	}
+	s = snap();
+	printf("# stress: seed %u, %.2f s, %lu starts, %lu interrupts, "
+	       "%lu admin cycles, %lu quiesces, %d asleep at the loss, answers:",
+	       seed, now() - start, s.starts, device.count, admin.count,
+	       P->entered[QUIESCING], stress_lost_sleepers);
+	for (k = 0; k < NR_ANS; k++)
+		printf(" %s %d", ans_names[k], total[k]);
+	printf("\n");
+	EXPECT(stress_lost, "the device was never lost");
+	EXPECT(s.state == NOT_OPER, "final state %s", sim_state_name(s.state));
+	EXPECT(!s.cp_live && s.cp_allocs == s.cp_frees, "cp leak: %lu allocs, "
+	       "%lu frees", s.cp_allocs, s.cp_frees);
+	EXPECT(!s.dev.enabled && !s.dev.active, "device left running");
+	EXPECT_EQ(s.sleepers, 0, "writers left asleep");
+	EXPECT(total[ANS_OK] > STRESS_TOTAL / 10, "only %d I/Os done",
+	       total[ANS_OK]);
+	EXPECT_EQ(total[ANS_OK], s.starts, "successful answers vs ssch issued");
+}
+
+/* ------------------------------------------------------------- main */
+
+int main(int argc, char **argv)
+{
+	const char *env = getenv("VFIO_CCW_SEED");
+	int opt;
+
+	if (env)
+		seed = strtoul(env, NULL, 0);
+	while ((opt = getopt(argc, argv, "vs:")) != -1) {
+		switch (opt) {
+		case 'v':
+			sim_verbose = true;
+			break;
+		case 's':
+			seed = strtoul(optarg, NULL, 0);
+			break;
+		default:
+			fprintf(stderr, "usage: %s [-v] [-s SEED]\n", argv[0]);
+			return 2;
+		}
+	}
+	alarm(300);	/* last resort: a hang kills the run, never blocks it */
+
+	run_test("table_shape", test_table_shape);
+	run_cell_tests();
+	run_test("completion", test_completion);
+	run_test("sleeper_wakes_on_final", test_sleeper_wakes_on_final);
+	run_test("intermediate_keeps_busy", test_intermediate_keeps_busy);
+	run_test("signal_interrupts_sleep", test_signal_interrupts_sleep);
+	run_test("offline_while_busy", test_offline_while_busy);
+	run_test("device_loss_wakes_all", test_device_loss);
+	run_test("guard_catches_bad_action", test_guard_catches_bad_action);
+	run_test("out_of_range", test_out_of_range);
+	run_test("assert_locked", test_assert_locked);
+	run_test("work_thread", test_work_thread);
+	run_test("stress", test_stress);
+	summary_exit();
+}
