@@ -196,6 +196,9 @@ def counterexample(result, fsm, defines=()):
             steps.append(f"{'channel':<8} {line[5:]}")
         elif "START OF CYCLE" in line:
             steps.append("-- from here the run repeats forever --")
-        elif "assertion violated" in line or "text of failed assertion" in line:
-            steps.append("violation: " + line.split(":", 2)[-1].strip())
+        elif "text of failed assertion" in line:
+            text = line.split(":", 2)[-1].strip()
+            # never claims compile to assert(!(...)); name the property instead
+            steps.append(f"violated here: {result.name}" if "_spin_nvr" in replay.stdout and
+                         text.startswith("assert(!") else f"violated here: {text}")
     return steps

@@ -852,7 +852,7 @@ static void *stress_writer_thread(void *arg)
 		__atomic_add_fetch(&stress_answered, 1, __ATOMIC_RELAXED);
 		/* A guest handles an error before its next start */
 		if (ret && ret != -EINTR)
-			sleep_us(20);
+			sleep_us(50);
 	}
 	return NULL;
 }
@@ -867,6 +867,7 @@ struct stress_actor {
 	pthread_t thread;
 	unsigned int seed;
 	unsigned long count;
+	unsigned long stuck;	/* OFFLINEs that never completed */
 };
 
 static int sleepers_now(void)
@@ -902,26 +903,30 @@ static void maybe_lose(void)
 	sim_css_event(P);
 }
 
+/* One interrupt the device owes, in random order; rarely an unsolicited. */
+static bool present_something(unsigned int *rs)
+{
+	if (rand_r(rs) % 64 == 0 && present_unsolicited(P))
+		return true;
+	if (rand_r(rs) % 2)
+		return present_clear_done(P) || present_intermediate(P) ||
+		       present_final(P);
+	return present_intermediate(P) || present_final(P) ||
+	       present_clear_done(P);
+}
+
 /* The channel: random interrupts, and the device loss. */
 static void *stress_device_thread(void *arg)
 {
 	struct stress_actor *a = arg;
-	bool did;
+	bool did = false;
 
 	while (!stopping()) {
-		switch (rand_r(&a->seed) % 8) {
-		case 0: case 1: case 2:
-			did = present_intermediate(P) || present_final(P);
-			break;
-		case 3: case 4:
-			did = present_clear_done(P);
-			break;
-		case 5:
-			did = rand_r(&a->seed) % 16 == 0 && present_unsolicited(P);
-			break;
-		default:
-			did = false;
-		}
+		/* Now and then let the others run first: other interleavings */
+		if (rand_r(&a->seed) % 4 == 0)
+			sched_yield();
+		else
+			did = present_something(&a->seed);
 		a->count += did;
 		maybe_lose();
 		/* Sleep, not spin: the scheduler favours sleepers, the writers */
@@ -931,6 +936,35 @@ static void *stress_device_thread(void *arg)
 	return NULL;
 }
 
+/* OFFLINE ends in STANDBY or NOT_OPER, once the clear is done. */
+static bool offline_completes(void)
+{
+	double end = now() + JOIN_MS / 1000.0;
+
+	do {
+		if (snap().state != QUIESCING)
+			return true;
+		sleep_us(20);
+	} while (now() < end);
+	return false;
+}
+
+/*
+ * The admin paces its cycles on answers, not time: however loaded the
+ * machine, each cycle costs the writers about as many requests.
+ */
+static bool wait_answers(int n)
+{
+	int mark = __atomic_load_n(&stress_answered, __ATOMIC_RELAXED);
+
+	while (__atomic_load_n(&stress_answered, __ATOMIC_RELAXED) - mark < n) {
+		if (stopping())
+			return false;
+		sleep_us(50);
+	}
+	return true;
+}
+
 /* The admin: OFFLINE/ONLINE cycles, css noise, signals, refused programs. */
 static void *stress_admin_thread(void *arg)
 {
@@ -938,9 +972,11 @@ static void *stress_admin_thread(void *arg)
 	unsigned int *rs = &a->seed;
 
 	while (!stopping()) {
-		sleep_us(500 + rand_r(rs) % 2000);
+		if (!wait_answers(20 + rand_r(rs) % 40))
+			break;
 		sim_event(P, VFIO_CCW_EVENT_OFFLINE);
-		sleep_us(rand_r(rs) % 50);
+		if (!offline_completes())
+			a->stuck++;
 		sim_event(P, VFIO_CCW_EVENT_ONLINE);
 		a->count++;
 		if (rand_r(rs) % 4 == 0)
@@ -1019,6 +1055,7 @@ static void test_stress(void)
 		printf(" %s %d", ans_names[k], total[k]);
 	printf("\n");
 	EXPECT(stress_lost, "the device was never lost");
+	EXPECT_EQ(admin.stuck, 0, "OFFLINEs left in QUIESCING");
 	EXPECT(s.state == NOT_OPER, "final state %s", sim_state_name(s.state));
 	EXPECT(!s.cp_live && s.cp_allocs == s.cp_frees, "cp leak: %lu allocs, "
 	       "%lu frees", s.cp_allocs, s.cp_frees);
