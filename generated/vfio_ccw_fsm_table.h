@@ -46,7 +46,7 @@ struct vfio_ccw_fsm_cell {
 	enum vfio_ccw_state (*action)(struct vfio_ccw_private *private,
 				      enum vfio_ccw_event event, int *ret);
 	int answer;
-	unsigned int allowed;
+	unsigned long allowed;
 };
 
 extern const struct vfio_ccw_fsm_cell
@@ -82,6 +82,7 @@ void vfio_ccw_fsm_assert_locked(struct vfio_ccw_private *private);
 void vfio_ccw_fsm_trace(struct vfio_ccw_private *private,
 			enum vfio_ccw_state from, enum vfio_ccw_event event,
 			enum vfio_ccw_state to, int ret);
+/* also called, before -EINVAL, for a state or event out of range */
 void vfio_ccw_fsm_unverified(struct vfio_ccw_private *private,
 			     enum vfio_ccw_state from, enum vfio_ccw_event event,
 			     enum vfio_ccw_state to);

@@ -392,7 +392,11 @@ inline act_irq()
 {
 	if
 	:: state == ST_BUSY && cur_irb == IRB_FINAL ->
-		cp_free(); complete(); nx = ST_IDLE
+		/* Wake every sleeper: each retries, one starts, the rest
+		 * sleep again. complete() would wake one, and if its retry
+		 * is refused the others sleep on with no I/O to wake them
+		 * (found by SPIN with 3 writers, or 2 x 2 requests). */
+		cp_free(); complete_all(); nx = ST_IDLE
 	:: else -> nx = state	/* intermediate, unsolicited: user's */
 	fi
 }

@@ -38,6 +38,11 @@ def apply(model_text, mutation):
     return text
 
 
+def defines(mutation):
+    """Model parameters a mutant needs to show its bug, e.g. a third writer."""
+    return [f"-D{d}" for d in mutation.get("defines", [])]
+
+
 def coverage_problems(mutations, props):
     names = {p.name for p in props}
     problems = [f"mutation {m['name']}: breaks unknown property {m['breaks']}"
@@ -57,7 +62,7 @@ def check_one(mutation, prop, model_text, workdir):
         return False, str(err), None
     here = os.path.join(workdir, mutation["name"])
     try:
-        binaries = spinrun.build(here, text, needed=[spinrun.MODES[prop.mode][0]], jobs=1)
+        binaries = spinrun.build(here, text, defines(mutation), needed=[spinrun.MODES[prop.mode][0]], jobs=1)
     except spinrun.SpinError as err:
         return False, f"mutant does not build: {err}", None
     result = spinrun.run_property(prop, binaries, here)
@@ -103,7 +108,7 @@ def main():
             print(f"    {detail}")
         elif args.show:
             print(f"    {mutation['why']}\n    SPIN: {detail}")
-            for n, step in enumerate(spinrun.counterexample(result, fsm), 1):
+            for n, step in enumerate(spinrun.counterexample(result, fsm, defines(mutation)), 1):
                 print(f"    {n:3}. {step}")
     for problem in problems:
         print(f"mutations: {problem}")

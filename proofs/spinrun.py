@@ -162,9 +162,17 @@ def run_property(prop, binaries, workdir, hash_bits=22):
     return result
 
 
+# Longest first, so that the slow searches do not end up alone at the tail.
+COST_ORDER = ("progress", "liveness", "deadlock", "safety")
+
+
 def run_all(props, binaries, workdir, jobs=None, hash_bits=22):
+    """Results in the order of props."""
+    ordered = sorted(props, key=lambda p: COST_ORDER.index(p.mode))
     with concurrent.futures.ThreadPoolExecutor(jobs or os.cpu_count()) as pool:
-        return list(pool.map(lambda p: run_property(p, binaries, workdir, hash_bits), props))
+        done = dict(zip((p.name for p in ordered),
+                        pool.map(lambda p: run_property(p, binaries, workdir, hash_bits), ordered)))
+    return [done[p.name] for p in props]
 
 
 def counterexample(result, fsm, defines=()):

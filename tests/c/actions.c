@@ -150,7 +150,7 @@ enum vfio_ccw_state vfio_ccw_fsm_irq(struct vfio_ccw_private *private,
 	if (private->state == VFIO_CCW_STATE_BUSY &&
 	    private->cur_irb == IRB_FINAL) {
 		sim_cp_free(private);
-		complete(&private->completion);
+		complete_all(&private->completion);	/* all retry, one starts */
 		return VFIO_CCW_STATE_IDLE;
 	}
 	return private->state;
@@ -216,17 +216,39 @@ enum vfio_ccw_state vfio_ccw_fsm_not_oper(struct vfio_ccw_private *private,
 	return VFIO_CCW_STATE_NOT_OPER;
 }
 
+/*
+ * dev_lock held. The device is back, but our I/O went with it: BUSY with
+ * nothing running and no final queued, or QUIESCING with nothing running,
+ * owed or queued. Nothing would ever end it, nor wake its sleepers.
+ */
+static bool io_lost(struct vfio_ccw_private *private)
+{
+	struct sim_device *dev = &private->dev;
+
+	if (dev->active)
+		return false;
+	if (private->state == VFIO_CCW_STATE_BUSY)
+		return !sim_irb_queued(private, IRB_FINAL);
+	if (private->state == VFIO_CCW_STATE_QUIESCING)
+		return !dev->clears && !private->ring_count;
+	return false;
+}
+
 enum vfio_ccw_state vfio_ccw_fsm_sch_event(struct vfio_ccw_private *private,
 					   enum vfio_ccw_event event, int *ret)
 {
 	int forced = private->knob.force_next;
+	bool gone;
 
 	/* Test knob: a buggy action, for the dispatcher's guard to catch */
 	if (forced >= 0) {
 		private->knob.force_next = -1;
 		return (enum vfio_ccw_state)forced;
 	}
-	if (dev_lost(private))
+	pthread_mutex_lock(&private->dev_lock);
+	gone = private->dev.lost || io_lost(private);
+	pthread_mutex_unlock(&private->dev_lock);
+	if (gone)
 		return vfio_ccw_fsm_not_oper(private, event, ret);
 	return private->state;
 }

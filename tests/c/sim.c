@@ -180,17 +180,26 @@ int sim_event(struct vfio_ccw_private *private, enum vfio_ccw_event event)
 	return ret;
 }
 
-/* The css callbacks for a subchannel event: re-read, then gone if so. */
-void sim_css_event(struct vfio_ccw_private *private)
+/*
+ * The css callbacks for a subchannel event: re-read the schib; for a
+ * report that the device is gone, the driver's remove raises NOT_OPER,
+ * but only if it is still gone when looked at under the mutex: a stale
+ * report must not tear down a device that answers again.
+ */
+void sim_css_event(struct vfio_ccw_private *private, bool gone)
 {
 	bool lost;
 
 	sim_event(private, VFIO_CCW_EVENT_SCHIB_CHANGED);
+	if (!gone)
+		return;
+	sim_lock(private);
 	pthread_mutex_lock(&private->dev_lock);
 	lost = private->dev.lost;
 	pthread_mutex_unlock(&private->dev_lock);
 	if (lost)
-		sim_event(private, VFIO_CCW_EVENT_NOT_OPER);
+		vfio_ccw_fsm_dispatch(private, VFIO_CCW_EVENT_NOT_OPER);
+	sim_unlock(private);
 }
 
 /*
@@ -241,6 +250,17 @@ void sim_cp_free(struct vfio_ccw_private *private)
 }
 
 /* ----------------------------------------------------- the IRQ side */
+
+/* dev_lock held: whether an IRB of this kind waits for the work */
+bool sim_irb_queued(struct vfio_ccw_private *private, enum sim_irb kind)
+{
+	unsigned int i;
+
+	for (i = 0; i < private->ring_count; i++)
+		if (private->ring[(private->ring_head + i) % SIM_IRB_SLOTS] == kind)
+			return true;
+	return false;
+}
 
 /* dev_lock held: drop IRBs queued before a disable, they are stale. */
 void sim_flush_irbs(struct vfio_ccw_private *private)
@@ -421,7 +441,7 @@ bool present_unsolicited(struct vfio_ccw_private *private)
 	return ok;
 }
 
-/* The device vanishes; the css callbacks (sim_css_event) come after. */
+/* The device vanishes with its I/O; sim_css_event(, true) reports it. */
 void lose_device(struct vfio_ccw_private *private)
 {
 	struct sim_device *dev = &private->dev;
@@ -431,6 +451,14 @@ void lose_device(struct vfio_ccw_private *private)
 	dev->active = false;
 	dev->intermediate = 0;
 	dev->clears = 0;
+	pthread_mutex_unlock(&private->dev_lock);
+}
+
+/* The device answers again; sim_css_event(, false) reports it. */
+void return_device(struct vfio_ccw_private *private)
+{
+	pthread_mutex_lock(&private->dev_lock);
+	private->dev.lost = false;
 	pthread_mutex_unlock(&private->dev_lock);
 }
 

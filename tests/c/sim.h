@@ -140,9 +140,11 @@ void sim_count(unsigned int *counter);
 void sim_lock(struct vfio_ccw_private *private);
 void sim_unlock(struct vfio_ccw_private *private);
 
-/* Admin and css side: lock, dispatch, unlock */
+/* Admin side: lock, dispatch, unlock */
 int sim_event(struct vfio_ccw_private *private, enum vfio_ccw_event event);
-void sim_css_event(struct vfio_ccw_private *private);
+
+/* css side: SCHIB_CHANGED, then NOT_OPER if @gone and still gone */
+void sim_css_event(struct vfio_ccw_private *private, bool gone);
 
 /* Writer side: the I/O region's write, as the kernel's path does it */
 int sim_write_ssch(struct vfio_ccw_private *private, int *sigpending);
@@ -158,13 +160,15 @@ bool present_intermediate(struct vfio_ccw_private *private);
 bool present_final(struct vfio_ccw_private *private);
 bool present_clear_done(struct vfio_ccw_private *private);
 bool present_unsolicited(struct vfio_ccw_private *private);
-void lose_device(struct vfio_ccw_private *private);
+void lose_device(struct vfio_ccw_private *private);	/* and its I/O */
+void return_device(struct vfio_ccw_private *private);	/* answers again */
 void sim_irq_inject(struct vfio_ccw_private *private, enum sim_irb kind);
 
 /* For the actions (actions.c), fsm_mutex held */
 void sim_cp_alloc(struct vfio_ccw_private *private);
 void sim_cp_free(struct vfio_ccw_private *private);
 void sim_flush_irbs(struct vfio_ccw_private *private);	/* and dev_lock */
+bool sim_irb_queued(struct vfio_ccw_private *private, enum sim_irb kind);
 
 const char *sim_state_name(enum vfio_ccw_state state);
 const char *sim_event_name(enum vfio_ccw_event event);

@@ -11,6 +11,7 @@
 #include <limits.h>
 #include <pthread.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -80,6 +81,17 @@ static void check_clean(struct vfio_ccw_private *p)
 	EXPECT_EQ(sim_read(&p->irb_overflows), 0, "IRB ring overflows");
 }
 
+static void report(const char *name)
+{
+	if (test_failed) {
+		printf("FAIL %s: %s\n", name, why);
+		failed++;
+	} else {
+		printf("ok %s\n", name);
+		passed++;
+	}
+}
+
 static void run_test(const char *name, void (*fn)(void))
 {
 	test_failed = false;
@@ -89,21 +101,12 @@ static void run_test(const char *name, void (*fn)(void))
 		check_clean(P);
 	sim_destroy(P);
 	P = NULL;
-	if (test_failed) {
-		printf("FAIL %s: %s\n", name, why);
-		failed++;
-	} else {
-		printf("ok %s\n", name);
-		passed++;
-	}
-	fflush(stdout);
+	report(name);
 }
 
-static void summary_exit(void)
+static void summary(void)
 {
 	printf("%d passed, %d failed\n", passed, failed);
-	fflush(stdout);
-	_exit(failed ? 1 : 0);
 }
 
 /* ---------------------------------------------------------- helpers */
@@ -188,7 +191,8 @@ static void die_hung(const char *what)
 {
 	printf("FAIL %s: thread hung, giving up\n", what);
 	failed++;
-	summary_exit();
+	summary();
+	_exit(1);	/* not exit(): the hung thread still uses P */
 }
 
 static void start_thread(pthread_t *thread, void *(*fn)(void *), void *arg)
@@ -262,6 +266,13 @@ static void prep_lose(void)
 	lose_device(P);
 }
 
+/* Lost and back before the css reports it: any I/O went with it */
+static void prep_lose_return(void)
+{
+	lose_device(P);
+	return_device(P);
+}
+
 static void prep_enable_fails(void)
 {
 	sim_lock(P);
@@ -277,6 +288,13 @@ static void prep_translate_fails(void)
 }
 
 /* An interrupt on a subchannel that should be disabled. */
+/* Leaves the completion at complete_all()'s UINT_MAX */
+static void prep_offline_cycle(void)
+{
+	EXPECT_EQ(sim_event(P, VFIO_CCW_EVENT_OFFLINE), 0, "OFFLINE");
+	EXPECT_EQ(sim_event(P, VFIO_CCW_EVENT_ONLINE), 0, "ONLINE");
+}
+
 static void prep_stray(void)
 {
 	set_enabled(true);
@@ -305,6 +323,11 @@ static void prep_clear_done(void)
 	EXPECT(present_clear_done(P), "device refused the clear irq");
 }
 
+static void prep_clear_queued(void)
+{
+	EXPECT(present_clear_done(P), "device refused the clear irq");
+}
+
 static void prep_final_then_lose(void)
 {
 	EXPECT(present_final(P), "device refused the final irq");
@@ -322,77 +345,90 @@ struct cell_case {
 	bool enabled;
 	bool cp_live;
 	unsigned int done;	/* the completion's counter after */
+	unsigned int irbs_left;	/* IRBs still queued after */
 };
 
 #define C(s, e)	VFIO_CCW_STATE_##s, VFIO_CCW_EVENT_##e
 static const struct cell_case cell_cases[] = {
-	{ C(NOT_OPER, INIT), "", NULL, 0, STANDBY, 0, 0, 0, 0 },
-	{ C(NOT_OPER, INIT), "lost", prep_lose, 0, NOT_OPER, 0, 0, 0, 0 },
-	{ C(NOT_OPER, ONLINE), "", NULL, 0, NOT_OPER, -ENODEV, 0, 0, 0 },
-	{ C(NOT_OPER, OFFLINE), "", NULL, 0, NOT_OPER, 0, 0, 0, 0 },
-	{ C(NOT_OPER, SSCH_REQ), "", NULL, 0, NOT_OPER, -ENODEV, 0, 0, 0 },
-	{ C(NOT_OPER, INTERRUPT), "stray", prep_stray, 0, NOT_OPER, 0, 0, 0, 0 },
-	{ C(NOT_OPER, SCHIB_CHANGED), "", NULL, 0, NOT_OPER, 0, 0, 0, 0 },
-	{ C(NOT_OPER, NOT_OPER), "", NULL, 0, NOT_OPER, 0, 0, 0, 0 },
+	{ C(NOT_OPER, INIT), "", NULL, 0, STANDBY, 0, 0, 0, 0, 0 },
+	{ C(NOT_OPER, INIT), "lost", prep_lose, 0, NOT_OPER, 0, 0, 0, 0, 0 },
+	{ C(NOT_OPER, ONLINE), "", NULL, 0, NOT_OPER, -ENODEV, 0, 0, 0, 0 },
+	{ C(NOT_OPER, OFFLINE), "", NULL, 0, NOT_OPER, 0, 0, 0, 0, 0 },
+	{ C(NOT_OPER, SSCH_REQ), "", NULL, 0, NOT_OPER, -ENODEV, 0, 0, 0, 0 },
+	{ C(NOT_OPER, INTERRUPT), "stray", prep_stray, 0, NOT_OPER, 0, 0, 0, 0, 0 },
+	{ C(NOT_OPER, SCHIB_CHANGED), "", NULL, 0, NOT_OPER, 0, 0, 0, 0, 0 },
+	{ C(NOT_OPER, NOT_OPER), "", NULL, 0, NOT_OPER, 0, 0, 0, 0, 0 },
 
-	{ C(STANDBY, INIT), "", NULL, 0, STANDBY, 0, 0, 0, 0 },
-	{ C(STANDBY, ONLINE), "", NULL, 0, IDLE, 0, 1, 0, 0 },
-	{ C(STANDBY, ONLINE), "lost", prep_lose, 0, NOT_OPER, -ENODEV, 0, 0, 0 },
+	{ C(STANDBY, INIT), "", NULL, 0, STANDBY, 0, 0, 0, 0, 0 },
+	{ C(STANDBY, ONLINE), "", NULL, 0, IDLE, 0, 1, 0, 0, 0 },
+	{ C(STANDBY, ONLINE), "lost", prep_lose, 0, NOT_OPER, -ENODEV, 0, 0, 0, 0 },
 	{ C(STANDBY, ONLINE), "enable fails", prep_enable_fails, 0,
-	  NOT_OPER, -EIO, 0, 0, 0 },
-	{ C(STANDBY, OFFLINE), "", NULL, 0, STANDBY, 0, 0, 0, 0 },
-	{ C(STANDBY, SSCH_REQ), "", NULL, 0, STANDBY, -EIO, 0, 0, 0 },
-	{ C(STANDBY, INTERRUPT), "stray", prep_stray, 0, STANDBY, 0, 0, 0, 0 },
-	{ C(STANDBY, SCHIB_CHANGED), "", NULL, 0, STANDBY, 0, 0, 0, 0 },
+	  NOT_OPER, -EIO, 0, 0, 0, 0 },
+	{ C(STANDBY, OFFLINE), "", NULL, 0, STANDBY, 0, 0, 0, 0, 0 },
+	{ C(STANDBY, SSCH_REQ), "", NULL, 0, STANDBY, -EIO, 0, 0, 0, 0 },
+	{ C(STANDBY, INTERRUPT), "stray", prep_stray, 0, STANDBY, 0, 0, 0, 0, 0 },
+	{ C(STANDBY, SCHIB_CHANGED), "", NULL, 0, STANDBY, 0, 0, 0, 0, 0 },
 	{ C(STANDBY, SCHIB_CHANGED), "lost", prep_lose, 0,
-	  NOT_OPER, 0, 0, 0, DONE_ALL },
-	{ C(STANDBY, NOT_OPER), "lost", prep_lose, 0, NOT_OPER, 0, 0, 0, DONE_ALL },
+	  NOT_OPER, 0, 0, 0, DONE_ALL, 0 },
+	{ C(STANDBY, NOT_OPER), "lost", prep_lose, 0, NOT_OPER, 0, 0, 0, DONE_ALL, 0 },
 
-	{ C(IDLE, INIT), "", NULL, 0, IDLE, 0, 1, 0, 0 },
-	{ C(IDLE, ONLINE), "", NULL, 0, IDLE, 0, 1, 0, 0 },
-	{ C(IDLE, OFFLINE), "", NULL, 0, STANDBY, 0, 0, 0, DONE_ALL },
-	{ C(IDLE, OFFLINE), "lost", prep_lose, 0, NOT_OPER, 0, 0, 0, DONE_ALL },
-	{ C(IDLE, SSCH_REQ), "", NULL, 0, BUSY, 0, 1, 1, 0 },
+	{ C(IDLE, INIT), "", NULL, 0, IDLE, 0, 1, 0, 0, 0 },
+	{ C(IDLE, ONLINE), "", NULL, 0, IDLE, 0, 1, 0, 0, 0 },
+	{ C(IDLE, OFFLINE), "", NULL, 0, STANDBY, 0, 0, 0, DONE_ALL, 0 },
+	{ C(IDLE, OFFLINE), "lost", prep_lose, 0, NOT_OPER, 0, 0, 0, DONE_ALL, 0 },
+	{ C(IDLE, SSCH_REQ), "", NULL, 0, BUSY, 0, 1, 1, 0, 0 },
+	{ C(IDLE, SSCH_REQ), "after an offline cycle", prep_offline_cycle, 0,
+	  BUSY, 0, 1, 1, 0, 0 },
 	{ C(IDLE, SSCH_REQ), "translation refused", prep_translate_fails, 0,
-	  IDLE, -EINVAL, 1, 0, 0 },
-	{ C(IDLE, SSCH_REQ), "lost", prep_lose, 0, IDLE, -ENODEV, 1, 0, 0 },
+	  IDLE, -EINVAL, 1, 0, 0, 0 },
+	{ C(IDLE, SSCH_REQ), "lost", prep_lose, 0, IDLE, -ENODEV, 1, 0, 0, 0 },
 	{ C(IDLE, INTERRUPT), "unsolicited", prep_unsolicited, 0,
-	  IDLE, 0, 1, 0, 0 },
-	{ C(IDLE, SCHIB_CHANGED), "", NULL, 0, IDLE, 0, 1, 0, 0 },
+	  IDLE, 0, 1, 0, 0, 0 },
+	{ C(IDLE, SCHIB_CHANGED), "", NULL, 0, IDLE, 0, 1, 0, 0, 0 },
+	{ C(IDLE, SCHIB_CHANGED), "device back", prep_lose_return, 0,
+	  IDLE, 0, 1, 0, 0, 0 },
 	{ C(IDLE, SCHIB_CHANGED), "lost", prep_lose, 0,
-	  NOT_OPER, 0, 0, 0, DONE_ALL },
-	{ C(IDLE, NOT_OPER), "lost", prep_lose, 0, NOT_OPER, 0, 0, 0, DONE_ALL },
+	  NOT_OPER, 0, 0, 0, DONE_ALL, 0 },
+	{ C(IDLE, NOT_OPER), "lost", prep_lose, 0, NOT_OPER, 0, 0, 0, DONE_ALL, 0 },
 
-	{ C(BUSY, INIT), "", NULL, 0, BUSY, 0, 1, 1, 0 },
-	{ C(BUSY, ONLINE), "", NULL, 0, BUSY, 0, 1, 1, 0 },
-	{ C(BUSY, OFFLINE), "", NULL, 0, QUIESCING, 0, 1, 1, DONE_ALL },
+	{ C(BUSY, INIT), "", NULL, 0, BUSY, 0, 1, 1, 0, 0 },
+	{ C(BUSY, ONLINE), "", NULL, 0, BUSY, 0, 1, 1, 0, 0 },
+	{ C(BUSY, OFFLINE), "", NULL, 0, QUIESCING, 0, 1, 1, DONE_ALL, 0 },
 	{ C(BUSY, OFFLINE), "already quiet", prep_final, 0,
-	  STANDBY, 0, 0, 0, DONE_ALL },
-	{ C(BUSY, OFFLINE), "lost", prep_lose, 0, NOT_OPER, 0, 0, 0, DONE_ALL },
-	{ C(BUSY, SSCH_REQ), "", NULL, 0, BUSY, VFIO_CCW_FSM_RETRY, 1, 1, 0 },
-	{ C(BUSY, INTERRUPT), "final", prep_final, 0, IDLE, 0, 1, 0, 1 },
+	  STANDBY, 0, 0, 0, DONE_ALL, 0 },
+	{ C(BUSY, OFFLINE), "lost", prep_lose, 0, NOT_OPER, 0, 0, 0, DONE_ALL, 0 },
+	{ C(BUSY, SSCH_REQ), "", NULL, 0, BUSY, VFIO_CCW_FSM_RETRY, 1, 1, 0, 0 },
+	{ C(BUSY, INTERRUPT), "final", prep_final, 0, IDLE, 0, 1, 0, DONE_ALL, 0 },
 	{ C(BUSY, INTERRUPT), "intermediate", prep_intermediate, 1,
-	  BUSY, 0, 1, 1, 0 },
-	{ C(BUSY, SCHIB_CHANGED), "", NULL, 0, BUSY, 0, 1, 1, 0 },
+	  BUSY, 0, 1, 1, 0, 0 },
+	{ C(BUSY, SCHIB_CHANGED), "", NULL, 0, BUSY, 0, 1, 1, 0, 0 },
+	{ C(BUSY, SCHIB_CHANGED), "final queued", prep_final, 0,
+	  BUSY, 0, 1, 1, 0, 1 },
+	{ C(BUSY, SCHIB_CHANGED), "device back, I/O lost", prep_lose_return, 0,
+	  NOT_OPER, 0, 0, 0, DONE_ALL, 0 },
 	{ C(BUSY, SCHIB_CHANGED), "lost", prep_lose, 0,
-	  NOT_OPER, 0, 0, 0, DONE_ALL },
-	{ C(BUSY, NOT_OPER), "lost", prep_lose, 0, NOT_OPER, 0, 0, 0, DONE_ALL },
+	  NOT_OPER, 0, 0, 0, DONE_ALL, 0 },
+	{ C(BUSY, NOT_OPER), "lost", prep_lose, 0, NOT_OPER, 0, 0, 0, DONE_ALL, 0 },
 
-	{ C(QUIESCING, INIT), "", NULL, 0, QUIESCING, 0, 1, 1, DONE_ALL },
-	{ C(QUIESCING, ONLINE), "", NULL, 0, QUIESCING, 0, 1, 1, DONE_ALL },
-	{ C(QUIESCING, OFFLINE), "", NULL, 0, QUIESCING, 0, 1, 1, DONE_ALL },
-	{ C(QUIESCING, SSCH_REQ), "", NULL, 0, QUIESCING, -EBUSY, 1, 1, DONE_ALL },
+	{ C(QUIESCING, INIT), "", NULL, 0, QUIESCING, 0, 1, 1, DONE_ALL, 0 },
+	{ C(QUIESCING, ONLINE), "", NULL, 0, QUIESCING, 0, 1, 1, DONE_ALL, 0 },
+	{ C(QUIESCING, OFFLINE), "", NULL, 0, QUIESCING, 0, 1, 1, DONE_ALL, 0 },
+	{ C(QUIESCING, SSCH_REQ), "", NULL, 0, QUIESCING, -EBUSY, 1, 1, DONE_ALL, 0 },
 	{ C(QUIESCING, INTERRUPT), "final before the clear's", prep_final, 0,
-	  QUIESCING, 0, 1, 1, DONE_ALL },
+	  QUIESCING, 0, 1, 1, DONE_ALL, 0 },
 	{ C(QUIESCING, INTERRUPT), "clear done", prep_clear_done, 0,
-	  STANDBY, 0, 0, 0, DONE_ALL },
+	  STANDBY, 0, 0, 0, DONE_ALL, 0 },
 	{ C(QUIESCING, INTERRUPT), "lost", prep_final_then_lose, 0,
-	  NOT_OPER, 0, 0, 0, DONE_ALL },
-	{ C(QUIESCING, SCHIB_CHANGED), "", NULL, 0, QUIESCING, 0, 1, 1, DONE_ALL },
+	  NOT_OPER, 0, 0, 0, DONE_ALL, 0 },
+	{ C(QUIESCING, SCHIB_CHANGED), "", NULL, 0, QUIESCING, 0, 1, 1, DONE_ALL, 0 },
+	{ C(QUIESCING, SCHIB_CHANGED), "clear done queued", prep_clear_queued, 0,
+	  QUIESCING, 0, 1, 1, DONE_ALL, 1 },
+	{ C(QUIESCING, SCHIB_CHANGED), "device back, clear lost",
+	  prep_lose_return, 0, NOT_OPER, 0, 0, 0, DONE_ALL, 0 },
 	{ C(QUIESCING, SCHIB_CHANGED), "lost", prep_lose, 0,
-	  NOT_OPER, 0, 0, 0, DONE_ALL },
+	  NOT_OPER, 0, 0, 0, DONE_ALL, 0 },
 	{ C(QUIESCING, NOT_OPER), "lost", prep_lose, 0,
-	  NOT_OPER, 0, 0, 0, DONE_ALL },
+	  NOT_OPER, 0, 0, 0, DONE_ALL, 0 },
 };
 #undef C
 
@@ -430,16 +466,14 @@ static void run_cell_case(const struct cell_case *c)
 	EXPECT_EQ(s.cp_live, c->cp_live, "cp live");
 	EXPECT_EQ(s.cp_allocs - s.cp_frees, c->cp_live, "cp allocs - frees");
 	EXPECT_EQ(s.done, c->done, "completion done");
-	EXPECT_EQ(s.ring_count, 0, "IRBs left queued");
+	EXPECT_EQ(s.ring_count, c->irbs_left, "IRBs left queued");
 	EXPECT_EQ(P->traced, traced + 1, "traced transitions");
 	EXPECT(P->last_from == c->from && P->last_event == c->event &&
 	       P->last_to == c->to && P->last_ret == c->ret,
 	       "trace hook saw another transition");
 }
 
-static const char *failed_variant;
-
-/* All the cases of one cell; at least one must exist. */
+/* All the cases of one cell, each on a fresh subchannel; at least one. */
 static void test_cell(enum vfio_ccw_state from, enum vfio_ccw_event event)
 {
 	const struct cell_case *c;
@@ -454,7 +488,11 @@ static void test_cell(enum vfio_ccw_state from, enum vfio_ccw_event event)
 		if (!test_failed)
 			check_clean(P);
 		if (test_failed) {
-			failed_variant = c->variant;
+			char msg[sizeof(why)];
+
+			memcpy(msg, why, sizeof(msg));
+			test_failed = false;
+			fail("[%s] %.400s", c->variant, msg);
 			return;
 		}
 	}
@@ -472,20 +510,13 @@ static void run_cell_tests(void)
 			snprintf(name, sizeof(name), "cell/%s/%s",
 				 vfio_ccw_state_names[s], vfio_ccw_event_names[e]);
 			test_failed = false;
-			failed_variant = "";
 			test_cell(s, e);
-			sim_destroy(P);
+			if (P)
+				sim_destroy(P);
 			P = NULL;
-			if (test_failed) {
-				printf("FAIL %s [%s]: %s\n", name, failed_variant, why);
-				failed++;
-			} else {
-				printf("ok %s\n", name);
-				passed++;
-			}
+			report(name);
 		}
 	}
-	fflush(stdout);
 }
 
 /* Masks name real states; a fixed cell cannot move. */
@@ -638,7 +669,7 @@ static void test_signal_interrupts_sleep(void)
 	EXPECT(present_final(P), "device refused the final");
 	EXPECT(sim_run_work_once(P, NULL), "final not dispatched");
 	after = snap();
-	EXPECT(after.state == IDLE && !after.cp_live && after.done == 1,
+	EXPECT(after.state == IDLE && !after.cp_live && after.done == DONE_ALL,
 	       "final after the signal: %s", sim_state_name(after.state));
 }
 
@@ -689,7 +720,7 @@ static void test_device_loss(void)
 		writer_start(&w[i]);
 	CHECK(wait_sleepers(&P->completion, 3), "writers did not all sleep");
 	lose_device(P);
-	sim_css_event(P);
+	sim_css_event(P, true);
 	for (i = 0; i < 3; i++)
 		writer_join(&w[i]);
 	if (test_failed)
@@ -715,6 +746,51 @@ static void test_device_loss(void)
 		       vfio_ccw_event_names[e]);
 	}
 	EXPECT_EQ(sim_write_ssch(P, NULL), -ENODEV, "start after loss");
+
+	/* Nor does the device answering again */
+	return_device(P);
+	sim_css_event(P, false);
+	EXPECT(snap().state == NOT_OPER, "device back left NOT_OPER");
+}
+
+/* A report of a loss the device has recovered from tears nothing down. */
+static void test_stale_loss_report(void)
+{
+	struct sim_snapshot s;
+
+	TRY(reach_checked(IDLE));
+	lose_device(P);
+	return_device(P);
+	EXPECT_EQ(sim_write_ssch(P, NULL), 0, "start on the device back");
+	sim_css_event(P, true);		/* the loss, reported late */
+	s = snap();
+	EXPECT(s.state == BUSY, "state %s", sim_state_name(s.state));
+	EXPECT(s.cp_live && s.dev.active && s.dev.enabled, "the I/O was torn down");
+	EXPECT(present_final(P), "device refused the final");
+	EXPECT(sim_run_work_once(P, NULL), "final not dispatched");
+	EXPECT(snap().state == IDLE, "I/O did not end");
+}
+
+/* Lost and back: the I/O in flight is gone, its sleepers must not stay. */
+static void test_device_back_io_lost(void)
+{
+	struct sim_snapshot s;
+	struct writer w;
+
+	TRY(reach_checked(BUSY));
+	writer_start(&w);
+	CHECK(wait_sleepers(&P->completion, 1), "writer did not sleep");
+	lose_device(P);
+	return_device(P);
+	sim_css_event(P, true);		/* the loss: no longer gone */
+	sim_css_event(P, false);	/* the return */
+	writer_join(&w);
+	if (test_failed)
+		return;
+	EXPECT_EQ(w.ret, -ENODEV, "writer's answer");
+	s = snap();
+	EXPECT(s.state == NOT_OPER, "state %s", sim_state_name(s.state));
+	EXPECT(!s.cp_live && !s.dev.enabled, "cp or subchannel left");
 }
 
 /* The dispatcher's guard: a state outside the mask is refused, reported. */
@@ -726,7 +802,8 @@ static void test_guard_catches_bad_action(void)
 	TRY(reach_checked(IDLE));
 	traced = P->traced;
 	sim_lock(P);
-	P->knob.force_next = BUSY;		/* IDLE x SCHIB_CHANGED: IDLE|NOT_OPER */
+	/* IDLE x SCHIB_CHANGED allows IDLE and NOT_OPER only */
+	P->knob.force_next = BUSY;
 	ret = vfio_ccw_fsm_dispatch(P, VFIO_CCW_EVENT_SCHIB_CHANGED);
 	P->knob.force_next = NR_VFIO_CCW_STATES + 3;	/* not a state at all */
 	vfio_ccw_fsm_dispatch(P, VFIO_CCW_EVENT_SCHIB_CHANGED);
@@ -805,7 +882,7 @@ static void test_work_thread(void)
 #define STRESS_WRITERS	4
 #define STRESS_REQUESTS	2000
 #define STRESS_TOTAL	(STRESS_WRITERS * STRESS_REQUESTS)
-#define STRESS_MS	20000
+#define STRESS_MS	30000
 
 enum { ANS_OK, ANS_EINTR, ANS_EIO, ANS_EBUSY, ANS_ENODEV, ANS_EINVAL,
        ANS_OTHER, NR_ANS };
@@ -867,7 +944,8 @@ struct stress_actor {
 	pthread_t thread;
 	unsigned int seed;
 	unsigned long count;
-	unsigned long stuck;	/* OFFLINEs that never completed */
+	unsigned long stuck;	/* admin: OFFLINEs never done; device:
+				 * rounds from the loss to the return */
 };
 
 static int sleepers_now(void)
@@ -900,7 +978,18 @@ static void maybe_lose(void)
 	stress_lost_sleepers = n;
 	lose_device(P);
 	__atomic_store_n(&stress_lost, 1, __ATOMIC_RELAXED);
-	sim_css_event(P);
+	sim_css_event(P, true);
+}
+
+/* A while after the loss, the device answers again: NOT_OPER must hold. */
+static void maybe_return(unsigned long *countdown)
+{
+	if (!__atomic_load_n(&stress_lost, __ATOMIC_RELAXED) || !*countdown)
+		return;
+	if (--*countdown)
+		return;
+	return_device(P);
+	sim_css_event(P, false);
 }
 
 /* One interrupt the device owes, in random order; rarely an unsolicited. */
@@ -929,6 +1018,7 @@ static void *stress_device_thread(void *arg)
 			did = present_something(&a->seed);
 		a->count += did;
 		maybe_lose();
+		maybe_return(&a->stuck);
 		/* Sleep, not spin: the scheduler favours sleepers, the writers */
 		if (!did)
 			sleep_us(10);
@@ -999,10 +1089,8 @@ static void stress_join(pthread_t thread, double end, const char *what)
 	long left = (long)((end - now()) * 1000);
 
 	if (!join_timeout(thread, left > 0 ? left : 1)) {
-		struct sim_snapshot s = snap();
-
-		printf("# %s hung: state %s, sleepers %d, done %u, answered %d\n",
-		       what, sim_state_name(s.state), s.sleepers, s.done,
+		/* Not snap(): a hung thread may hold the FSM mutex */
+		printf("# %s hung: %d asleep, %d answered\n", what, sleepers_now(),
 		       __atomic_load_n(&stress_answered, __ATOMIC_RELAXED));
 		die_hung("stress");
 	}
@@ -1011,7 +1099,7 @@ static void stress_join(pthread_t thread, double end, const char *what)
 static void test_stress(void)
 {
 	double start = now(), end = start + STRESS_MS / 1000.0;
-	struct stress_actor device = { .seed = seed * 2 + 1 };
+	struct stress_actor device = { .seed = seed * 2 + 1, .stuck = 20 };
 	struct stress_actor admin = { .seed = seed * 3 + 7 };
 	struct sim_snapshot s;
 	int i, k, total[NR_ANS] = { 0 };
@@ -1033,6 +1121,10 @@ static void test_stress(void)
 	__atomic_store_n(&stress_stop, 1, __ATOMIC_RELAXED);
 	stress_join(device.thread, end, "device");
 	stress_join(admin.thread, end, "admin");
+	if (device.stuck) {	/* the device thread ended before its return */
+		return_device(P);
+		sim_css_event(P, false);
+	}
 	sim_event(P, VFIO_CCW_EVENT_OFFLINE);
 	sim_stop_work(P);
 
@@ -1068,6 +1160,20 @@ static void test_stress(void)
 
 /* ------------------------------------------------------------- main */
 
+/* Last resort against a hang the timeouts missed (a deadlock): fail. */
+static void watchdog(int sig)
+{
+	char line[80];
+	int n;
+
+	(void)sig;
+	n = snprintf(line, sizeof(line), "FAIL watchdog: run too long\n"
+		     "%d passed, %d failed\n", passed, failed + 1);
+	if (write(STDOUT_FILENO, line, n) < 0)
+		_exit(3);
+	_exit(1);
+}
+
 int main(int argc, char **argv)
 {
 	const char *env = getenv("VFIO_CCW_SEED");
@@ -1088,7 +1194,9 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
-	alarm(300);	/* last resort: a hang kills the run, never blocks it */
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	signal(SIGALRM, watchdog);
+	alarm(300);
 
 	run_test("table_shape", test_table_shape);
 	run_cell_tests();
@@ -1098,10 +1206,13 @@ int main(int argc, char **argv)
 	run_test("signal_interrupts_sleep", test_signal_interrupts_sleep);
 	run_test("offline_while_busy", test_offline_while_busy);
 	run_test("device_loss_wakes_all", test_device_loss);
+	run_test("stale_loss_report", test_stale_loss_report);
+	run_test("device_back_io_lost", test_device_back_io_lost);
 	run_test("guard_catches_bad_action", test_guard_catches_bad_action);
 	run_test("out_of_range", test_out_of_range);
 	run_test("assert_locked", test_assert_locked);
 	run_test("work_thread", test_work_thread);
 	run_test("stress", test_stress);
-	summary_exit();
+	summary();
+	return failed ? 1 : 0;
 }
