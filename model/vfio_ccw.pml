@@ -203,7 +203,8 @@ bit bad_state_write;		/* state written without the mutex */
 bit bad_transition;		/* action returned a state its cell forbids */
 bit bad_start_busy;		/* ssch while an I/O is in flight */
 bit bad_start_guest;		/* ssch without a guest */
-bit bad_cp_free;		/* freed while in use, translating, or twice */
+bit bad_cp_free;		/* freed while in use, translating, twice, or
+				 * overwritten while live */
 bit bad_answer;			/* a start request answered twice */
 
 /* ------------------------------------------------------------ mutex */
@@ -224,6 +225,7 @@ inline reinit_completion()
 	done = 0
 }
 
+/* No action uses it (the final wakes all, see act_irq); a mutation does. */
 inline complete()
 {
 	if
@@ -295,6 +297,7 @@ inline cp_free()
 /* IRQ context: copy the IRB and queue the work; never touches the FSM. */
 inline irq_handler(kind)
 {
+	assert(nfull(irbq));	/* IRB_SLOTS suffice: it never waits */
 	irbq ! kind
 }
 
