@@ -9,10 +9,11 @@ export VFIO_CCW_CACHE ?= $(HOME)/.cache/vfio-ccw-fsm
 GENERATED := generated/vfio_ccw_fsm_table.c generated/vfio_ccw_fsm_table.h
 DEPS_PROOFS := spin gcc python3-jinja2
 DEPS_TESTS := $(DEPS_PROOFS) python3-pytest graphviz make
-DEPS_KERNEL := linux-source-6.1 xz-utils perl
+DEPS_KERNEL := linux-source-6.1 xz-utils perl make gcc-s390x-linux-gnu \
+	flex bison bc libelf-dev libssl-dev cpio sparse
 
 .PHONY: all verify check generate mutations test-codegen test-c checkpatch \
-	docs bench deps-proofs deps-tests deps-kernel clean
+	docs bench deps-proofs deps-tests deps-kernel clean kernel kernel-checks
 
 all: verify
 
@@ -44,12 +45,23 @@ test-codegen: deps-tests
 test-c: deps-tests
 	$(MAKE) -C tests/c all-checks
 
-## checkpatch: kernel style of the generated C (scripts/checkpatch.pl --strict)
+## checkpatch: kernel style of kernel/ and generated/ (checkpatch.pl --strict)
 checkpatch: deps-kernel
-	scripts/checkpatch.sh $(GENERATED)
+	scripts/checkpatch.sh $(wildcard kernel/*) $(GENERATED)
+
+## kernel: the vfio_ccw module for s390x Linux 6.1 (build/kernel-module/);
+## the first run builds the kernel it links against (about 7 min, cached)
+kernel: deps-kernel
+	scripts/module-build.sh
+
+## kernel-checks: checkpatch, then the W=1 build and the sparse (C=2)
+## build, each with no warning at all
+kernel-checks: checkpatch kernel
+	scripts/module-build.sh --check
+	scripts/module-build.sh --check C=2
 
 ## check: everything CI runs
-check: verify mutations test-codegen test-c checkpatch
+check: verify mutations test-codegen test-c kernel-checks
 
 ## bench: verify wall time, states and memory for 1, 2, 3 writers
 bench: deps-proofs

@@ -188,33 +188,34 @@ vfio_ccw_jumptable[NR_VFIO_CCW_STATES][NR_VFIO_CCW_EVENTS] = {
 		[VFIO_CCW_EVENT_INIT] = {
 			.allowed = BIT(VFIO_CCW_STATE_QUIESCING),
 		},
-		/* model/vfio_ccw.pml:141 */
+		/* model/vfio_ccw.pml:143 */
 		[VFIO_CCW_EVENT_ONLINE] = {
+			.answer = -EBUSY,
 			.allowed = BIT(VFIO_CCW_STATE_QUIESCING),
 		},
-		/* model/vfio_ccw.pml:142 */
+		/* model/vfio_ccw.pml:144 */
 		[VFIO_CCW_EVENT_OFFLINE] = {
 			.allowed = BIT(VFIO_CCW_STATE_QUIESCING),
 		},
-		/* model/vfio_ccw.pml:143 */
+		/* model/vfio_ccw.pml:145 */
 		[VFIO_CCW_EVENT_SSCH_REQ] = {
 			.answer = -EBUSY,
 			.allowed = BIT(VFIO_CCW_STATE_QUIESCING),
 		},
-		/* model/vfio_ccw.pml:148 */
+		/* model/vfio_ccw.pml:150 */
 		[VFIO_CCW_EVENT_INTERRUPT] = {
 			.action = vfio_ccw_fsm_quiesce_irq,
 			.allowed = BIT(VFIO_CCW_STATE_NOT_OPER) |
 				   BIT(VFIO_CCW_STATE_STANDBY) |
 				   BIT(VFIO_CCW_STATE_QUIESCING),
 		},
-		/* model/vfio_ccw.pml:149 */
+		/* model/vfio_ccw.pml:151 */
 		[VFIO_CCW_EVENT_SCHIB_CHANGED] = {
 			.action = vfio_ccw_fsm_sch_event,
 			.allowed = BIT(VFIO_CCW_STATE_NOT_OPER) |
 				   BIT(VFIO_CCW_STATE_QUIESCING),
 		},
-		/* model/vfio_ccw.pml:150 */
+		/* model/vfio_ccw.pml:152 */
 		[VFIO_CCW_EVENT_NOT_OPER] = {
 			.action = vfio_ccw_fsm_not_oper,
 			.allowed = BIT(VFIO_CCW_STATE_NOT_OPER),

@@ -138,7 +138,9 @@ inline fsm_table_init()
 	CELL(ST_BUSY, EV_NOT_OPER, ACT_NOT_OPER, 0, TO(ST_NOT_OPER));
 
 	CELL(ST_QUIESCING, EV_INIT, ACT_NOP, 0, TO(ST_QUIESCING));
-	CELL(ST_QUIESCING, EV_ONLINE, ACT_NOP, 0, TO(ST_QUIESCING));
+	/* Departs from the starting table: an open while the last close still
+	 * quiesces is refused, not taken as done (it would end in STANDBY). */
+	CELL(ST_QUIESCING, EV_ONLINE, ACT_ERROR, EBUSY, TO(ST_QUIESCING));
 	CELL(ST_QUIESCING, EV_OFFLINE, ACT_NOP, 0, TO(ST_QUIESCING));
 	CELL(ST_QUIESCING, EV_SSCH_REQ, ACT_ERROR, EBUSY, TO(ST_QUIESCING));
 	/* Departs from the starting table: an interrupt that is not the

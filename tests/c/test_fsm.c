@@ -411,7 +411,7 @@ static const struct cell_case cell_cases[] = {
 	{ C(BUSY, NOT_OPER), "lost", prep_lose, 0, NOT_OPER, 0, 0, 0, DONE_ALL, 0 },
 
 	{ C(QUIESCING, INIT), "", NULL, 0, QUIESCING, 0, 1, 1, DONE_ALL, 0 },
-	{ C(QUIESCING, ONLINE), "", NULL, 0, QUIESCING, 0, 1, 1, DONE_ALL, 0 },
+	{ C(QUIESCING, ONLINE), "", NULL, 0, QUIESCING, -EBUSY, 1, 1, DONE_ALL, 0 },
 	{ C(QUIESCING, OFFLINE), "", NULL, 0, QUIESCING, 0, 1, 1, DONE_ALL, 0 },
 	{ C(QUIESCING, SSCH_REQ), "", NULL, 0, QUIESCING, -EBUSY, 1, 1, DONE_ALL, 0 },
 	{ C(QUIESCING, INTERRUPT), "final before the clear's", prep_final, 0,

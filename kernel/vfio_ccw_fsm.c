@@ -1,0 +1,565 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vfio-ccw: the hand-written actions of the FSM, on the real subchannel,
+ * and the hooks the generated dispatcher calls.
+ *
+ * Each action does what its act_* inline in model/vfio_ccw.pml does (and
+ * its user-space twin in tests/c/actions.c): it runs with io_mutex held,
+ * returns the next state, sets *ret to the answer on error and never
+ * writes the state; vfio_ccw_fsm_dispatch() checks and writes it.
+ */
+
+#include <linux/bug.h>
+#include <linux/device.h>
+#include <linux/jiffies.h>
+#include <linux/lockdep.h>
+#include <linux/minmax.h>
+#include <linux/sched.h>
+#include <linux/spinlock.h>
+#include <linux/string.h>
+#include <asm/isc.h>
+
+#include "ioasm.h"
+#include "vfio_ccw_private.h"
+#include "vfio_ccw_trace.h"
+
+/* How long a closer sleeps between two looks at a quiesce */
+#define VFIO_CCW_QUIESCE_TICK	(5 * HZ)
+
+/* ------------------------------------------------------- the IRB ring */
+
+/* IRQ handler, sch->lock held: queue a copy of @irb for the work item. */
+void vfio_ccw_irb_push(struct vfio_ccw_private *private, struct irb *irb)
+{
+	unsigned int slot;
+
+	lockdep_assert_held(private->sch->lock);
+	if (private->irb_count < VFIO_CCW_IRB_SLOTS) {
+		slot = (private->irb_head + private->irb_count) %
+		       VFIO_CCW_IRB_SLOTS;
+		private->irb_count++;
+	} else {
+		/*
+		 * Full: the work item is far behind. The user only ever
+		 * sees the latest IRB in the I/O region anyway, but the FSM
+		 * must see a final one: a final takes the newest slot,
+		 * anything else is dropped.
+		 */
+		private->irb_dropped++;
+		if (!vfio_ccw_irb_is_final(irb))
+			return;
+		slot = (private->irb_head + VFIO_CCW_IRB_SLOTS - 1) %
+		       VFIO_CCW_IRB_SLOTS;
+	}
+	memcpy(&private->irb_ring[slot], irb, sizeof(*irb));
+}
+
+/* sch->lock held: take the oldest IRB into @irb; false if none queued. */
+bool vfio_ccw_irb_pop(struct vfio_ccw_private *private, struct irb *irb)
+{
+	lockdep_assert_held(private->sch->lock);
+	if (!private->irb_count)
+		return false;
+	memcpy(irb, &private->irb_ring[private->irb_head], sizeof(*irb));
+	private->irb_head = (private->irb_head + 1) % VFIO_CCW_IRB_SLOTS;
+	private->irb_count--;
+	return true;
+}
+
+/* sch->lock held: drop the IRBs of a dead I/O (the model's flush_irbs). */
+static void vfio_ccw_irb_flush(struct vfio_ccw_private *private)
+{
+	lockdep_assert_held(private->sch->lock);
+	private->irb_head = 0;
+	private->irb_count = 0;
+}
+
+/* sch->lock held: a final IRB waits in the ring. */
+static bool vfio_ccw_irb_final_queued(struct vfio_ccw_private *private)
+{
+	unsigned int i;
+
+	lockdep_assert_held(private->sch->lock);
+	for (i = 0; i < private->irb_count; i++) {
+		unsigned int slot = (private->irb_head + i) % VFIO_CCW_IRB_SLOTS;
+
+		if (vfio_ccw_irb_is_final(&private->irb_ring[slot]))
+			return true;
+	}
+	return false;
+}
+
+/* ------------------------------------------------------ the subchannel */
+
+/*
+ * sch->lock held, schib just refreshed: the subchannel still owes an
+ * interrupt: a function is active or pending (start, halt, clear, the
+ * device still working), or status waits to be presented.
+ */
+static bool vfio_ccw_sch_busy(struct subchannel *sch)
+{
+	union scsw *scsw = &sch->schib.scsw;
+
+	return scsw_actl(scsw) || (scsw_stctl(scsw) & SCSW_STCTL_STATUS_PEND);
+}
+
+/*
+ * Disable, drop stale IRBs, free the program, wake every sleeper: the
+ * model's sch_shutdown(). Ends in NOT_OPER if the subchannel is gone (the
+ * msch answered cc 3, or there is no device behind it any more).
+ */
+static enum vfio_ccw_state vfio_ccw_sch_shutdown(struct vfio_ccw_private *private)
+{
+	struct subchannel *sch = private->sch;
+	int err;
+
+	spin_lock_irq(sch->lock);
+	err = cio_disable_subchannel(sch);
+	vfio_ccw_irb_flush(private);
+	spin_unlock_irq(sch->lock);
+	if (err && err != -ENODEV)
+		/* Still enabled: an interrupt will find STANDBY and retry */
+		dev_warn_ratelimited(&sch->dev,
+				     "vfio_ccw: disabling the subchannel failed: %d\n",
+				     err);
+
+	cp_free(&private->cp);
+	complete_all(&private->completion);
+	complete_all(&private->quiesced);
+	return err == -ENODEV ? VFIO_CCW_STATE_NOT_OPER :
+				VFIO_CCW_STATE_STANDBY;
+}
+
+/* --------------------------------------------------------- the actions */
+
+/* Probe: no guest yet, the subchannel stays disabled. */
+enum vfio_ccw_state vfio_ccw_fsm_init(struct vfio_ccw_private *private,
+				      enum vfio_ccw_event event, int *ret)
+{
+	struct subchannel *sch = private->sch;
+	bool gone;
+
+	spin_lock_irq(sch->lock);
+	gone = cio_update_schib(sch) != 0;
+	/* Left enabled by a driver bound before us: no guest, so disable */
+	if (!gone && sch->schib.pmcw.ena)
+		gone = cio_disable_subchannel(sch) == -ENODEV;
+	spin_unlock_irq(sch->lock);
+	return gone ? VFIO_CCW_STATE_NOT_OPER : VFIO_CCW_STATE_STANDBY;
+}
+
+/* A guest attached: enable the subchannel for our interrupts. */
+enum vfio_ccw_state vfio_ccw_fsm_online(struct vfio_ccw_private *private,
+					enum vfio_ccw_event event, int *ret)
+{
+	struct subchannel *sch = private->sch;
+	int err;
+
+	spin_lock_irq(sch->lock);
+	sch->isc = VFIO_CCW_ISC;
+	/* The interruption parameter leads cio's IRQ code back to @sch */
+	err = cio_enable_subchannel(sch, (u32)(unsigned long)sch);
+	if (err && err != -ENODEV)
+		/* Whatever msch left behind, no guest may run on it */
+		cio_disable_subchannel(sch);
+	spin_unlock_irq(sch->lock);
+	if (err) {
+		*ret = err;
+		return VFIO_CCW_STATE_NOT_OPER;
+	}
+	return VFIO_CCW_STATE_IDLE;
+}
+
+/* The guest is gone and no I/O of ours runs. */
+enum vfio_ccw_state vfio_ccw_fsm_offline(struct vfio_ccw_private *private,
+					 enum vfio_ccw_event event, int *ret)
+{
+	return vfio_ccw_sch_shutdown(private);
+}
+
+/*
+ * The guest's channel program, from the request being written: check the
+ * function asked for, build and pin the program into @cp. On error @cp
+ * holds nothing.
+ */
+static int vfio_ccw_translate(struct vfio_ccw_private *private,
+			      const struct ccw_io_region *req)
+{
+	union scsw scsw;
+	union orb orb = {};
+	int err;
+
+	/* The region holds a command-mode ORB, the first bytes of the union */
+	BUILD_BUG_ON(sizeof(orb.cmd) != sizeof(req->orb_area));
+	BUILD_BUG_ON(sizeof(scsw) != sizeof(req->scsw_area));
+	memcpy(&orb, req->orb_area, sizeof(req->orb_area));
+	memcpy(&scsw, req->scsw_area, sizeof(scsw));
+
+	if (!(scsw.cmd.fctl & SCSW_FCTL_START_FUNC))
+		/* halt and clear belong to the async region, not offered */
+		return scsw.cmd.fctl & (SCSW_FCTL_HALT_FUNC |
+					SCSW_FCTL_CLEAR_FUNC) ?
+		       -EOPNOTSUPP : -EINVAL;
+	if (orb.tm.b)
+		/* transport mode: no translation for it */
+		return -EOPNOTSUPP;
+
+	err = cp_init(&private->cp, &orb);
+	if (err)
+		return err;
+	err = cp_prefetch(&private->cp);
+	if (err)
+		cp_free(&private->cp);
+	return err;
+}
+
+/* ssch the translated program: 0, or why the subchannel refused it. */
+static int vfio_ccw_ssch(struct vfio_ccw_private *private)
+{
+	struct subchannel *sch = private->sch;
+	union orb *orb;
+	int cc;
+
+	spin_lock_irq(sch->lock);
+	orb = cp_get_orb(&private->cp, (u32)(unsigned long)sch, sch->lpm);
+	cc = orb ? ssch(sch->schid, orb) : -EIO;
+	if (!cc)
+		sch->schib.scsw.cmd.actl |= SCSW_ACTL_START_PEND;
+	spin_unlock_irq(sch->lock);
+
+	switch (cc) {
+	case 0:
+		return 0;
+	case 1:		/* status pending */
+	case 2:		/* busy */
+		return -EBUSY;
+	case 3:		/* not operational */
+		return -ENODEV;
+	default:	/* program check: -EIO */
+		return cc;
+	}
+}
+
+/*
+ * IDLE x SSCH_REQ: translate the guest's channel program and start it;
+ * any refusal frees it and stays IDLE with the reason as the answer.
+ */
+enum vfio_ccw_state vfio_ccw_fsm_start(struct vfio_ccw_private *private,
+				       enum vfio_ccw_event event, int *ret)
+{
+	const struct ccw_io_region *req = private->req;
+	int err;
+
+	if (!req) {
+		/* SSCH_REQ raised outside vfio_ccw_fsm_write() */
+		*ret = -EINVAL;
+		return VFIO_CCW_STATE_IDLE;
+	}
+	memcpy(private->io_region.orb_area, req->orb_area,
+	       sizeof(req->orb_area));
+	memcpy(private->io_region.scsw_area, req->scsw_area,
+	       sizeof(req->scsw_area));
+
+	err = vfio_ccw_translate(private, req);
+	if (!err) {
+		err = vfio_ccw_ssch(private);
+		if (err)
+			cp_free(&private->cp);
+	}
+	if (err) {
+		*ret = err;
+		return VFIO_CCW_STATE_IDLE;
+	}
+	/*
+	 * Our interrupts reach the completion through the work item, which
+	 * needs the mutex we hold: resetting it after the ssch is in time.
+	 */
+	reinit_completion(&private->completion);
+	return VFIO_CCW_STATE_BUSY;
+}
+
+/* Hand the IRB to the user; a final one ends the start in flight. */
+enum vfio_ccw_state vfio_ccw_fsm_irq(struct vfio_ccw_private *private,
+				     enum vfio_ccw_event event, int *ret)
+{
+	struct irb *irb = &private->irb;
+	bool final = vfio_ccw_irb_is_final(irb);
+
+	/* Linux's IRB leaves out the extended-measurement words at its end */
+	BUILD_BUG_ON(sizeof(*irb) > sizeof(private->io_region.irb_area));
+	if (scsw_is_solicited(&irb->scsw))
+		/* the channel program address the guest knows */
+		cp_update_scsw(&private->cp, &irb->scsw);
+	memcpy(private->io_region.irb_area, irb, sizeof(*irb));
+	if (private->io_trigger)
+		eventfd_signal(private->io_trigger, 1);
+
+	if (private->state == VFIO_CCW_STATE_BUSY && final) {
+		cp_free(&private->cp);
+		/*
+		 * Wake every sleeper: each retries, one starts, the others
+		 * sleep again. complete() would wake one, and if its retry
+		 * is refused the others would sleep on with nothing to
+		 * wake them.
+		 */
+		complete_all(&private->completion);
+		return VFIO_CCW_STATE_IDLE;
+	}
+	/* intermediate or unsolicited: the user's alone */
+	return private->state;
+}
+
+/* BUSY x OFFLINE: end the I/O in flight, or shut down if it is over. */
+enum vfio_ccw_state vfio_ccw_fsm_quiesce(struct vfio_ccw_private *private,
+					 enum vfio_ccw_event event, int *ret)
+{
+	struct subchannel *sch = private->sch;
+	bool owed = false;
+	int iretry = 255;
+	int err;
+
+	/* Sleepers retry and find QUIESCING (or STANDBY) */
+	complete_all(&private->completion);
+
+	spin_lock_irq(sch->lock);
+	if (!cio_update_schib(sch) && vfio_ccw_sch_busy(sch)) {
+		/* cancel, else halt, else clear, as cio allows */
+		err = cio_cancel_halt_clear(sch, &iretry);
+		if (err && err != -ENODEV &&
+		    !(scsw_actl(&sch->schib.scsw) &
+		      (SCSW_ACTL_HALT_PEND | SCSW_ACTL_CLEAR_PEND)))
+			/*
+			 * Nothing issued: cancel met pending status, which
+			 * need not end the I/O. Clear it, so that the one
+			 * interrupt owed ends everything.
+			 */
+			err = cio_clear(sch) ? -ENODEV : -EBUSY;
+		/* 0: cancelled at once; -ENODEV: gone with its I/O */
+		owed = err && err != -ENODEV;
+	}
+	spin_unlock_irq(sch->lock);
+
+	if (owed) {
+		reinit_completion(&private->quiesced);
+		return VFIO_CCW_STATE_QUIESCING;
+	}
+	return vfio_ccw_sch_shutdown(private);	/* already quiet, or gone */
+}
+
+/*
+ * QUIESCING x INTERRUPT: while the subchannel still owes an interrupt,
+ * wait for it; do not issue cancel/halt/clear again, which would owe a
+ * new one (the upstream loop that never ends).
+ */
+enum vfio_ccw_state vfio_ccw_fsm_quiesce_irq(struct vfio_ccw_private *private,
+					     enum vfio_ccw_event event, int *ret)
+{
+	struct subchannel *sch = private->sch;
+	bool owed;
+
+	spin_lock_irq(sch->lock);
+	owed = !cio_update_schib(sch) && vfio_ccw_sch_busy(sch);
+	spin_unlock_irq(sch->lock);
+	if (owed)
+		return VFIO_CCW_STATE_QUIESCING;
+	return vfio_ccw_sch_shutdown(private);
+}
+
+/* An interrupt with no guest: a disable did not take, disable again. */
+enum vfio_ccw_state vfio_ccw_fsm_disabled_irq(struct vfio_ccw_private *private,
+					      enum vfio_ccw_event event, int *ret)
+{
+	struct subchannel *sch = private->sch;
+
+	spin_lock_irq(sch->lock);
+	cio_disable_subchannel(sch);
+	spin_unlock_irq(sch->lock);
+	return private->state;
+}
+
+/* The device is gone. */
+enum vfio_ccw_state vfio_ccw_fsm_not_oper(struct vfio_ccw_private *private,
+					  enum vfio_ccw_event event, int *ret)
+{
+	vfio_ccw_sch_shutdown(private);
+	return VFIO_CCW_STATE_NOT_OPER;
+}
+
+/*
+ * sch->lock held, schib fresh: the device answers, but our I/O went with
+ * it: BUSY with nothing running and no final IRB queued, or QUIESCING with
+ * nothing running, owed or queued. Nothing would ever end it, nor wake its
+ * sleepers.
+ */
+static bool vfio_ccw_io_lost(struct vfio_ccw_private *private)
+{
+	if (vfio_ccw_sch_busy(private->sch))
+		return false;
+	if (private->state == VFIO_CCW_STATE_BUSY)
+		return !vfio_ccw_irb_final_queued(private);
+	if (private->state == VFIO_CCW_STATE_QUIESCING)
+		return !private->irb_count;
+	return false;
+}
+
+/* The channel subsystem reports a change: re-read the schib. */
+enum vfio_ccw_state vfio_ccw_fsm_sch_event(struct vfio_ccw_private *private,
+					   enum vfio_ccw_event event, int *ret)
+{
+	struct subchannel *sch = private->sch;
+	bool gone;
+
+	spin_lock_irq(sch->lock);
+	gone = cio_update_schib(sch) || vfio_ccw_io_lost(private);
+	spin_unlock_irq(sch->lock);
+	if (gone)
+		return vfio_ccw_fsm_not_oper(private, event, ret);
+	return private->state;
+}
+
+/* ------------------------------------------ the dispatcher's hooks */
+
+enum vfio_ccw_state *vfio_ccw_fsm_state(struct vfio_ccw_private *private)
+{
+	return &private->state;
+}
+
+void vfio_ccw_fsm_assert_locked(struct vfio_ccw_private *private)
+{
+	lockdep_assert_held(&private->io_mutex);
+}
+
+void vfio_ccw_fsm_trace(struct vfio_ccw_private *private,
+			enum vfio_ccw_state from, enum vfio_ccw_event event,
+			enum vfio_ccw_state to, int ret)
+{
+	trace_vfio_ccw_fsm_event(private->sch->schid,
+				 vfio_ccw_state_names[from],
+				 vfio_ccw_event_names[event],
+				 vfio_ccw_state_names[to], ret);
+}
+
+static const char *vfio_ccw_state_name(enum vfio_ccw_state state)
+{
+	if ((unsigned int)state >= NR_VFIO_CCW_STATES)
+		return "?";
+	return vfio_ccw_state_names[state];
+}
+
+/* A transition the proofs do not allow: a bug in an action. */
+void vfio_ccw_fsm_unverified(struct vfio_ccw_private *private,
+			     enum vfio_ccw_state from, enum vfio_ccw_event event,
+			     enum vfio_ccw_state to)
+{
+	const char *ev = (unsigned int)event < NR_VFIO_CCW_EVENTS ?
+			 vfio_ccw_event_names[event] : "?";
+
+	WARN_ONCE(1,
+		  "vfio_ccw: %x.%x.%04x: unverified transition %s(%d) x %s(%d) -> %s(%d)\n",
+		  private->sch->schid.cssid, private->sch->schid.ssid,
+		  private->sch->schid.sch_no, vfio_ccw_state_name(from), from,
+		  ev, event, vfio_ccw_state_name(to), to);
+}
+
+/* --------------------------------------------- raising events */
+
+/**
+ * vfio_ccw_fsm_event() - raise an event
+ * @private: the subchannel, io_mutex not held
+ * @event: the event
+ *
+ * Return: the answer of the cell: 0 or -errno.
+ */
+int vfio_ccw_fsm_event(struct vfio_ccw_private *private,
+		       enum vfio_ccw_event event)
+{
+	int ret;
+
+	mutex_lock(&private->io_mutex);
+	ret = vfio_ccw_fsm_dispatch(private, event);
+	mutex_unlock(&private->io_mutex);
+	return ret;
+}
+
+/**
+ * vfio_ccw_fsm_write() - the write path of the I/O region: a start request
+ * @private: the subchannel, io_mutex not held
+ * @req: the region as the user wrote it
+ *
+ * Raises SSCH_REQ; while a start is in flight (the answer is
+ * VFIO_CCW_FSM_RETRY) sleeps on the completion, mutex released, and raises
+ * it again once woken.
+ *
+ * Return: 0 if the subchannel took the program, -ERESTARTSYS if a signal
+ * ended the sleep, else the refusal.
+ */
+int vfio_ccw_fsm_write(struct vfio_ccw_private *private,
+		       const struct ccw_io_region *req)
+{
+	int ret;
+
+	for (;;) {
+		mutex_lock(&private->io_mutex);
+		private->req = req;
+		ret = vfio_ccw_fsm_dispatch(private, VFIO_CCW_EVENT_SSCH_REQ);
+		private->req = NULL;
+		if (ret != VFIO_CCW_FSM_RETRY)
+			private->io_region.ret_code = ret;
+		mutex_unlock(&private->io_mutex);
+
+		if (ret != VFIO_CCW_FSM_RETRY)
+			return ret;
+		if (wait_for_completion_interruptible(&private->completion))
+			return -ERESTARTSYS;
+	}
+}
+
+/**
+ * vfio_ccw_go_offline() - raise OFFLINE and wait out the quiesce it starts
+ * @private: the subchannel, io_mutex not held
+ * @closing: the guest is going away: a reset racing with us must not bring
+ *	the subchannel back online
+ * @limit: give up waiting after this many jiffies; 0: wait for good
+ *
+ * OFFLINE in BUSY leaves QUIESCING until the interrupt owed arrives; the
+ * channel program stays pinned until then, and the VFIO core wants it
+ * unpinned before close_device() or dma_unmap() returns. The wait is
+ * uninterruptible but wakes every VFIO_CCW_QUIESCE_TICK to look again.
+ *
+ * Return: the state reached.
+ */
+enum vfio_ccw_state vfio_ccw_go_offline(struct vfio_ccw_private *private,
+					bool closing, unsigned long limit)
+{
+	unsigned long deadline = jiffies + limit;
+	struct subchannel *sch = private->sch;
+	enum vfio_ccw_state state;
+	bool warned = false;
+
+	mutex_lock(&private->io_mutex);
+	if (closing)
+		private->guest_open = false;
+	vfio_ccw_fsm_dispatch(private, VFIO_CCW_EVENT_OFFLINE);
+	state = private->state;
+	mutex_unlock(&private->io_mutex);
+
+	while (state == VFIO_CCW_STATE_QUIESCING) {
+		unsigned long tick = VFIO_CCW_QUIESCE_TICK;
+
+		if (limit) {
+			if (time_after_eq(jiffies, deadline))
+				break;
+			tick = min(tick, deadline - jiffies);
+		}
+		if (!wait_for_completion_timeout(&private->quiesced, tick) &&
+		    !warned) {
+			dev_warn(&sch->dev,
+				 "vfio_ccw: still waiting for the subchannel to quiesce\n");
+			warned = true;
+		}
+		mutex_lock(&private->io_mutex);
+		state = private->state;
+		mutex_unlock(&private->io_mutex);
+	}
+	return state;
+}

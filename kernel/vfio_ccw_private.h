@@ -1,0 +1,105 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * vfio-ccw: the driver's data for one subchannel, around the generated FSM
+ * table (generated/vfio_ccw_fsm_table.h), and what its three files share.
+ *
+ * Locks, outermost first: io_mutex (the FSM mutex: every dispatch holds
+ * it), then sch->lock (the subchannel's spinlock, also taken by the channel
+ * subsystem around our IRQ handler). Nobody sleeps on a completion with
+ * io_mutex held, and nothing takes io_mutex with sch->lock held.
+ */
+#ifndef _VFIO_CCW_PRIVATE_H_
+#define _VFIO_CCW_PRIVATE_H_
+
+#include <linux/completion.h>
+#include <linux/eventfd.h>
+#include <linux/kref.h>
+#include <linux/mdev.h>
+#include <linux/mutex.h>
+#include <linux/types.h>
+#include <linux/vfio.h>
+#include <linux/vfio_ccw.h>
+#include <linux/workqueue.h>
+#include <asm/cio.h>
+#include <asm/scsw.h>
+
+#include "css.h"
+#include "vfio_ccw_cp.h"
+#include "vfio_ccw_fsm_table.h"
+
+/* IRBs the IRQ handler may queue for the work item */
+#define VFIO_CCW_IRB_SLOTS	16
+
+/**
+ * struct vfio_ccw_private - one subchannel bound to vfio_ccw
+ * @vdev: the VFIO device, embedded: vfio_ccw_cp.c finds it next to @cp
+ * @cp: the channel program of the start in flight, at most one
+ * @io_mutex: the FSM mutex; also protects @cp, @io_region, @req, @irb,
+ *	@guest_open and @io_trigger
+ * @state: written by vfio_ccw_fsm_dispatch() only, io_mutex held
+ * @sch: the subchannel, referenced while this lives
+ * @ref: the css binding holds one, each running sch_event callback one
+ * @completion: writers sleep here while a start is in flight (BUSY)
+ * @quiesced: closers sleep here while a clear is owed (QUIESCING)
+ * @io_region: what the I/O region reads back: the last request and IRB
+ * @req: the start request being dispatched, NULL outside the write path
+ * @guest_open: the VFIO device is open (between open and close_device)
+ * @irb_ring: IRBs stored by the IRQ handler, oldest at @irb_head; the
+ *	ring, @irb_head, @irb_count and @irb_dropped are under sch->lock
+ * @irb_head: slot of the oldest queued IRB
+ * @irb_count: IRBs queued
+ * @irb_dropped: IRBs lost to a full ring, not yet reported
+ * @irb: the IRB the INTERRUPT event is being dispatched for
+ * @io_work: the work item that dispatches INTERRUPT for queued IRBs
+ * @io_trigger: eventfd signalled for each IRB handed to the user
+ * @release_comp: completed when the VFIO core releases @vdev
+ * @parent: the mdev parent, the subchannel
+ * @mdev_type: the single mdev type, "io"
+ * @mdev_types: the list of types handed to the mdev core
+ */
+struct vfio_ccw_private {
+	struct vfio_device vdev;
+	struct channel_program cp;
+	struct mutex io_mutex;		/* the FSM mutex */
+	enum vfio_ccw_state state;
+	struct subchannel *sch;
+	struct kref ref;
+	struct completion completion;
+	struct completion quiesced;
+	struct ccw_io_region io_region;
+	const struct ccw_io_region *req;
+	bool guest_open;
+	struct irb irb_ring[VFIO_CCW_IRB_SLOTS];
+	unsigned int irb_head;
+	unsigned int irb_count;
+	unsigned int irb_dropped;
+	struct irb irb;
+	struct work_struct io_work;
+	struct eventfd_ctx *io_trigger;
+	struct completion release_comp;
+	struct mdev_parent parent;
+	struct mdev_type mdev_type;
+	struct mdev_type *mdev_types[1];
+};
+
+/* The final interrupt of a start: solicited, nothing left running */
+static inline bool vfio_ccw_irb_is_final(struct irb *irb)
+{
+	return scsw_is_solicited(&irb->scsw) &&
+	       !(scsw_actl(&irb->scsw) & (SCSW_ACTL_DEVACT | SCSW_ACTL_SCHACT));
+}
+
+/* vfio_ccw_fsm.c */
+int vfio_ccw_fsm_event(struct vfio_ccw_private *private,
+		       enum vfio_ccw_event event);
+int vfio_ccw_fsm_write(struct vfio_ccw_private *private,
+		       const struct ccw_io_region *req);
+enum vfio_ccw_state vfio_ccw_go_offline(struct vfio_ccw_private *private,
+					bool closing, unsigned long limit);
+void vfio_ccw_irb_push(struct vfio_ccw_private *private, struct irb *irb);
+bool vfio_ccw_irb_pop(struct vfio_ccw_private *private, struct irb *irb);
+
+/* vfio_ccw_ops.c */
+extern struct mdev_driver vfio_ccw_mdev_driver;
+
+#endif /* _VFIO_CCW_PRIVATE_H_ */
