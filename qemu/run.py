@@ -1,0 +1,343 @@
+#!/usr/bin/python3
+"""Boot the vfio_ccw module's in-guest test under QEMU and judge the run.
+
+Builds qemu/vfio_ccw_test (static, s390x) as /init, packs it with the
+module into an initramfs, boots the s390x test kernel of
+scripts/kernel-build.sh in qemu-system-s390x (TCG) with a virtio-rng-ccw
+device at fe.0.0002, and reads the console: one "ok NAME" / "FAIL NAME:
+reason" line per scenario, then "N passed, M failed". The run also fails
+on any kernel warning, BUG, lockdep report, hung task or call trace on the
+console, and when the guest does not finish in time.
+
+The guest asks for host actions with "vt: qmp ACTION" lines (device_del
+ID); this script does them through QEMU's QMP socket.
+
+Usage: run.py [--mode check|bench] [--module KO] [--stock] [NAME...]
+Artifacts (console log, initramfs, test binary): build/qemu/.
+"""
+
+import argparse
+import gzip
+import json
+import os
+import re
+import select
+import socket
+import subprocess
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+BUILD = os.path.join(ROOT, "build", "qemu")
+
+SOURCES = ["vfio_ccw_test.c", "vt_sys.c", "vt_vfio.c", "vt_ccw.c",
+           "vt_scen_basic.c", "vt_scen_writers.c", "vt_scen_sleep.c",
+           "vt_scen_bad.c", "vt_scen_churn.c", "vt_scen_loss.c",
+           "vt_bench.c"]
+CC = "s390x-linux-gnu-gcc"
+CFLAGS = ["-static", "-O2", "-pthread", "-Wall", "-Wextra",
+          "-Wno-unused-parameter", "-Werror"]
+
+# The devices the guest works on: rng0 for every scenario, rng1 too for
+# device-loss, which unplugs both (qemu/vt.h: VT_DEVNO, VT_DEVNO_2)
+RNG_DEVICES = ["virtio-rng-ccw,id=rng0,devno=fe.0.0002",
+               "virtio-rng-ccw,id=rng1,devno=fe.0.0003"]
+
+# Console lines that fail the run whatever the scenarios say
+KERNEL_PROBLEMS = [
+    ("WARNING:", "kernel warning"),
+    ("BUG:", "kernel BUG"),
+    ("possible circular locking", "lockdep: circular locking"),
+    ("possible recursive locking", "lockdep: recursive locking"),
+    ("inconsistent lock state", "lockdep: inconsistent lock state"),
+    ("suspicious RCU usage", "lockdep: suspicious RCU usage"),
+    ("blocked for more than", "hung task"),
+    ("hung_task", "hung task"),
+    ("Call Trace", "call trace"),
+    ("Kernel panic", "kernel panic"),
+    ("Oops", "oops"),
+]
+
+RESULT_OK = re.compile(r"^ok (\S+)(?: \((.*)\))?$")
+RESULT_FAIL = re.compile(r"^FAIL (\S+): (.*)$")
+SUMMARY = re.compile(r"^(\d+) passed, (\d+) failed$")
+
+
+def log(msg):
+    print("qemu-check: %s" % msg, flush=True)
+
+
+def kernel_dir():
+    """The cached s390x kernel build (built once by kernel-build.sh)."""
+    out = subprocess.run([os.path.join(ROOT, "scripts", "kernel-build.sh")],
+                         check=True, stdout=subprocess.PIPE, text=True)
+    return out.stdout.strip().splitlines()[-1]
+
+
+def build_init(out):
+    """The test program, static, as the initramfs' /init."""
+    cmd = [CC] + CFLAGS + ["-I", HERE, "-o", out]
+    cmd += [os.path.join(HERE, src) for src in SOURCES]
+    subprocess.run(cmd, check=True)
+
+
+def cpio_entry(name, mode, data=b"", rdev=(0, 0)):
+    """One cpio "newc" record: header, name, data, each 4-byte aligned."""
+    name_b = name.encode() + b"\0"
+    fields = (0, mode, 0, 0, 1, 0, len(data), 0, 0, rdev[0], rdev[1],
+              len(name_b), 0)
+    rec = b"070701" + "".join("%08X" % f for f in fields).encode()
+    rec += name_b + b"\0" * (-(110 + len(name_b)) % 4)
+    return rec + data + b"\0" * (-len(data) % 4)
+
+
+def pack_initramfs(out, init, module):
+    """gzip'ed newc cpio: /init, /vfio_ccw.ko, /dev/console, mount points.
+
+    Written here rather than by cpio(1) so that the console node needs no
+    root and the archive does not depend on a staging directory.
+    """
+    with open(init, "rb") as f:
+        init_data = f.read()
+    with open(module, "rb") as f:
+        module_data = f.read()
+    blob = b"".join([
+        cpio_entry("dev", 0o040755),
+        cpio_entry("dev/console", 0o020600, rdev=(5, 1)),
+        cpio_entry("proc", 0o040755),
+        cpio_entry("sys", 0o040755),
+        cpio_entry("init", 0o100755, init_data),
+        cpio_entry("vfio_ccw.ko", 0o100644, module_data),
+        cpio_entry("TRAILER!!!", 0),
+    ])
+    with open(out, "wb") as f:
+        f.write(gzip.compress(blob, mtime=0))
+
+
+class Qmp:
+    """A minimal QMP client: greeting, capabilities, commands."""
+
+    def __init__(self, path, timeout=20):
+        end = time.monotonic() + timeout
+        while True:
+            try:
+                self.sock = socket.socket(socket.AF_UNIX)
+                self.sock.connect(path)
+                break
+            except OSError:
+                self.sock.close()
+                if time.monotonic() > end:
+                    raise
+                time.sleep(0.1)
+        self.sock.settimeout(timeout)
+        self.file = self.sock.makefile("rw")
+        self._read()                      # the greeting
+        self.execute("qmp_capabilities")
+
+    def _read(self):
+        line = self.file.readline()
+        if not line:
+            raise OSError("QMP socket closed")
+        return json.loads(line)
+
+    def execute(self, command, **arguments):
+        msg = {"execute": command}
+        if arguments:
+            msg["arguments"] = arguments
+        self.file.write(json.dumps(msg) + "\n")
+        self.file.flush()
+        while True:
+            reply = self._read()
+            if "return" in reply or "error" in reply:
+                return reply
+
+    def close(self):
+        self.file.close()
+        self.sock.close()
+
+
+def host_action(qmp, action):
+    """What a "vt: qmp ACTION" line asks for; returns a short report.
+    The one action: "device_del ID", unplug a device."""
+    words = action.split()
+    if len(words) != 2 or words[0] != "device_del":
+        return "unknown action %r" % action
+    reply = qmp.execute("device_del", id=words[1])
+    if "error" in reply:
+        return "%s: error: %s" % (action, reply["error"].get("desc"))
+    return "%s: done" % action
+
+
+class Run:
+    """The console, read line by line, and what it says."""
+
+    def __init__(self, console_log, verbose):
+        self.log = open(console_log, "w")
+        self.verbose = verbose
+        self.results = []          # (name, ok, detail)
+        self.summary = None        # (passed, failed) from the guest
+        self.problems = []         # (line number, what, line)
+        self.info = []             # "# ..." lines of the guest
+        self.lineno = 0
+        self.qmp = None
+
+    def line(self, text):
+        self.lineno += 1
+        self.log.write(text + "\n")
+        self.log.flush()
+        if self.verbose:
+            print(text, flush=True)
+        m_ok, m_fail = RESULT_OK.match(text), RESULT_FAIL.match(text)
+        if m_ok:
+            self.results.append((m_ok.group(1), True, m_ok.group(2) or ""))
+        elif m_fail:
+            self.results.append((m_fail.group(1), False, m_fail.group(2)))
+        elif SUMMARY.match(text):
+            m = SUMMARY.match(text)
+            self.summary = (int(m.group(1)), int(m.group(2)))
+        elif text.startswith("# "):
+            self.info.append(text[2:])
+        elif text.startswith("vt: qmp "):
+            report = host_action(self.qmp, text[len("vt: qmp "):].strip())
+            self.info.append("host: " + report)
+            self.log.write("# host: %s\n" % report)
+            return
+        else:
+            for needle, what in KERNEL_PROBLEMS:
+                if needle in text:
+                    self.problems.append((self.lineno, what, text))
+                    break
+
+
+def boot(args, kdir, initrd, run):
+    """Run QEMU to its power-off, feeding the console to @run; False on
+    timeout."""
+    qmp_path = os.path.join(BUILD, "qmp.sock")
+    if os.path.exists(qmp_path):
+        os.unlink(qmp_path)
+    append = "panic=-1 -- %s" % " ".join([args.mode] +
+                                         (["stock"] if args.stock else []) +
+                                         args.names)
+    cmd = ["qemu-system-s390x", "-M", "s390-ccw-virtio", "-cpu", "max",
+           "-smp", "2", "-m", "512", "-display", "none", "-nodefaults",
+           "-no-reboot",
+           # the kernel has the SCLP line-mode console only (ttyS0);
+           # QEMU's default -nographic console is the VT220 one
+           "-chardev", "stdio,id=con0,signal=off",
+           "-device", "sclplmconsole,chardev=con0",
+           "-qmp", "unix:%s,server=on,wait=off" % qmp_path,
+           "-kernel", os.path.join(kdir, "arch/s390/boot/bzImage"),
+           "-initrd", initrd, "-append", append]
+    for dev in RNG_DEVICES:
+        cmd += ["-device", dev]
+    proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL,
+                            stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + args.timeout
+    pending = b""
+    timed_out = False
+    try:
+        run.qmp = Qmp(qmp_path)
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                timed_out = True
+                break
+            ready, _, _ = select.select([proc.stdout], [], [], min(left, 1))
+            if not ready:
+                continue
+            chunk = os.read(proc.stdout.fileno(), 65536)
+            if not chunk:
+                break
+            pending += chunk
+            *lines, pending = pending.split(b"\n")
+            for raw in lines:
+                run.line(raw.decode("utf-8", "replace").rstrip("\r"))
+        if pending:
+            run.line(pending.decode("utf-8", "replace").rstrip("\r"))
+    finally:
+        if run.qmp:
+            run.qmp.close()
+        if proc.poll() is None:
+            proc.kill()
+        proc.wait()
+    return not timed_out
+
+
+def verdict(run, finished, elapsed):
+    """Print the per-scenario lines and the closing count; exit status."""
+    failed = 0
+    for name, ok, detail in run.results:
+        log("%s %s%s" % ("ok  " if ok else "FAIL", name,
+                         (" (%s)" % detail) if detail else ""))
+        failed += not ok
+    for text in run.info:
+        log("  # " + text)
+    if not finished:
+        log("FAIL timeout: the guest did not power off in time")
+        failed += 1
+    elif run.summary is None:
+        log("FAIL guest: no closing line (crash or panic?), see the log")
+        failed += 1
+    elif run.summary != (len(run.results) - failed, failed):
+        log("FAIL guest: its count %s does not match its lines" %
+            (run.summary,))
+        failed += 1
+    if run.problems:
+        for lineno, what, text in run.problems[:10]:
+            log("FAIL kernel-log: %s, console line %d: %s" %
+                (what, lineno, text.strip()))
+        failed += 1
+    total = len(run.results) + 1
+    passed = total - min(failed, total)
+    log("console: %s, %.0f s" % (os.path.relpath(run.log.name, ROOT),
+                                 elapsed))
+    print("%d passed, %d failed" % (passed, failed), flush=True)
+    return 0 if failed == 0 else 1
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--mode", default="check", choices=["check", "bench"])
+    ap.add_argument("--module",
+                    default=os.path.join(ROOT, "build", "kernel-module",
+                                         "vfio_ccw.ko"))
+    ap.add_argument("--stock", action="store_true",
+                    help="the module is upstream's vfio_ccw (bench)")
+    ap.add_argument("--timeout", type=int, default=300)
+    ap.add_argument("--tag", default="check",
+                    help="name of the console log in build/qemu/")
+    ap.add_argument("-v", "--verbose", action="store_true",
+                    help="echo the whole console")
+    ap.add_argument("names", nargs="*", help="scenarios to run (all)")
+    args = ap.parse_args()
+
+    os.makedirs(BUILD, exist_ok=True)
+    if not os.path.exists(args.module):
+        log("no module at %s: run `make kernel` first" % args.module)
+        return 2
+    init = os.path.join(BUILD, "init")
+    initrd = os.path.join(BUILD, "initramfs-%s.cpio.gz" % args.tag)
+    try:
+        build_init(init)
+    except subprocess.CalledProcessError:
+        log("FAIL build: %s did not compile the test program" % CC)
+        print("0 passed, 1 failed", flush=True)
+        return 1
+    pack_initramfs(initrd, init, args.module)
+    kdir = kernel_dir()
+
+    run = Run(os.path.join(BUILD, "console-%s.log" % args.tag),
+              args.verbose)
+    start = time.monotonic()
+    finished = boot(args, kdir, initrd, run)
+    status = verdict(run, finished, time.monotonic() - start)
+    if args.mode == "bench":
+        with open(os.path.join(BUILD, "bench-%s.txt" % args.tag), "w") as f:
+            f.write("\n".join(run.info) + "\n")
+    return status
+
+
+if __name__ == "__main__":
+    sys.exit(main())

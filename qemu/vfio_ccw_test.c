@@ -1,0 +1,200 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vfio_ccw_test: /init of the QEMU guest that tests the vfio_ccw module.
+ *
+ * Mounts what it needs, loads /vfio_ccw.ko, runs the scenarios in order
+ * and prints one line each, "ok NAME" or "FAIL NAME: reason", then
+ * "N passed, M failed", and powers the machine off. Lines starting with
+ * "# " are information; "vt: qmp ..." lines are requests to the host
+ * (qemu/run.py), which drives QEMU's monitor.
+ *
+ * Arguments (the kernel command line after "--"):
+ *   check [NAME...]   the scenarios (all, or the ones named)
+ *   bench [stock]     the benchmark of bench/qemu_bench.py
+ */
+#define _GNU_SOURCE
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/reboot.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "vt.h"
+
+__thread char vt_why[512];
+bool vt_stock;
+
+static int vt_passed, vt_failed;
+
+int vt_fail(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(vt_why, sizeof(vt_why), fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+/* The failure happened at @step: say so in front of the reason. */
+int vt_at(const char *step)
+{
+	char why[sizeof(vt_why)];
+
+	snprintf(why, sizeof(why), "%s", vt_why);
+	snprintf(vt_why, sizeof(vt_why), "%s: %.400s", step, why);
+	return -1;
+}
+
+/* An answer as its name: "0", "EINVAL", ... */
+const char *vt_err(int ret)
+{
+	const char *name;
+
+	if (!ret)
+		return "0";
+	name = strerrorname_np(ret < 0 ? -ret : ret);
+	return name ? name : "E?";
+}
+
+void vt_info(const char *fmt, ...)
+{
+	char line[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	printf("# %s\n", line);
+}
+
+double vt_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+void vt_msleep(unsigned int ms)
+{
+	struct timespec ts = {
+		.tv_sec = ms / 1000,
+		.tv_nsec = (ms % 1000) * 1000000L,
+	};
+
+	nanosleep(&ts, NULL);
+}
+
+static void vt_report(const char *name, int ret, double t0)
+{
+	if (ret) {
+		printf("FAIL %s: %s\n", name, vt_why);
+		vt_failed++;
+	} else {
+		printf("ok %s (%.1f s)\n", name, vt_now() - t0);
+		vt_passed++;
+	}
+}
+
+/* Flush the console, then power off: init must never exit. */
+static void __attribute__((noreturn)) vt_power_off(void)
+{
+	fflush(stdout);
+	sync();
+	vt_msleep(1000);	/* the SCLP console writes asynchronously */
+	reboot(RB_POWER_OFF);
+	for (;;)
+		pause();
+}
+
+struct vt_scenario {
+	const char *name;
+	int (*run)(struct vt_env *env);
+	bool needs_setup;	/* works on the bound subchannel and its mdev */
+};
+
+static const struct vt_scenario vt_scenarios[] = {
+	{ "lifecycle", vt_scen_lifecycle, false },
+	{ "writers", vt_scen_writers, true },
+	{ "signal", vt_scen_signal, true },
+	{ "reset-wakes-sleeper", vt_scen_reset_wakes, true },
+	{ "bad-input", vt_scen_bad_input, true },
+	{ "close-after-start", vt_scen_close_after_start, true },
+	{ "remove-after-start", vt_scen_remove_after_start, true },
+	{ "device-loss", vt_scen_device_loss, true },
+};
+
+static bool vt_wanted(const char *name, int argc, char **argv)
+{
+	int i;
+
+	if (argc <= 2)
+		return true;
+	for (i = 2; i < argc; i++)
+		if (!strcmp(argv[i], name))
+			return true;
+	return false;
+}
+
+static void vt_check(struct vt_env *env, int argc, char **argv)
+{
+	bool set_up = false, setup_failed = false;
+	char setup_why[sizeof(vt_why)] = "";
+	size_t i;
+
+	for (i = 0; i < sizeof(vt_scenarios) / sizeof(vt_scenarios[0]); i++) {
+		const struct vt_scenario *s = &vt_scenarios[i];
+		double t0 = vt_now();
+
+		if (!vt_wanted(s->name, argc, argv))
+			continue;
+		if (s->needs_setup && !set_up && !setup_failed) {
+			if (vt_setup(env)) {
+				snprintf(setup_why, sizeof(setup_why), "%s",
+					 vt_why);
+				setup_failed = true;
+			}
+			set_up = !setup_failed;
+		}
+		if (s->needs_setup && setup_failed) {
+			vt_fail("setup: %s", setup_why);
+			vt_report(s->name, -1, t0);
+			continue;
+		}
+		vt_report(s->name, s->run(env), t0);
+	}
+	/* device-loss takes the subchannel away; otherwise give it back */
+	if (set_up && env->sch[0] && vt_teardown(env))
+		vt_info("teardown: %s", vt_why);
+}
+
+int main(int argc, char **argv)
+{
+	const char *mode = argc > 1 ? argv[1] : "check";
+	struct vt_env env = { .group_id = -1 };
+	double t0 = vt_now();
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	vt_stock = argc > 2 && !strcmp(argv[2], "stock");
+	printf("# vfio_ccw_test: %s\n", mode);
+	if (vt_mount_all() || vt_buf_map() || vt_insmod(VT_MODULE) ||
+	    vt_find_sch(VT_DEVNO, env.sch, sizeof(env.sch))) {
+		vt_report("boot", -1, t0);
+		goto out;
+	}
+	/* A task stuck for 20 s is reported (and fails the run) */
+	vt_write_file("/proc/sys/kernel/hung_task_timeout_secs", "20");
+	vt_info("device %s on subchannel %s", VT_DEVNO, env.sch);
+
+	if (!strcmp(mode, "bench")) {
+		vt_report("bench", vt_bench(&env), t0);
+		goto out;
+	}
+	vt_check(&env, argc, argv);
+out:
+	printf("%d passed, %d failed\n", vt_passed, vt_failed);
+	vt_power_off();
+}

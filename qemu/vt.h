@@ -1,0 +1,174 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * vfio_ccw_test: the in-guest test of the vfio_ccw module, run as /init
+ * under QEMU (qemu/run.py). Shared declarations of its files:
+ *   vt_sys.c        mounts, insmod, sysfs: binding, mdev create/remove
+ *   vt_vfio.c       the VFIO user: container, group, device, I/O region
+ *   vt_ccw.c        channel programs: ORB, CCW, SENSE ID, IRB checks
+ *   vt_scen_*.c     the scenarios
+ *   vfio_ccw_test.c main: the run, the verdict lines, power off
+ */
+#ifndef VT_H
+#define VT_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <linux/vfio.h>
+#include <linux/vfio_ccw.h>
+
+/* The device QEMU gives us: -device virtio-rng-ccw,devno=fe.0.0002 */
+#define VT_DEVNO		"0.0.0002"
+/* and, for device-loss: -device virtio-rng-ccw,devno=fe.0.0003 */
+#define VT_DEVNO_2		"0.0.0003"
+#define VT_CU_TYPE		0x3832	/* virtio-ccw control unit type */
+#define VT_MODULE		"/vfio_ccw.ko"
+#define VT_MODULE_NAME		"vfio_ccw"
+#define VT_MDEV_TYPE		"vfio_ccw-io"
+
+/*
+ * Guest memory of the VFIO user: one buffer, identity mapped (iova ==
+ * user address), below 2 GiB since ORB and format-1 CCW addresses are 31
+ * bits. Cut into slots, one per writer: CCWs first, data at VT_DATA_OFF.
+ */
+#define VT_IOVA			0x40000000UL
+#define VT_BUF_SIZE		(64 * 1024)
+#define VT_SLOT_SIZE		1024
+#define VT_NR_SLOTS		(VT_BUF_SIZE / VT_SLOT_SIZE)
+#define VT_DATA_OFF		256
+#define VT_CANARY		0xa5
+#define VT_UNMAPPED_IOVA	0x70000000UL	/* never mapped */
+
+/* ---------------------------------------------------- vfio_ccw_test.c */
+
+extern __thread char vt_why[512];
+extern bool vt_stock;		/* the stock module: no FSM tracepoint */
+
+int vt_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+int vt_at(const char *step);
+const char *vt_err(int ret);
+void vt_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+double vt_now(void);
+void vt_msleep(unsigned int ms);
+
+/* ------------------------------------------------------------ vt_sys.c */
+
+int vt_mount_all(void);
+int vt_insmod(const char *path);
+int vt_write_file(const char *path, const char *s);
+int vt_read_file(const char *path, char *buf, size_t len);
+bool vt_exists(const char *path);
+int vt_find_sch(const char *devno, char *sch, size_t len);
+int vt_bind(const char *sch, const char *driver);
+void vt_css_list(char *buf, size_t len);
+void vt_dump_blocked(void);
+int vt_mdev_create(const char *sch, char *uuid, size_t len);
+int vt_mdev_remove(const char *uuid);
+int vt_group_id(const char *uuid);
+int vt_trace_start(void);
+int vt_trace_count(const char *needle);
+
+/* ----------------------------------------------------------- vt_vfio.c */
+
+struct vt_dev {
+	int container;
+	int group;
+	int fd;			/* the device */
+	int efd;		/* the I/O interrupt's eventfd */
+	uint64_t region_off;	/* of the I/O region in the device file */
+};
+
+uint8_t *vt_buf(void);
+int vt_buf_map(void);
+int vt_open(struct vt_dev *d, const char *uuid, int group_id);
+int vt_open_device_fd(struct vt_dev *d, const char *uuid);
+void vt_close_device(struct vt_dev *d);
+void vt_close(struct vt_dev *d);
+int vt_write_region(struct vt_dev *d, const struct ccw_io_region *r);
+int vt_read_region(struct vt_dev *d, struct ccw_io_region *r);
+int vt_wait_irq(struct vt_dev *d, int timeout_ms, uint64_t *count);
+
+/* ------------------------------------------------------------ vt_ccw.c */
+
+#define CCW_CMD_SENSE_ID	0xe4
+#define CCW_CMD_NOOP		0x03
+#define CCW_CMD_TIC		0x08
+#define CCW_FLAG_CC		0x40
+#define CCW_FLAG_SLI		0x20
+#define CCW_FLAG_IDA		0x04
+#define CCW_FLAG_SUSPEND	0x02
+
+/* ORB word 1, command mode; bit n of the word is 1 << (31 - n) */
+#define ORB_SPND		(1u << 27)
+#define ORB_FMT			(1u << 23)
+#define ORB_PFCH		(1u << 22)
+#define ORB_TM			(1u << 18)	/* transport mode (tm_orb.b) */
+#define ORB_C64			(1u << 17)
+#define ORB_LPM_ANY		(0xffu << 8)
+
+/* SCSW word 0: function control */
+#define SCSW_FCTL_START		(1u << 14)
+#define SCSW_FCTL_HALT		(1u << 13)
+#define SCSW_FCTL_CLEAR		(1u << 12)
+
+#define DEV_STAT_CHN_END	0x08
+#define DEV_STAT_DEV_END	0x04
+#define DEV_STAT_UNIT_CHECK	0x02
+
+struct vt_scsw {
+	unsigned int fctl, actl, stctl, cc;
+	uint32_t cpa;
+	uint8_t dstat, cstat;
+	uint16_t count;
+};
+
+uint32_t vt_slot_iova(int slot);
+uint8_t *vt_slot_data(int slot);
+void vt_ccw_put(int slot, int index, uint8_t cmd, uint8_t flags,
+		uint16_t count, uint32_t cda);
+void vt_region_start(struct ccw_io_region *r, uint32_t orb_flags,
+		     uint32_t cpa);
+void vt_senseid_prepare(int slot, uint16_t count, struct ccw_io_region *r);
+void vt_suspend_prepare(int slot, struct ccw_io_region *r);
+void vt_scsw_decode(const struct ccw_io_region *r, struct vt_scsw *s);
+int vt_check_irb(const struct ccw_io_region *r, uint32_t ccw_iova);
+int vt_check_senseid(int slot, uint16_t count);
+int vt_senseid(struct vt_dev *d, int slot, uint16_t count);
+
+/* --------------------------------------------------------- scenarios */
+
+/* What every scenario after the first works on */
+struct vt_env {
+	char sch[32];		/* the subchannel, e.g. 0.0.0000 */
+	char uuid[40];		/* the mdev, "" when none */
+	int group_id;
+};
+
+int vt_scen_lifecycle(struct vt_env *env);
+int vt_setup(struct vt_env *env);
+int vt_teardown(struct vt_env *env);
+int vt_scen_writers(struct vt_env *env);
+/* vt_scen_sleep.c: a writer asleep behind a suspended program */
+struct vt_sleeper {
+	pthread_t thread;
+	struct vt_dev *d;
+	int tid;
+	int state;		/* 0 starting, 1 about to write, 2 returned */
+	int ret;
+};
+
+int vt_start_suspended(struct vt_dev *d);
+int vt_start_sleeper(struct vt_sleeper *s, struct vt_dev *d);
+int vt_join_sleeper(struct vt_sleeper *s, unsigned int ms);
+int vt_scen_signal(struct vt_env *env);
+int vt_scen_reset_wakes(struct vt_env *env);
+int vt_scen_bad_input(struct vt_env *env);
+int vt_scen_close_after_start(struct vt_env *env);
+int vt_scen_remove_after_start(struct vt_env *env);
+int vt_scen_device_loss(struct vt_env *env);
+
+/* bench mode (qemu_bench) */
+int vt_bench(struct vt_env *env);
+
+#endif /* VT_H */

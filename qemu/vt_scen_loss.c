@@ -1,0 +1,234 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vfio_ccw_test: scenario 5, the device lost under its users. The host
+ * (qemu/run.py) unplugs a device through QMP when asked with a
+ * "vt: qmp device_del ID" line.
+ *
+ * Twice, one device each: rng1 with writers starting SENSE IDs in a loop,
+ * then rng0 with a writer asleep behind a suspended program, which only
+ * the loss can wake. Every writer must come back with ENODEV or EIO, the
+ * close must not hang, and the subchannel must go away.
+ *
+ * The guest learns of an unplug from a channel report (CRW). Under TCG
+ * QEMU does not always deliver it; so when the loss goes unnoticed for
+ * NUDGE_AFTER seconds the guest asks for a css rescan (/sys/devices/css0/
+ * rescan, as an operator would), which re-evaluates every subchannel and
+ * calls the driver's sch_event() just as a CRW does. The run says which.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "vt.h"
+
+#define LOSS_WRITERS	2
+#define WAKE_MAX	30.0	/* s: for every writer to return */
+#define GONE_MAX	30.0	/* s: for the subchannel to go */
+#define NUDGE_AFTER	3.0	/* s: see above */
+
+/* One loss: which device, when asked for, whether a rescan was needed */
+struct loss {
+	struct vt_env env;
+	const char *qmp_id;
+	double asked;
+	bool nudged;
+};
+
+struct loop_writer {
+	pthread_t thread;
+	struct vt_dev *d;
+	int slot;
+	int started;
+	int ret;		/* the answer that ended the loop */
+	int done;
+};
+
+static void *loop_run(void *arg)
+{
+	struct loop_writer *w = arg;
+	struct ccw_io_region r;
+	int ret;
+
+	for (;;) {
+		vt_senseid_prepare(w->slot, 16, &r);
+		ret = vt_write_region(w->d, &r);
+		if (ret)
+			break;
+		__atomic_add_fetch(&w->started, 1, __ATOMIC_SEQ_CST);
+		vt_msleep(1);
+	}
+	w->ret = ret;
+	__atomic_store_n(&w->done, 1, __ATOMIC_SEQ_CST);
+	return NULL;
+}
+
+/* The answers a writer may get once the device is gone */
+static bool loss_answer(int ret)
+{
+	return ret == -ENODEV || ret == -EIO;
+}
+
+static void unplug(struct loss *l)
+{
+	printf("vt: qmp device_del %s\n", l->qmp_id);
+	fflush(stdout);
+	l->asked = vt_now();
+}
+
+/* Called while waiting: a rescan once the loss went unnoticed a while. */
+static void nudge(struct loss *l)
+{
+	if (l->nudged || vt_now() < l->asked + NUDGE_AFTER)
+		return;
+	l->nudged = true;
+	if (vt_write_file("/sys/devices/css0/rescan", "1"))
+		vt_info("device-loss: %s", vt_why);
+}
+
+/* Wait for *@flag to turn 1 (another thread's), nudging; -1 on timeout. */
+static int wait_flag(struct loss *l, int *flag, double max)
+{
+	double end = vt_now() + max;
+
+	while (!__atomic_load_n(flag, __ATOMIC_SEQ_CST)) {
+		if (vt_now() > end)
+			return -1;
+		nudge(l);
+		vt_msleep(10);
+	}
+	return 0;
+}
+
+/* Writers in a loop, then the loss: each ends with a loss answer. */
+static int lose_under_writers(struct loss *l, struct vt_dev *d)
+{
+	struct loop_writer w[LOSS_WRITERS];
+	double end = vt_now() + 10;
+	int i, ret = 0;
+
+	memset(w, 0, sizeof(w));
+	for (i = 0; i < LOSS_WRITERS; i++) {
+		w[i].d = d;
+		w[i].slot = 28 + i;
+		if (pthread_create(&w[i].thread, NULL, loop_run, &w[i]))
+			return vt_fail("pthread_create: %m");
+	}
+	/* all running, several requests each */
+	for (i = 0; i < LOSS_WRITERS; i++)
+		while (__atomic_load_n(&w[i].started, __ATOMIC_SEQ_CST) < 10 &&
+		       !__atomic_load_n(&w[i].done, __ATOMIC_SEQ_CST) &&
+		       vt_now() < end)
+			vt_msleep(10);
+	unplug(l);
+	for (i = 0; i < LOSS_WRITERS; i++) {
+		if (wait_flag(l, &w[i].done, WAKE_MAX)) {
+			/* stuck in the kernel: cannot join, report it */
+			vt_dump_blocked();
+			return vt_fail("writer %d still runs %.0f s after the loss",
+				       i, WAKE_MAX);
+		}
+		pthread_join(w[i].thread, NULL);
+		vt_info("device-loss: writer %d: %d started, then %s", i,
+			w[i].started, vt_err(w[i].ret));
+		if (!ret && !loss_answer(w[i].ret))
+			ret = vt_fail("writer %d ended with %s", i,
+				      vt_err(w[i].ret));
+	}
+	return ret;
+}
+
+/* A writer asleep behind a suspended program, then the loss. */
+static int lose_under_sleeper(struct loss *l, struct vt_dev *d)
+{
+	struct vt_sleeper s;
+
+	if (vt_start_suspended(d) || vt_start_sleeper(&s, d))
+		return -1;
+	unplug(l);
+	if (wait_flag(l, &s.state, WAKE_MAX)) {
+		vt_dump_blocked();
+		return vt_fail("the sleeping writer still sleeps %.0f s after the loss",
+			       WAKE_MAX);
+	}
+	/* state 2 is set last: it has returned */
+	while (__atomic_load_n(&s.state, __ATOMIC_SEQ_CST) != 2)
+		vt_msleep(1);
+	pthread_join(s.thread, NULL);
+	vt_info("device-loss: the sleeping writer woke %.0f ms after the unplug with %s",
+		(vt_now() - l->asked) * 1e3, vt_err(s.ret));
+	if (!loss_answer(s.ret))
+		return vt_fail("the sleeping writer ended with %s",
+			       vt_err(s.ret));
+	return 0;
+}
+
+static int wait_gone(struct loss *l, const char *path)
+{
+	double end = vt_now() + GONE_MAX;
+
+	while (vt_exists(path)) {
+		if (vt_now() > end) {
+			vt_dump_blocked();
+			return vt_fail("%s still there %.0f s after the loss",
+				       path, GONE_MAX);
+		}
+		nudge(l);
+		vt_msleep(20);
+	}
+	return 0;
+}
+
+/* One loss: open, the loss under @lose, close, the subchannel gone. */
+static int loss_round(struct loss *l,
+		      int (*lose)(struct loss *l, struct vt_dev *d))
+{
+	char path[PATH_MAX];
+	struct vt_dev d;
+	double t;
+	int ret;
+
+	if (!l->env.uuid[0] && vt_setup(&l->env))
+		return -1;
+	if (vt_open(&d, l->env.uuid, l->env.group_id))
+		return vt_at("open");
+	ret = lose(l, &d);
+	t = vt_now();
+	vt_close(&d);
+	vt_info("device-loss: close after the loss took %.1f ms",
+		(vt_now() - t) * 1e3);
+	if (ret)
+		return -1;
+	/* the mdev goes with its parent, once its user is gone */
+	snprintf(path, sizeof(path), "/sys/bus/css/devices/%s", l->env.sch);
+	if (wait_gone(l, path))
+		return -1;
+	snprintf(path, sizeof(path), "/sys/bus/mdev/devices/%s", l->env.uuid);
+	if (wait_gone(l, path))
+		return -1;
+	l->env.uuid[0] = '\0';
+	vt_info("device-loss: %s gone %.1f s after the unplug%s", l->env.sch,
+		vt_now() - l->asked,
+		l->nudged ? ", once the css was rescanned (no CRW seen)" :
+			    ", on its channel report");
+	return 0;
+}
+
+int vt_scen_device_loss(struct vt_env *env)
+{
+	struct loss second = { .qmp_id = "rng1" };
+	struct loss first = { .env = *env, .qmp_id = "rng0" };
+	int ret;
+
+	if (vt_find_sch(VT_DEVNO_2, second.env.sch, sizeof(second.env.sch)))
+		return vt_at("second device");
+	if (loss_round(&second, lose_under_writers))
+		return vt_at("writers running");
+	ret = loss_round(&first, lose_under_sleeper);
+	/* rng0 is gone now, or half gone: nothing left to tear down */
+	env->sch[0] = '\0';
+	env->uuid[0] = '\0';
+	return ret ? vt_at("writer asleep") : 0;
+}

@@ -1,0 +1,331 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vfio_ccw_test: the system side. Mounts, module loading, and the sysfs
+ * steps of a vfio-ccw setup: find the subchannel of a device number, bind
+ * it to a css driver, create and remove the mdev, find its IOMMU group.
+ * Every function returns 0 (or a value) on success, -1 with vt_why set.
+ */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "vt.h"
+
+#define CSS_DEVICES	"/sys/bus/css/devices"
+#define CSS_DRIVERS	"/sys/bus/css/drivers"
+#define MDEV_DEVICES	"/sys/bus/mdev/devices"
+#define TRACING		"/sys/kernel/tracing"
+#define FSM_EVENT	TRACING "/events/vfio_ccw/vfio_ccw_fsm_event/enable"
+
+static int do_mount(const char *src, const char *dir, const char *type)
+{
+	mkdir(dir, 0755);
+	if (mount(src, dir, type, 0, NULL) && errno != EBUSY)
+		return vt_fail("mount %s on %s: %m", type, dir);
+	return 0;
+}
+
+int vt_mount_all(void)
+{
+	if (do_mount("proc", "/proc", "proc") ||
+	    do_mount("sysfs", "/sys", "sysfs") ||
+	    do_mount("devtmpfs", "/dev", "devtmpfs"))
+		return -1;
+	/* Only for the FSM tracepoint: a missing tracefs is no failure */
+	mkdir(TRACING, 0755);
+	mount("tracefs", TRACING, "tracefs", 0, NULL);
+	return 0;
+}
+
+int vt_insmod(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int ret;
+
+	if (fd < 0)
+		return vt_fail("open %s: %m", path);
+	ret = syscall(SYS_finit_module, fd, "", 0);
+	close(fd);
+	if (ret)
+		return vt_fail("finit_module %s: %m", path);
+	return 0;
+}
+
+int vt_write_file(const char *path, const char *s)
+{
+	size_t len = strlen(s);
+	ssize_t n;
+	int fd;
+
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return vt_fail("open %s: %m", path);
+	n = write(fd, s, len);
+	if (n != (ssize_t)len) {
+		int err = n < 0 ? errno : EIO;
+
+		close(fd);
+		errno = err;
+		return vt_fail("write '%s' to %s: %m", s, path);
+	}
+	if (close(fd))
+		return vt_fail("close %s: %m", path);
+	return 0;
+}
+
+/* Reads a small file; strips the trailing newline. */
+int vt_read_file(const char *path, char *buf, size_t len)
+{
+	ssize_t n;
+	int fd;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return vt_fail("open %s: %m", path);
+	n = read(fd, buf, len - 1);
+	close(fd);
+	if (n < 0)
+		return vt_fail("read %s: %m", path);
+	buf[n] = '\0';
+	if (n && buf[n - 1] == '\n')
+		buf[n - 1] = '\0';
+	return 0;
+}
+
+bool vt_exists(const char *path)
+{
+	return access(path, F_OK) == 0;
+}
+
+/* The subchannel whose I/O device is @devno: its child, or dev_busid. */
+int vt_find_sch(const char *devno, char *sch, size_t len)
+{
+	char path[PATH_MAX], busid[32];
+	struct dirent *de;
+	DIR *dir;
+
+	dir = opendir(CSS_DEVICES);
+	if (!dir)
+		return vt_fail("opendir %s: %m", CSS_DEVICES);
+	while ((de = readdir(dir))) {
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), CSS_DEVICES "/%s/%s",
+			 de->d_name, devno);
+		if (!vt_exists(path)) {
+			snprintf(path, sizeof(path), CSS_DEVICES "/%s/dev_busid",
+				 de->d_name);
+			if (vt_read_file(path, busid, sizeof(busid)) ||
+			    strcmp(busid, devno))
+				continue;
+		}
+		snprintf(sch, len, "%s", de->d_name);
+		closedir(dir);
+		return 0;
+	}
+	closedir(dir);
+	return vt_fail("no subchannel has device %s", devno);
+}
+
+/* The css driver @sch is bound to, "" if none. */
+static int sch_driver(const char *sch, char *drv, size_t len)
+{
+	char path[PATH_MAX], link[PATH_MAX];
+	ssize_t n;
+
+	snprintf(path, sizeof(path), CSS_DEVICES "/%s/driver", sch);
+	n = readlink(path, link, sizeof(link) - 1);
+	if (n < 0) {
+		if (errno != ENOENT)
+			return vt_fail("readlink %s: %m", path);
+		drv[0] = '\0';
+		return 0;
+	}
+	link[n] = '\0';
+	snprintf(drv, len, "%s", strrchr(link, '/') + 1);
+	return 0;
+}
+
+/*
+ * Bind @sch to the css driver @driver: driver_override, unbind from the
+ * current one, bind. The override is left for vfio_ccw (a rescan would
+ * otherwise hand the subchannel back) and cleared for anything else.
+ */
+int vt_bind(const char *sch, const char *driver)
+{
+	char path[PATH_MAX], cur[64];
+	bool keep = !strcmp(driver, VT_MODULE_NAME);
+
+	snprintf(path, sizeof(path), CSS_DEVICES "/%s/driver_override", sch);
+	if (vt_write_file(path, driver))
+		return -1;
+	if (sch_driver(sch, cur, sizeof(cur)))
+		return -1;
+	if (!strcmp(cur, driver))
+		goto out;
+	if (cur[0]) {
+		snprintf(path, sizeof(path), CSS_DRIVERS "/%s/unbind", cur);
+		if (vt_write_file(path, sch))
+			return -1;
+	}
+	snprintf(path, sizeof(path), CSS_DRIVERS "/%s/bind", driver);
+	if (vt_write_file(path, sch))
+		return -1;
+	if (sch_driver(sch, cur, sizeof(cur)))
+		return -1;
+	if (strcmp(cur, driver))
+		return vt_fail("%s is bound to '%s', not %s", sch, cur, driver);
+out:
+	if (!keep) {
+		snprintf(path, sizeof(path), CSS_DEVICES "/%s/driver_override",
+			 sch);
+		return vt_write_file(path, "\n");
+	}
+	return 0;
+}
+
+/* A new mdev of type vfio_ccw-io on @sch; its UUID in @uuid. */
+int vt_mdev_create(const char *sch, char *uuid, size_t len)
+{
+	static unsigned int serial;
+	char path[PATH_MAX];
+
+	snprintf(uuid, len, "6d0b5c2e-1f4a-4c3b-9e7d-%012x", ++serial);
+	snprintf(path, sizeof(path),
+		 CSS_DEVICES "/%s/mdev_supported_types/" VT_MDEV_TYPE "/create",
+		 sch);
+	if (vt_write_file(path, uuid)) {
+		uuid[0] = '\0';
+		return -1;
+	}
+	return 0;
+}
+
+/* What the css bus holds, for a failure message: "sch(busid):driver ..." */
+void vt_css_list(char *buf, size_t len)
+{
+	char path[PATH_MAX], busid[32], drv[64];
+	struct dirent *de;
+	size_t used = 0;
+	DIR *dir;
+
+	buf[0] = '\0';
+	dir = opendir(CSS_DEVICES);
+	if (!dir)
+		return;
+	while ((de = readdir(dir)) && used + 1 < len) {
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), CSS_DEVICES "/%s/dev_busid",
+			 de->d_name);
+		if (vt_read_file(path, busid, sizeof(busid)))
+			busid[0] = '\0';
+		if (sch_driver(de->d_name, drv, sizeof(drv)))
+			drv[0] = '\0';
+		used += snprintf(buf + used, len - used, "%s%s(%s):%s",
+				 used ? " " : "", de->d_name, busid,
+				 drv[0] ? drv : "-");
+	}
+	closedir(dir);
+}
+
+/* Blocks while the device is open: the core waits for its last user. */
+int vt_mdev_remove(const char *uuid)
+{
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), MDEV_DEVICES "/%s/remove", uuid);
+	return vt_write_file(path, "1");
+}
+
+int vt_group_id(const char *uuid)
+{
+	char path[PATH_MAX], link[PATH_MAX];
+	ssize_t n;
+
+	snprintf(path, sizeof(path), MDEV_DEVICES "/%s/iommu_group", uuid);
+	n = readlink(path, link, sizeof(link) - 1);
+	if (n < 0)
+		return vt_fail("readlink %s: %m", path);
+	link[n] = '\0';
+	return atoi(strrchr(link, '/') + 1);
+}
+
+/*
+ * Print every task asleep uninterruptibly (state D), and every task asleep
+ * in vfio, mdev or cio code, with its kernel stack: for a failure that
+ * looks like a hang.
+ */
+void vt_dump_blocked(void)
+{
+	char path[PATH_MAX], stat[512], stack[2048], *p, *q;
+	struct dirent *de;
+	DIR *dir;
+
+	dir = opendir("/proc");
+	if (!dir)
+		return;
+	while ((de = readdir(dir))) {
+		if (de->d_name[0] < '0' || de->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/stat", de->d_name);
+		if (vt_read_file(path, stat, sizeof(stat)))
+			continue;
+		p = strrchr(stat, ')');
+		if (!p || p[1] != ' ')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/stack", de->d_name);
+		if (vt_read_file(path, stack, sizeof(stack)))
+			snprintf(stack, sizeof(stack), "(no stack)");
+		if (p[2] != 'D' && !strstr(stack, "vfio") &&
+		    !strstr(stack, "mdev") && !strstr(stack, "css_") &&
+		    !strstr(stack, "cio_"))
+			continue;
+		/* one line: the frames' names, innermost first */
+		for (q = stack; (q = strchr(q, '\n')); )
+			*q = '<';
+		*p = '\0';
+		vt_info("blocked: %s %s): %s", de->d_name,
+			strchr(stat, '('), stack);
+	}
+	closedir(dir);
+}
+
+/* Turn the FSM tracepoint on with an empty buffer; -1 if unavailable. */
+int vt_trace_start(void)
+{
+	int fd;
+
+	if (!vt_exists(FSM_EVENT) || vt_write_file(FSM_EVENT, "1"))
+		return -1;
+	fd = open(TRACING "/trace", O_WRONLY | O_TRUNC | O_CLOEXEC);
+	if (fd < 0)
+		return vt_fail("open %s/trace: %m", TRACING);
+	close(fd);
+	return 0;
+}
+
+/* Lines of the trace buffer that contain @needle, -1 if unreadable. */
+int vt_trace_count(const char *needle)
+{
+	FILE *f = fopen(TRACING "/trace", "re");
+	char line[512];
+	int count = 0;
+
+	if (!f)
+		return vt_fail("open %s/trace: %m", TRACING);
+	while (fgets(line, sizeof(line), f))
+		if (line[0] != '#' && strstr(line, needle))
+			count++;
+	fclose(f);
+	return count;
+}

@@ -1,0 +1,222 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vfio_ccw_test: the VFIO user. A type1v2 container with the DMA buffer
+ * mapped at iova == its address, the mdev's group, the device file with
+ * the I/O interrupt's eventfd, and the I/O region's read and write.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "vt.h"
+
+#ifndef MAP_FIXED_NOREPLACE
+#define MAP_FIXED_NOREPLACE	0x100000
+#endif
+
+static uint8_t *vt_dma_buf;
+
+uint8_t *vt_buf(void)
+{
+	return vt_dma_buf;
+}
+
+/* The buffer the device reads CCWs from and writes data to, once. */
+int vt_buf_map(void)
+{
+	void *p;
+
+	p = mmap((void *)VT_IOVA, VT_BUF_SIZE, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+	if (p == MAP_FAILED)
+		return vt_fail("mmap at %#lx: %m", VT_IOVA);
+	if (p != (void *)VT_IOVA)
+		return vt_fail("mmap gave %p, not %#lx", p, VT_IOVA);
+	memset(p, 0, VT_BUF_SIZE);
+	vt_dma_buf = p;
+	return 0;
+}
+
+static void close_fd(int *fd)
+{
+	if (*fd >= 0)
+		close(*fd);
+	*fd = -1;
+}
+
+/* The device file alone (closing it takes the subchannel offline) */
+void vt_close_device(struct vt_dev *d)
+{
+	close_fd(&d->fd);
+	close_fd(&d->efd);
+}
+
+void vt_close(struct vt_dev *d)
+{
+	vt_close_device(d);
+	close_fd(&d->group);
+	close_fd(&d->container);
+}
+
+static int set_io_eventfd(struct vt_dev *d)
+{
+	struct {
+		struct vfio_irq_set set;
+		int32_t fd;
+	} __attribute__((packed)) irq = {
+		.set.argsz = sizeof(irq),
+		.set.flags = VFIO_IRQ_SET_DATA_EVENTFD |
+			     VFIO_IRQ_SET_ACTION_TRIGGER,
+		.set.index = VFIO_CCW_IO_IRQ_INDEX,
+		.set.start = 0,
+		.set.count = 1,
+	};
+
+	d->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (d->efd < 0)
+		return vt_fail("eventfd: %m");
+	irq.fd = d->efd;
+	if (ioctl(d->fd, VFIO_DEVICE_SET_IRQS, &irq))
+		return vt_fail("VFIO_DEVICE_SET_IRQS: %m");
+	return 0;
+}
+
+static int device_setup(struct vt_dev *d, const char *uuid)
+{
+	struct vfio_device_info info = { .argsz = sizeof(info) };
+	struct vfio_region_info reg = {
+		.argsz = sizeof(reg),
+		.index = VFIO_CCW_CONFIG_REGION_INDEX,
+	};
+
+	d->efd = -1;
+	d->fd = ioctl(d->group, VFIO_GROUP_GET_DEVICE_FD, uuid);
+	if (d->fd < 0)
+		return vt_fail("VFIO_GROUP_GET_DEVICE_FD: %m");
+	if (ioctl(d->fd, VFIO_DEVICE_GET_INFO, &info))
+		return vt_fail("VFIO_DEVICE_GET_INFO: %m");
+	if (!(info.flags & VFIO_DEVICE_FLAGS_CCW) || info.num_regions < 1 ||
+	    info.num_irqs < 1)
+		return vt_fail("device info: flags %#x, %u regions, %u irqs",
+			       info.flags, info.num_regions, info.num_irqs);
+	if (ioctl(d->fd, VFIO_DEVICE_GET_REGION_INFO, &reg))
+		return vt_fail("VFIO_DEVICE_GET_REGION_INFO: %m");
+	if (reg.size < sizeof(struct ccw_io_region) ||
+	    (reg.flags & (VFIO_REGION_INFO_FLAG_READ |
+			  VFIO_REGION_INFO_FLAG_WRITE)) !=
+	    (VFIO_REGION_INFO_FLAG_READ | VFIO_REGION_INFO_FLAG_WRITE))
+		return vt_fail("I/O region: size %llu, flags %#x",
+			       (unsigned long long)reg.size, reg.flags);
+	d->region_off = reg.offset;
+	return set_io_eventfd(d);
+}
+
+/*
+ * The device file of the open group (@d->group): opening it is what
+ * brings the subchannel online. Checks what the device says it offers,
+ * sets the eventfd; all or nothing.
+ */
+int vt_open_device_fd(struct vt_dev *d, const char *uuid)
+{
+	if (device_setup(d, uuid)) {
+		vt_close_device(d);
+		return -1;
+	}
+	return 0;
+}
+
+static int open_container(struct vt_dev *d, int group_id)
+{
+	struct vfio_group_status status = { .argsz = sizeof(status) };
+	struct vfio_iommu_type1_dma_map map = {
+		.argsz = sizeof(map),
+		.flags = VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE,
+		.vaddr = VT_IOVA,
+		.iova = VT_IOVA,
+		.size = VT_BUF_SIZE,
+	};
+	char path[64];
+
+	d->container = open("/dev/vfio/vfio", O_RDWR | O_CLOEXEC);
+	if (d->container < 0)
+		return vt_fail("open /dev/vfio/vfio: %m");
+	if (ioctl(d->container, VFIO_GET_API_VERSION) != VFIO_API_VERSION)
+		return vt_fail("VFIO API version is not %d", VFIO_API_VERSION);
+	if (ioctl(d->container, VFIO_CHECK_EXTENSION, VFIO_TYPE1v2_IOMMU) <= 0)
+		return vt_fail("no VFIO_TYPE1v2_IOMMU");
+
+	snprintf(path, sizeof(path), "/dev/vfio/%d", group_id);
+	d->group = open(path, O_RDWR | O_CLOEXEC);
+	if (d->group < 0)
+		return vt_fail("open %s: %m", path);
+	if (ioctl(d->group, VFIO_GROUP_GET_STATUS, &status))
+		return vt_fail("VFIO_GROUP_GET_STATUS: %m");
+	if (!(status.flags & VFIO_GROUP_FLAGS_VIABLE))
+		return vt_fail("group %d is not viable", group_id);
+	if (ioctl(d->group, VFIO_GROUP_SET_CONTAINER, &d->container))
+		return vt_fail("VFIO_GROUP_SET_CONTAINER: %m");
+	if (ioctl(d->container, VFIO_SET_IOMMU, VFIO_TYPE1v2_IOMMU))
+		return vt_fail("VFIO_SET_IOMMU: %m");
+	if (ioctl(d->container, VFIO_IOMMU_MAP_DMA, &map))
+		return vt_fail("VFIO_IOMMU_MAP_DMA: %m");
+	return 0;
+}
+
+/* Container, group, DMA map, device file, eventfd; all or nothing. */
+int vt_open(struct vt_dev *d, const char *uuid, int group_id)
+{
+	d->container = d->group = d->fd = d->efd = -1;
+	if (open_container(d, group_id) || vt_open_device_fd(d, uuid)) {
+		vt_close(d);
+		return -1;
+	}
+	return 0;
+}
+
+/* A start request: 0 or -errno, as the kernel answered. */
+int vt_write_region(struct vt_dev *d, const struct ccw_io_region *r)
+{
+	ssize_t n = pwrite(d->fd, r, sizeof(*r), d->region_off);
+
+	if (n < 0)
+		return -errno;
+	return n == sizeof(*r) ? 0 : -EIO;
+}
+
+int vt_read_region(struct vt_dev *d, struct ccw_io_region *r)
+{
+	ssize_t n = pread(d->fd, r, sizeof(*r), d->region_off);
+
+	if (n < 0)
+		return -errno;
+	return n == sizeof(*r) ? 0 : -EIO;
+}
+
+/*
+ * Wait for the I/O interrupt's eventfd: 0 and the number of signals
+ * since the last read in @count, or -ETIMEDOUT.
+ */
+int vt_wait_irq(struct vt_dev *d, int timeout_ms, uint64_t *count)
+{
+	struct pollfd pfd = { .fd = d->efd, .events = POLLIN };
+	uint64_t val;
+	int ret;
+
+	ret = poll(&pfd, 1, timeout_ms);
+	if (ret < 0)
+		return -errno;
+	if (ret == 0)
+		return -ETIMEDOUT;
+	if (read(d->efd, &val, sizeof(val)) != sizeof(val))
+		return -errno;
+	if (count)
+		*count = val;
+	return 0;
+}
