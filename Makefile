@@ -4,6 +4,7 @@
 PYTHON := /usr/bin/python3
 JOBS ?= $(shell nproc)
 VERIFY_ARGS ?=
+QEMU_CHECK_ARGS ?=
 export VFIO_CCW_CACHE ?= $(HOME)/.cache/vfio-ccw-fsm
 
 GENERATED := generated/vfio_ccw_fsm_table.c generated/vfio_ccw_fsm_table.h
@@ -11,9 +12,11 @@ DEPS_PROOFS := spin gcc python3-jinja2
 DEPS_TESTS := $(DEPS_PROOFS) python3-pytest graphviz make
 DEPS_KERNEL := linux-source-6.1 xz-utils perl make gcc-s390x-linux-gnu \
 	flex bison bc libelf-dev libssl-dev cpio sparse
+DEPS_QEMU := $(DEPS_KERNEL) qemu-system-misc libc6-dev-s390x-cross
 
 .PHONY: all verify check generate mutations test-codegen test-c checkpatch \
-	docs bench deps-proofs deps-tests deps-kernel clean kernel kernel-checks
+	docs bench deps-proofs deps-tests deps-kernel clean kernel kernel-checks \
+	deps-qemu qemu-check bench-qemu
 
 all: verify
 
@@ -23,6 +26,8 @@ deps-tests:
 	@scripts/deps.sh $(DEPS_TESTS)
 deps-kernel:
 	@scripts/deps.sh $(DEPS_KERNEL)
+deps-qemu:
+	@scripts/deps.sh $(DEPS_QEMU)
 
 ## generate: regenerate generated/ and docs/ from the model
 generate: deps-tests
@@ -60,12 +65,23 @@ kernel-checks: checkpatch kernel
 	scripts/module-build.sh --check
 	scripts/module-build.sh --check C=2
 
+## qemu-check: boot the module in QEMU (s390x, TCG) and run the in-guest
+## scenarios of qemu/; fails on a failed scenario or any kernel warning.
+## QEMU_CHECK_ARGS="--skip NAME" leaves one out (qemu/README.md)
+qemu-check: deps-qemu kernel
+	$(PYTHON) qemu/run.py $(QEMU_CHECK_ARGS)
+
 ## check: everything CI runs
 check: verify mutations test-codegen test-c kernel-checks
 
 ## bench: verify wall time, states and memory for 1, 2, 3 writers
 bench: deps-proofs
 	$(PYTHON) bench/verify_bench.py
+
+## bench-qemu: our module against upstream's vfio_ccw in QEMU
+## (bench/qemu_results.md)
+bench-qemu: deps-qemu kernel
+	$(PYTHON) bench/qemu_bench.py
 
 clean:
 	rm -rf build

@@ -9,8 +9,9 @@
  * (qemu/run.py), which drives QEMU's monitor.
  *
  * Arguments (the kernel command line after "--"):
- *   check [NAME...]   the scenarios (all, or the ones named)
- *   bench [stock]     the benchmark of bench/qemu_bench.py
+ *   check [stock] [NAME...]   the scenarios (all, or the ones named)
+ *   bench [stock]             the benchmark of bench/qemu_bench.py
+ * "stock": the module is upstream's vfio_ccw (no FSM tracepoint).
  */
 #define _GNU_SOURCE
 #include <stdarg.h>
@@ -18,6 +19,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/reboot.h>
+#include <sys/resource.h>
+#include <termios.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -59,6 +62,15 @@ const char *vt_err(int ret)
 	return name ? name : "E?";
 }
 
+/* 0 if @what was answered @expected, else -1 and why */
+int vt_expect(const char *what, int ret, int expected)
+{
+	if (ret == expected)
+		return 0;
+	return vt_fail("%s: answered %s, expected %s", what, vt_err(ret),
+		       vt_err(expected));
+}
+
 void vt_info(const char *fmt, ...)
 {
 	char line[512];
@@ -76,6 +88,16 @@ double vt_now(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* CPU time of the calling thread, user and system */
+double vt_thread_cpu(void)
+{
+	struct rusage ru;
+
+	getrusage(RUSAGE_THREAD, &ru);
+	return ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 +
+	       ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
 }
 
 void vt_msleep(unsigned int ms)
@@ -103,8 +125,10 @@ static void vt_report(const char *name, int ret, double t0)
 static void __attribute__((noreturn)) vt_power_off(void)
 {
 	fflush(stdout);
+	/* the SCLP console writes asynchronously: let it drain */
+	tcdrain(STDOUT_FILENO);
 	sync();
-	vt_msleep(1000);	/* the SCLP console writes asynchronously */
+	vt_msleep(1500);
 	reboot(RB_POWER_OFF);
 	for (;;)
 		pause();
@@ -125,31 +149,34 @@ static const struct vt_scenario vt_scenarios[] = {
 	{ "close-after-start", vt_scen_close_after_start, true },
 	{ "remove-after-start", vt_scen_remove_after_start, true },
 	{ "device-loss", vt_scen_device_loss, true },
+	/* last: lockdep reports once per boot, and this one finds a cycle */
+	{ "unmap-while-pinned", vt_scen_unmap_pinned, true },
 };
 
-static bool vt_wanted(const char *name, int argc, char **argv)
+/* @names: the scenarios asked for, all if none */
+static bool vt_wanted(const char *name, int nr_names, char **names)
 {
 	int i;
 
-	if (argc <= 2)
+	if (!nr_names)
 		return true;
-	for (i = 2; i < argc; i++)
-		if (!strcmp(argv[i], name))
+	for (i = 0; i < nr_names; i++)
+		if (!strcmp(names[i], name))
 			return true;
 	return false;
 }
 
-static void vt_check(struct vt_env *env, int argc, char **argv)
+static void vt_check(struct vt_env *env, int nr_names, char **names)
 {
 	bool set_up = false, setup_failed = false;
 	char setup_why[sizeof(vt_why)] = "";
 	size_t i;
 
-	for (i = 0; i < sizeof(vt_scenarios) / sizeof(vt_scenarios[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(vt_scenarios); i++) {
 		const struct vt_scenario *s = &vt_scenarios[i];
 		double t0 = vt_now();
 
-		if (!vt_wanted(s->name, argc, argv))
+		if (!vt_wanted(s->name, nr_names, names))
 			continue;
 		if (s->needs_setup && !set_up && !setup_failed) {
 			if (vt_setup(env)) {
@@ -166,19 +193,32 @@ static void vt_check(struct vt_env *env, int argc, char **argv)
 		}
 		vt_report(s->name, s->run(env), t0);
 	}
-	/* device-loss takes the subchannel away; otherwise give it back */
-	if (set_up && env->sch[0] && vt_teardown(env))
-		vt_info("teardown: %s", vt_why);
+	/*
+	 * Give the subchannel back, unless a failure may have left a device
+	 * open: the mdev removal would wait for it for good.
+	 */
+	if (!set_up)
+		return;
+	if (vt_failed)
+		vt_info("teardown skipped after a failure");
+	else if (vt_teardown(env))
+		vt_report("teardown", -1, vt_now());
 }
 
 int main(int argc, char **argv)
 {
 	const char *mode = argc > 1 ? argv[1] : "check";
 	struct vt_env env = { .group_id = -1 };
+	int nr_names = argc > 2 ? argc - 2 : 0;
+	char **names = argv + 2;
 	double t0 = vt_now();
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	vt_stock = argc > 2 && !strcmp(argv[2], "stock");
+	if (nr_names && !strcmp(names[0], "stock")) {
+		vt_stock = true;
+		nr_names--;
+		names++;
+	}
 	printf("# vfio_ccw_test: %s\n", mode);
 	if (vt_mount_all() || vt_buf_map() || vt_insmod(VT_MODULE) ||
 	    vt_find_sch(VT_DEVNO, env.sch, sizeof(env.sch))) {
@@ -193,7 +233,7 @@ int main(int argc, char **argv)
 		vt_report("bench", vt_bench(&env), t0);
 		goto out;
 	}
-	vt_check(&env, argc, argv);
+	vt_check(&env, nr_names, names);
 out:
 	printf("%d passed, %d failed\n", vt_passed, vt_failed);
 	vt_power_off();

@@ -2,15 +2,23 @@
 /*
  * vfio_ccw_test: the in-guest test of the vfio_ccw module, run as /init
  * under QEMU (qemu/run.py). Shared declarations of its files:
- *   vt_sys.c        mounts, insmod, sysfs: binding, mdev create/remove
- *   vt_vfio.c       the VFIO user: container, group, device, I/O region
- *   vt_ccw.c        channel programs: ORB, CCW, SENSE ID, IRB checks
- *   vt_scen_*.c     the scenarios
- *   vfio_ccw_test.c main: the run, the verdict lines, power off
+ *   vfio_ccw_test.c   main: the run, the verdict lines, power off
+ *   vt_sys.c          mounts, insmod, sysfs: binding, mdev, tracing
+ *   vt_vfio.c         the VFIO user: container, group, device, I/O region
+ *   vt_ccw.c          channel programs: ORB, CCW, SENSE ID, IRB checks
+ *   vt_scen_basic.c   1: lifecycle; setup and teardown of the others
+ *   vt_scen_writers.c 2: writers at once
+ *   vt_scen_sleep.c   3: a sleeping writer, woken by a signal or a reset
+ *   vt_scen_churn.c   4: close or remove right after a start
+ *   vt_scen_loss.c    5: the device unplugged under its users
+ *   vt_scen_bad.c     6: bad input through the UAPI
+ *   vt_scen_unmap.c   the user's memory unmapped under pinned starts
+ *   vt_bench.c        bench mode (bench/qemu_bench.py)
  */
 #ifndef VT_H
 #define VT_H
 
+#include <errno.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -18,10 +26,13 @@
 #include <linux/vfio.h>
 #include <linux/vfio_ccw.h>
 
+#define ARRAY_SIZE(a)		(sizeof(a) / sizeof((a)[0]))
+
 /* The device QEMU gives us: -device virtio-rng-ccw,devno=fe.0.0002 */
 #define VT_DEVNO		"0.0.0002"
-/* and, for device-loss: -device virtio-rng-ccw,devno=fe.0.0003 */
+/* and, for device-loss to unplug: devno=fe.0.0003 and fe.0.0004 */
 #define VT_DEVNO_2		"0.0.0003"
+#define VT_DEVNO_3		"0.0.0004"
 #define VT_CU_TYPE		0x3832	/* virtio-ccw control unit type */
 #define VT_MODULE		"/vfio_ccw.ko"
 #define VT_MODULE_NAME		"vfio_ccw"
@@ -48,8 +59,16 @@ extern bool vt_stock;		/* the stock module: no FSM tracepoint */
 int vt_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int vt_at(const char *step);
 const char *vt_err(int ret);
+int vt_expect(const char *what, int ret, int expected);
+
+/* A syscall's result as 0, a count or -errno */
+static inline int vt_io(long n)
+{
+	return n < 0 ? -errno : (int)n;
+}
 void vt_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 double vt_now(void);
+double vt_thread_cpu(void);
 void vt_msleep(unsigned int ms);
 
 /* ------------------------------------------------------------ vt_sys.c */
@@ -61,13 +80,13 @@ int vt_read_file(const char *path, char *buf, size_t len);
 bool vt_exists(const char *path);
 int vt_find_sch(const char *devno, char *sch, size_t len);
 int vt_bind(const char *sch, const char *driver);
-void vt_css_list(char *buf, size_t len);
 void vt_dump_blocked(void);
 int vt_mdev_create(const char *sch, char *uuid, size_t len);
 int vt_mdev_remove(const char *uuid);
 int vt_group_id(const char *uuid);
 int vt_trace_start(void);
 int vt_trace_count(const char *needle);
+int vt_trace_lines(const char *needle, const char *also, int print);
 
 /* ----------------------------------------------------------- vt_vfio.c */
 
@@ -135,6 +154,7 @@ void vt_scsw_decode(const struct ccw_io_region *r, struct vt_scsw *s);
 int vt_check_irb(const struct ccw_io_region *r, uint32_t ccw_iova);
 int vt_check_senseid(int slot, uint16_t count);
 int vt_senseid(struct vt_dev *d, int slot, uint16_t count);
+int vt_senseid_busy(struct vt_dev *d, int slot, uint16_t count, int *busy);
 
 /* --------------------------------------------------------- scenarios */
 
@@ -148,6 +168,26 @@ struct vt_env {
 int vt_scen_lifecycle(struct vt_env *env);
 int vt_setup(struct vt_env *env);
 int vt_teardown(struct vt_env *env);
+/* vt_scen_writers.c: writer threads, each a slot and a SENSE ID length */
+struct vt_writer {
+	pthread_t thread;
+	struct vt_dev *d;
+	int slot;
+	uint16_t count;
+	int requests;
+	int started;
+	int ebusy;		/* answers "busy, retry": -EBUSY, -EAGAIN */
+	int failed;		/* -1 and ->why once anything else went wrong */
+	double wall;		/* in write() */
+	double cpu;		/* in write() */
+	double cpu_thread;	/* of the whole thread, retries included */
+	char why[512];
+};
+
+int vt_run_writers(struct vt_dev *d, int n, int requests,
+		   struct vt_writer *w);
+void vt_writers_sum(struct vt_writer *w, int n, struct vt_writer *sum);
+int vt_count_irqs(struct vt_dev *d, int expected);
 int vt_scen_writers(struct vt_env *env);
 /* vt_scen_sleep.c: a writer asleep behind a suspended program */
 struct vt_sleeper {
@@ -156,6 +196,8 @@ struct vt_sleeper {
 	int tid;
 	int state;		/* 0 starting, 1 about to write, 2 returned */
 	int ret;
+	double wall;		/* in write() */
+	double cpu;		/* in write(), the thread's */
 };
 
 int vt_start_suspended(struct vt_dev *d);
@@ -167,6 +209,7 @@ int vt_scen_bad_input(struct vt_env *env);
 int vt_scen_close_after_start(struct vt_env *env);
 int vt_scen_remove_after_start(struct vt_env *env);
 int vt_scen_device_loss(struct vt_env *env);
+int vt_scen_unmap_pinned(struct vt_env *env);
 
 /* bench mode (qemu_bench) */
 int vt_bench(struct vt_env *env);

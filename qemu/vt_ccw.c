@@ -163,8 +163,12 @@ int vt_check_senseid(int slot, uint16_t count)
 	return 0;
 }
 
-/* One SENSE ID round trip: start, interrupt, IRB, data. */
-int vt_senseid(struct vt_dev *d, int slot, uint16_t count)
+/*
+ * One SENSE ID round trip: start, interrupt, IRB, data. With @busy, a
+ * start answered EBUSY or EAGAIN (as the stock module does when the last
+ * interrupt is not handled yet) is retried and counted there.
+ */
+int vt_senseid_busy(struct vt_dev *d, int slot, uint16_t count, int *busy)
 {
 	struct ccw_io_region r;
 	uint64_t n;
@@ -172,7 +176,12 @@ int vt_senseid(struct vt_dev *d, int slot, uint16_t count)
 
 	vt_wait_irq(d, 0, &n);		/* drop stale signals */
 	vt_senseid_prepare(slot, count, &r);
-	ret = vt_write_region(d, &r);
+	for (;;) {
+		ret = vt_write_region(d, &r);
+		if (!busy || (ret != -EBUSY && ret != -EAGAIN) ||
+		    ++*busy > 1000000)
+			break;
+	}
 	if (ret)
 		return vt_fail("start: write: %s", vt_err(ret));
 	ret = vt_wait_irq(d, 5000, &n);
@@ -184,4 +193,9 @@ int vt_senseid(struct vt_dev *d, int slot, uint16_t count)
 	if (vt_check_irb(&r, vt_slot_iova(slot)))
 		return -1;
 	return vt_check_senseid(slot, count);
+}
+
+int vt_senseid(struct vt_dev *d, int slot, uint16_t count)
+{
+	return vt_senseid_busy(d, slot, count, NULL);
 }

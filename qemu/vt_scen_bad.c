@@ -114,19 +114,6 @@ static int try_start(struct vt_dev *d, int i)
 	return 0;
 }
 
-static int expect(const char *what, int ret, int expected)
-{
-	if (ret == expected)
-		return 0;
-	return vt_fail("%s: answered %s, expected %s", what, vt_err(ret),
-		       vt_err(expected));
-}
-
-static int io(ssize_t n)
-{
-	return n < 0 ? -errno : (int)n;
-}
-
 /* Wrong sizes and offsets: the region is read and written whole. */
 static int try_sizes(struct vt_dev *d)
 {
@@ -135,17 +122,17 @@ static int try_sizes(struct vt_dev *d)
 	uint64_t off = d->region_off;
 
 	vt_senseid_prepare(SLOT_BAD, 16, (struct ccw_io_region *)big);
-	if (expect("short write", io(pwrite(d->fd, big, size - 1, off)),
+	if (vt_expect("short write", vt_io(pwrite(d->fd, big, size - 1, off)),
 		   -EINVAL) ||
-	    expect("long write", io(pwrite(d->fd, big, size + 1, off)),
+	    vt_expect("long write", vt_io(pwrite(d->fd, big, size + 1, off)),
 		   -EINVAL) ||
-	    expect("write at offset 1", io(pwrite(d->fd, big, size, off + 1)),
+	    vt_expect("write at offset 1", vt_io(pwrite(d->fd, big, size, off + 1)),
 		   -EINVAL) ||
-	    expect("write past the region",
-		   io(pwrite(d->fd, big, 4, off + size)), -EINVAL) ||
-	    expect("read past the region",
-		   io(pread(d->fd, big, size, off + 1)), -EINVAL) ||
-	    expect("long read", io(pread(d->fd, big, size + 1, off)),
+	    vt_expect("write past the region",
+		   vt_io(pwrite(d->fd, big, 4, off + size)), -EINVAL) ||
+	    vt_expect("read past the region",
+		   vt_io(pread(d->fd, big, size, off + 1)), -EINVAL) ||
+	    vt_expect("long read", vt_io(pread(d->fd, big, size + 1, off)),
 		   -EINVAL))
 		return -1;
 	return 0;
@@ -168,14 +155,14 @@ static int try_ioctls(struct vt_dev *d)
 		.fd = -1,
 	};
 
-	if (expect("region info, index 1",
-		   io(ioctl(d->fd, VFIO_DEVICE_GET_REGION_INFO, &reg)),
+	if (vt_expect("region info, index 1",
+		   vt_io(ioctl(d->fd, VFIO_DEVICE_GET_REGION_INFO, &reg)),
 		   -EINVAL) ||
-	    expect("irq info, index 1",
-		   io(ioctl(d->fd, VFIO_DEVICE_GET_IRQ_INFO, &irq)), -EINVAL) ||
-	    expect("set irqs, index 1",
-		   io(ioctl(d->fd, VFIO_DEVICE_SET_IRQS, &set)), -EINVAL) ||
-	    expect("unknown ioctl", io(ioctl(d->fd, VFIO_DEVICE_FEATURE + 40)),
+	    vt_expect("irq info, index 1",
+		   vt_io(ioctl(d->fd, VFIO_DEVICE_GET_IRQ_INFO, &irq)), -EINVAL) ||
+	    vt_expect("set irqs, index 1",
+		   vt_io(ioctl(d->fd, VFIO_DEVICE_SET_IRQS, &set)), -EINVAL) ||
+	    vt_expect("unknown ioctl", vt_io(ioctl(d->fd, VFIO_DEVICE_FEATURE + 40)),
 		   -ENOTTY))
 		return -1;
 	return 0;
@@ -191,12 +178,12 @@ int vt_scen_bad_input(struct vt_env *env)
 
 	if (vt_open(&d, env->uuid, env->group_id))
 		return vt_at("open");
-	if (expect("device fd of an unknown mdev",
-		   io(ioctl(d.group, VFIO_GROUP_GET_DEVICE_FD, "no-such-mdev")),
+	if (vt_expect("device fd of an unknown mdev",
+		   vt_io(ioctl(d.group, VFIO_GROUP_GET_DEVICE_FD, "no-such-mdev")),
 		   -ENODEV))
 		goto out;
 	ret = try_sizes(&d) || try_ioctls(&d) ? -1 : 0;
-	for (i = 0; !ret && i < sizeof(start_cases) / sizeof(*start_cases);
+	for (i = 0; !ret && i < ARRAY_SIZE(start_cases);
 	     i++)
 		ret = try_start(&d, i);
 	if (ret)
@@ -214,8 +201,8 @@ int vt_scen_bad_input(struct vt_env *env)
 	fd = dup(d.fd);
 	close(fd);
 	vt_senseid_prepare(SLOT_BAD, 16, &r);
-	ret = expect("write after close",
-		     io(pwrite(fd, &r, sizeof(r), d.region_off)), -EBADF);
+	ret = vt_expect("write after close",
+		     vt_io(pwrite(fd, &r, sizeof(r), d.region_off)), -EBADF);
 out:
 	vt_close(&d);
 	return ret;

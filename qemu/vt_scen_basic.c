@@ -5,6 +5,7 @@
  */
 #include <limits.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "vt.h"
 
@@ -24,6 +25,17 @@ static int wait_path(const char *path, bool present, unsigned int ms)
 	return 0;
 }
 
+/* Append "@what N ms" to @buf: the time since *@t, which moves on. */
+static void lap(char *buf, size_t len, const char *what, double *t)
+{
+	double now = vt_now();
+	size_t used = strlen(buf);
+
+	snprintf(buf + used, len - used, "%s%s %.0f ms", used ? ", " : "",
+		 what, (now - *t) * 1e3);
+	*t = now;
+}
+
 /*
  * Bind to vfio_ccw, create the mdev, open it, SENSE ID twice (the full
  * answer, then 7 bytes: nothing past them written), close, remove the
@@ -32,19 +44,23 @@ static int wait_path(const char *path, bool present, unsigned int ms)
  */
 int vt_scen_lifecycle(struct vt_env *env)
 {
-	char uuid[40], path[PATH_MAX];
+	char uuid[40], path[PATH_MAX], steps[256] = "";
+	double t = vt_now();
 	struct vt_dev d;
 	int group;
 
 	if (vt_bind(env->sch, VT_MODULE_NAME))
 		return vt_at("bind");
+	lap(steps, sizeof(steps), "bind", &t);
 	if (vt_mdev_create(env->sch, uuid, sizeof(uuid)))
 		return vt_at("mdev create");
 	group = vt_group_id(uuid);
 	if (group < 0)
 		return vt_at("group");
+	lap(steps, sizeof(steps), "create", &t);
 	if (vt_open(&d, uuid, group))
 		return vt_at("open");
+	lap(steps, sizeof(steps), "open", &t);
 	if (vt_senseid(&d, 0, 32)) {
 		vt_close(&d);
 		return vt_at("SENSE ID");
@@ -53,18 +69,24 @@ int vt_scen_lifecycle(struct vt_env *env)
 		vt_close(&d);
 		return vt_at("SENSE ID 7 bytes");
 	}
+	lap(steps, sizeof(steps), "2 SENSE IDs", &t);
 	vt_close(&d);
+	lap(steps, sizeof(steps), "close", &t);
 	if (vt_mdev_remove(uuid))
 		return vt_at("mdev remove");
 	snprintf(path, sizeof(path), "/sys/bus/mdev/devices/%s", uuid);
 	if (wait_path(path, false, 5000))
 		return vt_at("mdev remove");
+	lap(steps, sizeof(steps), "remove", &t);
 	if (vt_bind(env->sch, IO_SUBCHANNEL))
 		return vt_at("rebind to io_subchannel");
+	lap(steps, sizeof(steps), "unbind+bind", &t);
 	snprintf(path, sizeof(path), "/sys/bus/css/devices/%s/%s", env->sch,
 		 VT_DEVNO);
 	if (wait_path(path, true, 10000))
 		return vt_at("rebind to io_subchannel");
+	lap(steps, sizeof(steps), "device back", &t);
+	vt_info("lifecycle: %s", steps);
 	return 0;
 }
 

@@ -20,6 +20,26 @@
 #define SLOT_CHURN	24
 #define CLOSE_MAX	2.0	/* seconds a close may take */
 
+/* The failure happened at @step of round @i */
+static int round_at(int i, const char *step)
+{
+	char where[64];
+
+	snprintf(where, sizeof(where), "round %d: %s", i, step);
+	return vt_at(where);
+}
+
+/* How many closes met a start in flight, as the FSM tracepoint saw it */
+static void in_flight_info(const char *name)
+{
+	if (vt_stock)
+		return;
+	vt_info("%s: OFFLINE in BUSY %d times (%d of them QUIESCING), in IDLE %d times",
+		name, vt_trace_count("BUSY x OFFLINE"),
+		vt_trace_count("BUSY x OFFLINE -> QUIESCING"),
+		vt_trace_count("IDLE x OFFLINE"));
+}
+
 /* Round @i starts a SENSE ID (even) or a suspended program (odd). */
 static int start_round(struct vt_dev *d, int i)
 {
@@ -45,11 +65,11 @@ int vt_scen_close_after_start(struct vt_env *env)
 	if (vt_open(&d, env->uuid, env->group_id))
 		return vt_at("open");
 	vt_close_device(&d);
+	vt_trace_start();
 	for (i = 0; i < CLOSE_ROUNDS; i++) {
 		if (vt_open_device_fd(&d, env->uuid)) {
 			vt_close(&d);
-			return vt_fail("round %d: open after a close: %.400s",
-				       i, vt_why);
+			return round_at(i, "open after a close");
 		}
 		if (start_round(&d, i)) {
 			vt_close(&d);
@@ -64,6 +84,7 @@ int vt_scen_close_after_start(struct vt_env *env)
 	vt_close(&d);
 	vt_info("close-after-start: %d rounds in %.1f s, slowest close %.1f ms",
 		CLOSE_ROUNDS, vt_now() - t0, slowest * 1e3);
+	in_flight_info("close-after-start");
 	if (slowest > CLOSE_MAX)
 		return vt_fail("a close took %.1f s", slowest);
 	return 0;
@@ -97,7 +118,7 @@ static int remove_round(struct vt_env *env, int i, unsigned int delay_ms)
 	struct vt_dev d;
 
 	if (vt_open(&d, env->uuid, env->group_id))
-		return vt_fail("round %d: open: %.400s", i, vt_why);
+		return round_at(i, "open");
 	if (start_round(&d, i)) {
 		vt_close(&d);
 		return -1;
@@ -123,12 +144,12 @@ int vt_scen_remove_after_start(struct vt_env *env)
 	double t0 = vt_now();
 	int i;
 
+	vt_trace_start();
 	for (i = 0; i < REMOVE_ROUNDS; i++) {
 		if (!env->uuid[0]) {
 			if (vt_mdev_create(env->sch, env->uuid,
 					   sizeof(env->uuid)))
-				return vt_fail("round %d: mdev create: %.400s",
-					       i, vt_why);
+				return round_at(i, "mdev create");
 			env->group_id = vt_group_id(env->uuid);
 			if (env->group_id < 0)
 				return vt_at("group");
@@ -138,6 +159,7 @@ int vt_scen_remove_after_start(struct vt_env *env)
 	}
 	vt_info("remove-after-start: %d rounds in %.1f s", REMOVE_ROUNDS,
 		vt_now() - t0);
+	in_flight_info("remove-after-start");
 	/* an mdev again for what follows */
 	if (vt_mdev_create(env->sch, env->uuid, sizeof(env->uuid)))
 		return vt_at("mdev create");

@@ -5,15 +5,17 @@
  * "vt: qmp device_del ID" line.
  *
  * Twice, one device each: rng1 with writers starting SENSE IDs in a loop,
- * then rng0 with a writer asleep behind a suspended program, which only
- * the loss can wake. Every writer must come back with ENODEV or EIO, the
+ * then rng2 with a writer asleep behind a suspended program, which only
+ * the loss can wake. rng0, the device of the other scenarios, stays. Every writer must come back with ENODEV or EIO, the
  * close must not hang, and the subchannel must go away.
  *
- * The guest learns of an unplug from a channel report (CRW). Under TCG
- * QEMU does not always deliver it; so when the loss goes unnoticed for
- * NUDGE_AFTER seconds the guest asks for a css rescan (/sys/devices/css0/
- * rescan, as an operator would), which re-evaluates every subchannel and
- * calls the driver's sch_event() just as a CRW does. The run says which.
+ * The guest learns of an unplug from a channel report (CRW), which makes
+ * the css call the driver's sch_event(). Should the loss go unnoticed for
+ * NUDGE_AFTER seconds, the guest asks for a css rescan (/sys/devices/
+ * css0/rescan, as an operator would), which calls it for every
+ * subchannel; the run says whether it had to. The FSM tracepoint shows
+ * what the driver made of the loss, and the s390 cio one how many CRWs
+ * the guest stored.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -27,7 +29,7 @@
 #define LOSS_WRITERS	2
 #define WAKE_MAX	30.0	/* s: for every writer to return */
 #define GONE_MAX	30.0	/* s: for the subchannel to go */
-#define NUDGE_AFTER	3.0	/* s: see above */
+#define NUDGE_AFTER	10.0	/* s: see above */
 
 /* One loss: which device, when asked for, whether a rescan was needed */
 struct loss {
@@ -88,12 +90,12 @@ static void nudge(struct loss *l)
 		vt_info("device-loss: %s", vt_why);
 }
 
-/* Wait for *@flag to turn 1 (another thread's), nudging; -1 on timeout. */
-static int wait_flag(struct loss *l, int *flag, double max)
+/* Wait for *@flag (another thread's) to be @value, nudging; -1 at @max s. */
+static int wait_flag(struct loss *l, int *flag, int value, double max)
 {
 	double end = vt_now() + max;
 
-	while (!__atomic_load_n(flag, __ATOMIC_SEQ_CST)) {
+	while (__atomic_load_n(flag, __ATOMIC_SEQ_CST) != value) {
 		if (vt_now() > end)
 			return -1;
 		nudge(l);
@@ -124,7 +126,7 @@ static int lose_under_writers(struct loss *l, struct vt_dev *d)
 			vt_msleep(10);
 	unplug(l);
 	for (i = 0; i < LOSS_WRITERS; i++) {
-		if (wait_flag(l, &w[i].done, WAKE_MAX)) {
+		if (wait_flag(l, &w[i].done, 1, WAKE_MAX)) {
 			/* stuck in the kernel: cannot join, report it */
 			vt_dump_blocked();
 			return vt_fail("writer %d still runs %.0f s after the loss",
@@ -148,14 +150,11 @@ static int lose_under_sleeper(struct loss *l, struct vt_dev *d)
 	if (vt_start_suspended(d) || vt_start_sleeper(&s, d))
 		return -1;
 	unplug(l);
-	if (wait_flag(l, &s.state, WAKE_MAX)) {
+	if (wait_flag(l, &s.state, 2, WAKE_MAX)) {
 		vt_dump_blocked();
 		return vt_fail("the sleeping writer still sleeps %.0f s after the loss",
 			       WAKE_MAX);
 	}
-	/* state 2 is set last: it has returned */
-	while (__atomic_load_n(&s.state, __ATOMIC_SEQ_CST) != 2)
-		vt_msleep(1);
 	pthread_join(s.thread, NULL);
 	vt_info("device-loss: the sleeping writer woke %.0f ms after the unplug with %s",
 		(vt_now() - l->asked) * 1e3, vt_err(s.ret));
@@ -192,6 +191,7 @@ static int loss_round(struct loss *l,
 
 	if (!l->env.uuid[0] && vt_setup(&l->env))
 		return -1;
+	vt_trace_start();
 	if (vt_open(&d, l->env.uuid, l->env.group_id))
 		return vt_at("open");
 	ret = lose(l, &d);
@@ -209,26 +209,28 @@ static int loss_round(struct loss *l,
 	if (wait_gone(l, path))
 		return -1;
 	l->env.uuid[0] = '\0';
-	vt_info("device-loss: %s gone %.1f s after the unplug%s", l->env.sch,
-		vt_now() - l->asked,
-		l->nudged ? ", once the css was rescanned (no CRW seen)" :
-			    ", on its channel report");
+	vt_info("device-loss: %s gone %.1f s after the unplug%s; %d CRWs stored",
+		l->env.sch, vt_now() - l->asked,
+		l->nudged ? ", once the css was rescanned" :
+			    ", on its channel report",
+		vt_trace_count("s390_cio_stcrw"));
+	/* what the FSM made of the loss */
+	snprintf(path, sizeof(path), "schid=%s", l->env.sch);
+	vt_trace_lines(path, "NOT_OPER", 4);
 	return 0;
 }
 
 int vt_scen_device_loss(struct vt_env *env)
 {
-	struct loss second = { .qmp_id = "rng1" };
-	struct loss first = { .env = *env, .qmp_id = "rng0" };
-	int ret;
+	struct loss first = { .qmp_id = "rng1" };
+	struct loss second = { .qmp_id = "rng2" };
 
-	if (vt_find_sch(VT_DEVNO_2, second.env.sch, sizeof(second.env.sch)))
-		return vt_at("second device");
-	if (loss_round(&second, lose_under_writers))
+	if (vt_find_sch(VT_DEVNO_2, first.env.sch, sizeof(first.env.sch)) ||
+	    vt_find_sch(VT_DEVNO_3, second.env.sch, sizeof(second.env.sch)))
+		return vt_at("the devices to unplug");
+	if (loss_round(&first, lose_under_writers))
 		return vt_at("writers running");
-	ret = loss_round(&first, lose_under_sleeper);
-	/* rng0 is gone now, or half gone: nothing left to tear down */
-	env->sch[0] = '\0';
-	env->uuid[0] = '\0';
-	return ret ? vt_at("writer asleep") : 0;
+	if (loss_round(&second, lose_under_sleeper))
+		return vt_at("writer asleep");
+	return 0;
 }

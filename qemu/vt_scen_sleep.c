@@ -27,19 +27,31 @@
 #define SLOT_SLEEPER	11
 #define SLEEPER_COUNT	24
 
+static int restart_signals;
+
 static void on_signal(int sig)
 {
+}
+
+static void on_restart_signal(int sig)
+{
+	__atomic_add_fetch(&restart_signals, 1, __ATOMIC_SEQ_CST);
 }
 
 static void *sleeper_run(void *arg)
 {
 	struct vt_sleeper *s = arg;
 	struct ccw_io_region r;
+	double t0, c0;
 
 	__atomic_store_n(&s->tid, (int)syscall(SYS_gettid), __ATOMIC_SEQ_CST);
 	vt_senseid_prepare(SLOT_SLEEPER, SLEEPER_COUNT, &r);
 	__atomic_store_n(&s->state, 1, __ATOMIC_SEQ_CST);
+	t0 = vt_now();
+	c0 = vt_thread_cpu();
 	s->ret = vt_write_region(s->d, &r);
+	s->cpu = vt_thread_cpu() - c0;
+	s->wall = vt_now() - t0;
 	__atomic_store_n(&s->state, 2, __ATOMIC_SEQ_CST);
 	return NULL;
 }
@@ -141,8 +153,35 @@ static int senseid_again(struct vt_env *env)
 }
 
 /*
- * A signal ends the sleep of a writer with -EINTR (no SA_RESTART), and
- * the close then cancels the suspended program without a hang.
+ * A signal whose handler asks for SA_RESTART: the write is restarted,
+ * so the writer is asleep in it again once the handler ran.
+ */
+static int restarted(struct vt_sleeper *s)
+{
+	struct sigaction sa = {
+		.sa_handler = on_restart_signal,
+		.sa_flags = SA_RESTART,
+	};
+	double end = vt_now() + 5;
+
+	sigaction(SIGUSR2, &sa, NULL);
+	pthread_kill(s->thread, SIGUSR2);
+	while (!__atomic_load_n(&restart_signals, __ATOMIC_SEQ_CST)) {
+		if (vt_now() > end)
+			return vt_fail("SIGUSR2 never handled");
+		vt_msleep(5);
+	}
+	vt_msleep(200);
+	if (__atomic_load_n(&s->state, __ATOMIC_SEQ_CST) != 1 ||
+	    !in_write_asleep(s->tid))
+		return vt_fail("after a SA_RESTART signal the writer is not asleep in write again");
+	return 0;
+}
+
+/*
+ * A signal with SA_RESTART: the writer handles it and sleeps again. One
+ * without: its sleep ends with -EINTR. The close then cancels the
+ * suspended program without a hang.
  */
 int vt_scen_signal(struct vt_env *env)
 {
@@ -163,6 +202,12 @@ int vt_scen_signal(struct vt_env *env)
 	if (ret) {
 		/* still asleep (1): leave it, the close cannot free it */
 		if (ret < 0)
+			vt_close(&d);
+		return -1;
+	}
+	if (restarted(&s)) {
+		pthread_kill(s.thread, SIGUSR1);
+		if (!vt_join_sleeper(&s, 5000))
 			vt_close(&d);
 		return -1;
 	}

@@ -25,6 +25,7 @@
 #define MDEV_DEVICES	"/sys/bus/mdev/devices"
 #define TRACING		"/sys/kernel/tracing"
 #define FSM_EVENT	TRACING "/events/vfio_ccw/vfio_ccw_fsm_event/enable"
+#define STCRW_EVENT	TRACING "/events/s390/s390_cio_stcrw/enable"
 
 static int do_mount(const char *src, const char *dir, const char *type)
 {
@@ -210,34 +211,6 @@ int vt_mdev_create(const char *sch, char *uuid, size_t len)
 	return 0;
 }
 
-/* What the css bus holds, for a failure message: "sch(busid):driver ..." */
-void vt_css_list(char *buf, size_t len)
-{
-	char path[PATH_MAX], busid[32], drv[64];
-	struct dirent *de;
-	size_t used = 0;
-	DIR *dir;
-
-	buf[0] = '\0';
-	dir = opendir(CSS_DEVICES);
-	if (!dir)
-		return;
-	while ((de = readdir(dir)) && used + 1 < len) {
-		if (de->d_name[0] == '.')
-			continue;
-		snprintf(path, sizeof(path), CSS_DEVICES "/%s/dev_busid",
-			 de->d_name);
-		if (vt_read_file(path, busid, sizeof(busid)))
-			busid[0] = '\0';
-		if (sch_driver(de->d_name, drv, sizeof(drv)))
-			drv[0] = '\0';
-		used += snprintf(buf + used, len - used, "%s%s(%s):%s",
-				 used ? " " : "", de->d_name, busid,
-				 drv[0] ? drv : "-");
-	}
-	closedir(dir);
-}
-
 /* Blocks while the device is open: the core waits for its last user. */
 int vt_mdev_remove(const char *uuid)
 {
@@ -300,11 +273,16 @@ void vt_dump_blocked(void)
 	closedir(dir);
 }
 
-/* Turn the FSM tracepoint on with an empty buffer; -1 if unavailable. */
+/*
+ * Turn the FSM tracepoint on, and the s390 cio one that logs each CRW
+ * the guest stores; empty the buffer. -1 if the FSM one is unavailable.
+ */
 int vt_trace_start(void)
 {
 	int fd;
 
+	if (vt_exists(STCRW_EVENT))
+		vt_write_file(STCRW_EVENT, "1");
 	if (!vt_exists(FSM_EVENT) || vt_write_file(FSM_EVENT, "1"))
 		return -1;
 	fd = open(TRACING "/trace", O_WRONLY | O_TRUNC | O_CLOEXEC);
@@ -314,18 +292,34 @@ int vt_trace_start(void)
 	return 0;
 }
 
-/* Lines of the trace buffer that contain @needle, -1 if unreadable. */
-int vt_trace_count(const char *needle)
+/*
+ * Lines of the trace buffer that contain @needle and @also (unless NULL),
+ * -1 if unreadable; the first @print of them printed as information,
+ * from the event name on.
+ */
+int vt_trace_lines(const char *needle, const char *also, int print)
 {
 	FILE *f = fopen(TRACING "/trace", "re");
-	char line[512];
+	char line[512], *p;
 	int count = 0;
 
 	if (!f)
 		return vt_fail("open %s/trace: %m", TRACING);
-	while (fgets(line, sizeof(line), f))
-		if (line[0] != '#' && strstr(line, needle))
-			count++;
+	while (fgets(line, sizeof(line), f)) {
+		if (line[0] == '#' || !strstr(line, needle) ||
+		    (also && !strstr(line, also)))
+			continue;
+		if (count++ < print) {
+			line[strcspn(line, "\n")] = '\0';
+			p = strstr(line, ": ");
+			vt_info("trace: %s", p ? p + 2 : line);
+		}
+	}
 	fclose(f);
 	return count;
+}
+
+int vt_trace_count(const char *needle)
+{
+	return vt_trace_lines(needle, NULL, 0);
 }

@@ -1,0 +1,198 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vfio_ccw_test: the user's memory unmapped (VFIO_IOMMU_UNMAP_DMA) under
+ * starts that hold pages of it pinned. The VFIO core asks the module
+ * (dma_unmap) to unpin them before the unmap may go on; the module resets
+ * the device to end the I/O. Runs last: it finds a lockdep cycle today,
+ * and lockdep reports only once per boot.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include "vt.h"
+
+#define SLOT_PINNED	21
+#define UNMAP_ROUNDS	200
+#define UNMAP_WRITERS	3
+
+static int dma_map(struct vt_dev *d, bool map)
+{
+	struct vfio_iommu_type1_dma_map m = {
+		.argsz = sizeof(m),
+		.flags = VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE,
+		.vaddr = VT_IOVA,
+		.iova = VT_IOVA,
+		.size = VT_BUF_SIZE,
+	};
+	struct vfio_iommu_type1_dma_unmap u = {
+		.argsz = sizeof(u),
+		.iova = VT_IOVA,
+		.size = VT_BUF_SIZE,
+	};
+
+	if (map)
+		return vt_io(ioctl(d->container, VFIO_IOMMU_MAP_DMA, &m));
+	if (ioctl(d->container, VFIO_IOMMU_UNMAP_DMA, &u))
+		return -errno;
+	return u.size == VT_BUF_SIZE ? 0 : -ENOSPC;
+}
+
+struct unmap_writer {
+	pthread_t thread;
+	struct vt_dev *d;
+	int index;
+	int stop;
+	int done;
+	int started, refused;
+	int bad;		/* an answer no unmap explains */
+};
+
+/*
+ * A SENSE ID with the suspend flag, in an ORB allowing suspension: QEMU
+ * suspends it before the CCW, so its data page stays pinned until the
+ * start is cancelled.
+ */
+static void pinned_senseid_prepare(int slot, struct ccw_io_region *r)
+{
+	vt_senseid_prepare(slot, 16, r);
+	vt_ccw_put(slot, 0, CCW_CMD_SENSE_ID, CCW_FLAG_SLI | CCW_FLAG_SUSPEND,
+		   16, vt_slot_iova(slot) + VT_DATA_OFF);
+	vt_region_start(r, ORB_SPND | ORB_FMT | ORB_PFCH | ORB_LPM_ANY,
+			vt_slot_iova(slot));
+}
+
+/*
+ * Starts that pin pages, while the memory comes and goes: plain SENSE
+ * IDs (even writers: pinned until their interrupt is handled) and
+ * suspended ones (odd writers: pinned until a reset). Any answer an
+ * unmap or a reset explains will do.
+ */
+static void *unmap_writer_run(void *arg)
+{
+	struct unmap_writer *w = arg;
+	struct ccw_io_region r;
+	int ret;
+
+	while (!__atomic_load_n(&w->stop, __ATOMIC_SEQ_CST)) {
+		if (w->index % 2)
+			pinned_senseid_prepare(SLOT_PINNED + 1 + w->index, &r);
+		else
+			vt_senseid_prepare(SLOT_PINNED + 1 + w->index, 16, &r);
+		ret = vt_write_region(w->d, &r);
+		if (!ret)
+			w->started++;
+		else if (ret == -EINVAL || ret == -EIO || ret == -EBUSY)
+			w->refused++;
+		else if (!w->bad)
+			w->bad = ret;
+	}
+	__atomic_store_n(&w->done, 1, __ATOMIC_SEQ_CST);
+	return NULL;
+}
+
+/* Wake the writers (asleep behind a suspended start) until all ended. */
+static int stop_writers(struct vt_dev *d, struct unmap_writer *w)
+{
+	double end = vt_now() + 10;
+	int i, alive;
+
+	for (i = 0; i < UNMAP_WRITERS; i++)
+		__atomic_store_n(&w[i].stop, 1, __ATOMIC_SEQ_CST);
+	do {
+		if (ioctl(d->fd, VFIO_DEVICE_RESET))
+			return vt_fail("VFIO_DEVICE_RESET: %m");
+		vt_msleep(10);
+		for (alive = 0, i = 0; i < UNMAP_WRITERS; i++)
+			alive += !__atomic_load_n(&w[i].done, __ATOMIC_SEQ_CST);
+	} while (alive && vt_now() < end);
+	if (alive)
+		return vt_fail("%d writers still asleep after resets", alive);
+	for (i = 0; i < UNMAP_WRITERS; i++)
+		pthread_join(w[i].thread, NULL);
+	/* the last start of a writer may still be in flight */
+	return ioctl(d->fd, VFIO_DEVICE_RESET) ? vt_fail("reset: %m") : 0;
+}
+
+/*
+ * The user unmaps its memory while a start holds pages of it pinned: the
+ * module must unpin them (ending the I/O) before the unmap returns, and
+ * refuse starts until the memory is back. Then unmap and map in a loop
+ * while writers keep starting programs that pin pages and stay in
+ * flight: every unmap must still get its pages back.
+ */
+int vt_scen_unmap_pinned(struct vt_env *env)
+{
+	struct unmap_writer w[UNMAP_WRITERS], all = { 0 };
+	struct ccw_io_region r;
+	struct vt_dev d;
+	double t;
+	int i, n, ret;
+
+	if (vt_open(&d, env->uuid, env->group_id))
+		return vt_at("open");
+	pinned_senseid_prepare(SLOT_PINNED, &r);
+	ret = vt_write_region(&d, &r);
+	if (ret) {
+		vt_close(&d);
+		return vt_fail("suspended SENSE ID: write: %s", vt_err(ret));
+	}
+	t = vt_now();
+	ret = dma_map(&d, false);
+	t = vt_now() - t;
+	if (ret) {
+		vt_close(&d);
+		return vt_fail("unmap with pages pinned: %s", vt_err(ret));
+	}
+	vt_info("unmap-while-pinned: the unmap with a start in flight took %.1f ms",
+		t * 1e3);
+	vt_senseid_prepare(SLOT_PINNED, 16, &r);
+	ret = vt_expect("start with the memory unmapped",
+		     vt_write_region(&d, &r), -EINVAL);
+	if (!ret && (dma_map(&d, true) || vt_senseid(&d, SLOT_PINNED, 16)))
+		ret = vt_at("map again, SENSE ID");
+	if (ret) {
+		vt_close(&d);
+		return -1;
+	}
+
+	memset(w, 0, sizeof(w));
+	for (n = 0; n < UNMAP_WRITERS; n++) {
+		w[n].d = &d;
+		w[n].index = n;
+		if (pthread_create(&w[n].thread, NULL, unmap_writer_run,
+				   &w[n]))
+			break;
+	}
+	for (i = 0; i < UNMAP_ROUNDS && !ret; i++) {
+		ret = dma_map(&d, false);
+		if (!ret)
+			ret = dma_map(&d, true);
+		vt_msleep(1);	/* for the writers to start on mapped memory */
+		if (ret)
+			vt_fail("round %d: %s: %s", i, ret == -ENOSPC ?
+				"unmap" : "unmap/map", vt_err(ret));
+	}
+	if (n < UNMAP_WRITERS || stop_writers(&d, w)) {
+		/* writers left asleep: the device file cannot be closed */
+		return ret ? -1 : vt_fail("writers: %.400s", vt_why);
+	}
+	for (i = 0; i < UNMAP_WRITERS; i++) {
+		all.started += w[i].started;
+		all.refused += w[i].refused;
+		if (!all.bad)
+			all.bad = w[i].bad;
+	}
+	vt_info("unmap-while-pinned: %d unmap/map rounds; %d writers: %d started, %d refused",
+		UNMAP_ROUNDS, UNMAP_WRITERS, all.started, all.refused);
+	if (!ret && all.bad)
+		ret = vt_fail("a writer got %s", vt_err(all.bad));
+	if (!ret && vt_senseid(&d, SLOT_PINNED, 16))
+		ret = vt_at("SENSE ID after");
+	vt_close(&d);
+	return ret;
+}
