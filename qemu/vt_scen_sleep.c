@@ -153,6 +153,28 @@ static int senseid_again(struct vt_env *env)
 }
 
 /*
+ * Open the device, start a suspended program and a writer that sleeps
+ * behind it. 0 on success; on failure the device is closed, unless the
+ * writer is still asleep in it (the close could not free it then).
+ */
+static int open_with_sleeper(struct vt_env *env, struct vt_dev *d,
+			     struct vt_sleeper *s)
+{
+	int ret;
+
+	if (vt_open(d, env->uuid, env->group_id))
+		return vt_at("open");
+	if (vt_start_suspended(d)) {
+		vt_close(d);
+		return -1;
+	}
+	ret = vt_start_sleeper(s, d);
+	if (ret < 0)
+		vt_close(d);
+	return ret ? -1 : 0;
+}
+
+/*
  * A signal whose handler asks for SA_RESTART: the write is restarted,
  * so the writer is asleep in it again once the handler ran.
  */
@@ -189,22 +211,10 @@ int vt_scen_signal(struct vt_env *env)
 	struct vt_sleeper s;
 	struct vt_dev d;
 	double t0;
-	int ret;
 
 	sigaction(SIGUSR1, &sa, NULL);
-	if (vt_open(&d, env->uuid, env->group_id))
-		return vt_at("open");
-	if (vt_start_suspended(&d)) {
-		vt_close(&d);
+	if (open_with_sleeper(env, &d, &s))
 		return -1;
-	}
-	ret = vt_start_sleeper(&s, &d);
-	if (ret) {
-		/* still asleep (1): leave it, the close cannot free it */
-		if (ret < 0)
-			vt_close(&d);
-		return -1;
-	}
 	if (restarted(&s)) {
 		pthread_kill(s.thread, SIGUSR1);
 		if (!vt_join_sleeper(&s, 5000))
@@ -242,18 +252,8 @@ int vt_scen_reset_wakes(struct vt_env *env)
 	double t0;
 	int ret;
 
-	if (vt_open(&d, env->uuid, env->group_id))
-		return vt_at("open");
-	if (vt_start_suspended(&d)) {
-		vt_close(&d);
+	if (open_with_sleeper(env, &d, &s))
 		return -1;
-	}
-	ret = vt_start_sleeper(&s, &d);
-	if (ret) {
-		if (ret < 0)
-			vt_close(&d);
-		return -1;
-	}
 	t0 = vt_now();
 	if (ioctl(d.fd, VFIO_DEVICE_RESET)) {
 		vt_fail("VFIO_DEVICE_RESET: %m");
