@@ -253,13 +253,20 @@ static long vfio_ccw_ioctl(struct vfio_device *vdev, unsigned int cmd,
 	}
 }
 
-/* The user unmaps guest memory: unpin it first if our program holds it. */
+/*
+ * The user unmaps memory our channel program holds pinned. Type1 wants the
+ * pages back before we return and asks again at most ten times before it
+ * BUGs, so end the I/O by going offline and stay there until the user
+ * resets the device: a start from another thread must not pin the range
+ * again while the unmap goes on (upstream's reset leaves that window open).
+ * Starts meanwhile get -EIO (STANDBY x SSCH_REQ).
+ */
 static void vfio_ccw_dma_unmap(struct vfio_device *vdev, u64 iova, u64 length)
 {
 	struct vfio_ccw_private *private = vfio_ccw_vdev_private(vdev);
 
 	if (cp_iova_pinned(&private->cp, iova, length))
-		vfio_ccw_reset(private);
+		vfio_ccw_go_offline(private, false, 0);
 }
 
 /*
