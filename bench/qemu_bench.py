@@ -96,12 +96,19 @@ def median(runs, test, key):
     return statistics.median(r[test][key] for r in runs)
 
 
+def spread(runs, test, key, fmt):
+    """The median, then the lowest and highest of the boots."""
+    values = [r[test][key] for r in runs]
+    return (fmt + " (" + fmt + "-" + fmt + ")") % (
+        statistics.median(values), min(values), max(values))
+
+
 def table(ours, stock, runs):
     rows = [
         ("sequential SENSE ID round trips/s", "sequential", "per_s", "%.0f"),
         ("sequential: EBUSY/EAGAIN answers", "sequential", "busy", "%.0f"),
         ("4 writers: requests/s", "concurrent", "per_s", "%.0f"),
-        ("4 writers: EBUSY/EAGAIN answers (1000 requests)", "concurrent",
+        ("4 writers: EBUSY/EAGAIN answers (all 4000 requests)", "concurrent",
          "busy", "%.0f"),
         ("4 writers: ms in write() per request", "concurrent", "write_ms",
          "%.2f"),
@@ -110,12 +117,14 @@ def table(ours, stock, runs):
         ("4 writers: CPU ms per request, whole thread (retries included)",
          "concurrent", "thread_cpu_ms", "%.2f"),
     ]
-    lines = ["| measure | ours | stock 6.1 | ours/stock |", "|---|---|---|---|"]
+    lines = ["| measure: median (lowest-highest) | ours | stock 6.1 | "
+             "ours/stock (medians) |", "|---|---|---|---|"]
     for label, test, key, fmt in rows:
         a, b = median(ours, test, key), median(stock, test, key)
         ratio = "%.2f" % (a / b) if b else "-"
-        lines.append("| %s | %s | %s | %s |" % (label, fmt % a, fmt % b,
-                                               ratio))
+        lines.append("| %s | %s | %s | %s |" % (
+            label, spread(ours, test, key, fmt), spread(stock, test, key, fmt),
+            ratio))
     head = ("# vfio_ccw in QEMU: ours against upstream's (%s, %d cores, %s)\n\n"
             "Produced by `make bench-qemu` (bench/qemu_bench.py): medians of "
             "%d boots each of qemu-system-s390x (TCG, 2 vCPUs) running "
@@ -123,7 +132,7 @@ def table(ours, stock, runs):
             "data). A writer answered EBUSY or EAGAIN retries at once: that "
             "is what the stock module asks of it, and what ours never "
             "answers (its writers sleep). TCG timings are noisy: compare "
-            "ratios, not absolute numbers.\n\n" %
+            "ratios of medians, and mind the spread between boots.\n\n" %
             (platform.machine(), os.cpu_count(), time.strftime("%Y-%m-%d"),
              runs))
     return head + "\n".join(lines) + "\n"
@@ -131,7 +140,7 @@ def table(ours, stock, runs):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--runs", type=int, default=5)
     args = ap.parse_args()
     if not os.path.exists(OURS):
         raise SystemExit("qemu_bench: no %s: run `make kernel`" % OURS)

@@ -204,12 +204,14 @@ static int vfio_ccw_translate(struct vfio_ccw_private *private,
 		/* transport mode: no translation for it */
 		return -EOPNOTSUPP;
 
+	WRITE_ONCE(private->translating, true);
 	err = cp_init(&private->cp, &orb);
-	if (err)
-		return err;
-	err = cp_prefetch(&private->cp);
-	if (err)
-		cp_free(&private->cp);
+	if (!err) {
+		err = cp_prefetch(&private->cp);
+		if (err)
+			cp_free(&private->cp);
+	}
+	WRITE_ONCE(private->translating, false);
 	return err;
 }
 
@@ -297,12 +299,11 @@ enum vfio_ccw_state vfio_ccw_fsm_irq(struct vfio_ccw_private *private,
 	if (private->state == VFIO_CCW_STATE_BUSY && final) {
 		cp_free(&private->cp);
 		/*
-		 * Wake every sleeper: each retries, one starts, the others
-		 * sleep again. complete() would wake one, and if its retry
-		 * is refused the others would sleep on with nothing to
-		 * wake them.
+		 * Wake one sleeper, to start. If its retry is refused it
+		 * wakes the next (vfio_ccw_fsm_write()), or the others would
+		 * sleep on with nothing to wake them.
 		 */
-		complete_all(&private->completion);
+		complete(&private->completion);
 		return VFIO_CCW_STATE_IDLE;
 	}
 	/* intermediate or unsolicited: the user's alone */
@@ -488,7 +489,8 @@ int vfio_ccw_fsm_event(struct vfio_ccw_private *private,
  *
  * Raises SSCH_REQ; while a start is in flight (the answer is
  * VFIO_CCW_FSM_RETRY) sleeps on the completion, mutex released, and raises
- * it again once woken.
+ * it again once woken. The final interrupt wakes one sleeper: if its retry
+ * is refused, it wakes the next one in its stead.
  *
  * Return: 0 if the subchannel took the program, -ERESTARTSYS if a signal
  * ended the sleep, else the refusal.
@@ -496,9 +498,10 @@ int vfio_ccw_fsm_event(struct vfio_ccw_private *private,
 int vfio_ccw_fsm_write(struct vfio_ccw_private *private,
 		       const struct ccw_io_region *req)
 {
+	bool woken;
 	int ret;
 
-	for (;;) {
+	for (woken = false;; woken = true) {
 		mutex_lock(&private->io_mutex);
 		private->req = req;
 		ret = vfio_ccw_fsm_dispatch(private, VFIO_CCW_EVENT_SSCH_REQ);
@@ -508,10 +511,14 @@ int vfio_ccw_fsm_write(struct vfio_ccw_private *private,
 		mutex_unlock(&private->io_mutex);
 
 		if (ret != VFIO_CCW_FSM_RETRY)
-			return ret;
+			break;
 		if (wait_for_completion_interruptible(&private->completion))
 			return -ERESTARTSYS;
 	}
+	/* woken for a start we did not make: hand the wake-up on */
+	if (woken && ret)
+		complete(&private->completion);
+	return ret;
 }
 
 /**

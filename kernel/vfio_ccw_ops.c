@@ -254,18 +254,20 @@ static long vfio_ccw_ioctl(struct vfio_device *vdev, unsigned int cmd,
 }
 
 /*
- * The user unmaps memory our channel program holds pinned. Type1 wants the
- * pages back before we return and asks again at most ten times before it
- * BUGs, so end the I/O by going offline and stay there until the user
- * resets the device: a start from another thread must not pin the range
- * again while the unmap goes on (upstream's reset leaves that window open).
- * Starts meanwhile get -EIO (STANDBY x SSCH_REQ).
+ * The user unmaps memory with pages pinned: type1 wants them back before we
+ * return, and asks again at most ten times before it BUGs. If a start is
+ * pinning (its pages are not yet visible to cp_iova_pinned()) or the
+ * program in flight holds the range, end the I/O by going offline, and
+ * stay there until the user resets the device: no start may pin the range
+ * again while the unmap goes on (upstream's reset leaves that window
+ * open). Starts meanwhile get -EIO (STANDBY x SSCH_REQ).
  */
 static void vfio_ccw_dma_unmap(struct vfio_device *vdev, u64 iova, u64 length)
 {
 	struct vfio_ccw_private *private = vfio_ccw_vdev_private(vdev);
 
-	if (cp_iova_pinned(&private->cp, iova, length))
+	if (READ_ONCE(private->translating) ||
+	    cp_iova_pinned(&private->cp, iova, length))
 		vfio_ccw_go_offline(private, false, 0);
 }
 

@@ -227,7 +227,7 @@ inline reinit_completion()
 	done = 0
 }
 
-/* No action uses it (the final wakes all, see act_irq); a mutation does. */
+/* The final interrupt wakes one sleeper (act_irq), who may pass it on. */
 inline complete()
 {
 	if
@@ -397,11 +397,12 @@ inline act_irq()
 {
 	if
 	:: state == ST_BUSY && cur_irb == IRB_FINAL ->
-		/* Wake every sleeper: each retries, one starts, the rest
-		 * sleep again. complete() would wake one, and if its retry
-		 * is refused the others sleep on with no I/O to wake them
-		 * (found by SPIN with 3 writers, or 2 x 2 requests). */
-		cp_free(); complete_all(); nx = ST_IDLE
+		/* Wake one sleeper, to start. If its retry is refused it
+		 * wakes the next (user()): without that the others sleep on
+		 * with no I/O to wake them (SPIN: 3 writers, or 2 x 2
+		 * requests). complete_all() cost a wake-up per sleeper for
+		 * each start (bench/qemu_results.md). */
+		cp_free(); complete(); nx = ST_IDLE
 	:: else -> nx = state	/* intermediate, unsolicited: user's */
 	fi
 }
@@ -592,12 +593,20 @@ retry:
 		:: ans == FSM_RETRY ->
 			wait_for_completion_interruptible(woken, signal_pending);
 			if
-			:: woken -> woken = 0; goto retry
+			:: woken -> goto retry
 			:: else -> ans = -EINTR
 			fi
 		:: ans == -EAGAIN -> goto retry	/* QEMU retries at once */
 		:: else
 		fi;
+		/* Woken for a start we did not make: wake the next sleeper */
+		atomic {
+			if
+			:: woken && ans != 0 -> complete()
+			:: else
+			fi;
+			woken = 0
+		};
 progress_answer:
 		answer_request()
 	:: else -> break

@@ -16,9 +16,9 @@
 #include "vt.h"
 
 #define BENCH_WARMUP		20
-#define BENCH_SEQUENTIAL	1000
+#define BENCH_SEQUENTIAL	2000
 #define BENCH_WRITERS		4
-#define BENCH_PER_WRITER	250
+#define BENCH_PER_WRITER	1000
 
 static int sequential(struct vt_dev *d)
 {

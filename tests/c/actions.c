@@ -150,7 +150,7 @@ enum vfio_ccw_state vfio_ccw_fsm_irq(struct vfio_ccw_private *private,
 	if (private->state == VFIO_CCW_STATE_BUSY &&
 	    private->cur_irb == IRB_FINAL) {
 		sim_cp_free(private);
-		complete_all(&private->completion);	/* all retry, one starts */
+		complete(&private->completion);	/* one retries, to start */
 		return VFIO_CCW_STATE_IDLE;
 	}
 	return private->state;

@@ -204,18 +204,23 @@ void sim_css_event(struct vfio_ccw_private *private, bool gone)
 
 /*
  * The I/O region's write: the mutex covers the dispatch only; a busy
- * subchannel answers RETRY and the writer sleeps outside the mutex.
+ * subchannel answers RETRY and the writer sleeps outside the mutex. A
+ * writer woken for a start it then does not make wakes the next sleeper.
  */
 int sim_write_ssch(struct vfio_ccw_private *private, int *sigpending)
 {
+	bool woken;
 	int ret;
 
-	for (;;) {
+	for (woken = false;; woken = true) {
 		sim_lock(private);
 		ret = vfio_ccw_fsm_dispatch(private, VFIO_CCW_EVENT_SSCH_REQ);
 		sim_unlock(private);
-		if (ret != VFIO_CCW_FSM_RETRY)
+		if (ret != VFIO_CCW_FSM_RETRY) {
+			if (woken && ret)
+				complete(&private->completion);
 			break;
+		}
 		ret = wait_for_completion_interruptible(&private->completion,
 							sigpending);
 		if (ret)

@@ -398,7 +398,7 @@ static const struct cell_case cell_cases[] = {
 	  STANDBY, 0, 0, 0, DONE_ALL, 0 },
 	{ C(BUSY, OFFLINE), "lost", prep_lose, 0, NOT_OPER, 0, 0, 0, DONE_ALL, 0 },
 	{ C(BUSY, SSCH_REQ), "", NULL, 0, BUSY, VFIO_CCW_FSM_RETRY, 1, 1, 0, 0 },
-	{ C(BUSY, INTERRUPT), "final", prep_final, 0, IDLE, 0, 1, 0, DONE_ALL, 0 },
+	{ C(BUSY, INTERRUPT), "final", prep_final, 0, IDLE, 0, 1, 0, 1, 0 },
 	{ C(BUSY, INTERRUPT), "intermediate", prep_intermediate, 1,
 	  BUSY, 0, 1, 1, 0, 0 },
 	{ C(BUSY, SCHIB_CHANGED), "", NULL, 0, BUSY, 0, 1, 1, 0, 0 },
@@ -612,6 +612,38 @@ static void test_sleeper_wakes_on_final(void)
 	EXPECT_EQ(s.done, 0, "completion re-armed for the new I/O");
 }
 
+/*
+ * Two writers asleep, the final wakes one (complete()), and that one's
+ * retry is refused: it must wake the other, who starts. Without the
+ * hand-on the other sleeps with no I/O left to wake it (model mutation
+ * woken_writer_keeps_the_wake).
+ */
+static void test_refused_retry_wakes_next(void)
+{
+	struct writer w[2];
+	struct sim_snapshot s;
+	int i;
+
+	TRY(reach_checked(BUSY));
+	writer_start(&w[0]);
+	writer_start(&w[1]);
+	CHECK(wait_sleepers(&P->completion, 2), "writers did not sleep");
+	prep_translate_fails();
+	CHECK(present_final(P), "device refused the final");
+	CHECK(sim_run_work_once(P, NULL), "final not dispatched");
+	for (i = 0; i < 2; i++)
+		writer_join(&w[i]);
+	if (test_failed)
+		return;
+	EXPECT((w[0].ret == -EINVAL && w[1].ret == 0) ||
+	       (w[0].ret == 0 && w[1].ret == -EINVAL),
+	       "answers %d and %d, want one -EINVAL, one 0", w[0].ret, w[1].ret);
+	s = snap();
+	EXPECT(s.state == BUSY, "state %s", sim_state_name(s.state));
+	EXPECT_EQ(s.sleepers, 0, "sleepers left");
+	EXPECT_EQ(s.starts, 2, "ssch issued");
+}
+
 /* An intermediate interrupt is not the end: BUSY, cp kept, nobody woken. */
 static void test_intermediate_keeps_busy(void)
 {
@@ -669,7 +701,7 @@ static void test_signal_interrupts_sleep(void)
 	EXPECT(present_final(P), "device refused the final");
 	EXPECT(sim_run_work_once(P, NULL), "final not dispatched");
 	after = snap();
-	EXPECT(after.state == IDLE && !after.cp_live && after.done == DONE_ALL,
+	EXPECT(after.state == IDLE && !after.cp_live && after.done == 1,
 	       "final after the signal: %s", sim_state_name(after.state));
 }
 
@@ -1202,6 +1234,7 @@ int main(int argc, char **argv)
 	run_cell_tests();
 	run_test("completion", test_completion);
 	run_test("sleeper_wakes_on_final", test_sleeper_wakes_on_final);
+	run_test("refused_retry_wakes_next", test_refused_retry_wakes_next);
 	run_test("intermediate_keeps_busy", test_intermediate_keeps_busy);
 	run_test("signal_interrupts_sleep", test_signal_interrupts_sleep);
 	run_test("offline_while_busy", test_offline_while_busy);
