@@ -67,6 +67,12 @@ KERNEL_PROBLEMS = [
     ("disabling the subchannel failed", "vfio_ccw: disable failed"),
 ]
 
+# Boot lines that say the kernel checks what the run relies on
+KERNEL_CHECKERS = [
+    ("Lock dependency validator", "lockdep (CONFIG_PROVE_LOCKING)"),
+    ("KernelAddressSanitizer initialized", "KASAN (CONFIG_KASAN)"),
+]
+
 # The scenarios of qemu/vfio_ccw_test.c, in their order: each must report
 SCENARIOS = ["lifecycle", "writers", "signal", "reset-wakes-sleeper",
              "bad-input", "close-after-start", "remove-after-start",
@@ -372,6 +378,10 @@ def verdict(run, finished, elapsed, expected):
         log("known kernel report, console lines %d-%d: %s" %
             (min(known), max(known), KNOWN_LOCKDEP["why"]))
         run.problems = [p for p in run.problems if p[0] not in known]
+    for needle, what in KERNEL_CHECKERS:
+        if not any(needle in text for text in run.console):
+            run.problems.append((0, "%s not active" % what,
+                                 "no %r at boot" % needle))
     if run.problems:
         seen = set()
         for lineno, what, text in run.problems:
