@@ -1,14 +1,18 @@
 #!/bin/sh
 # Configure and build the s390x Linux 6.1 test kernel out of tree, once per
-# config: tinyconfig + kernel/kernel.config, cross-compiled with
+# config: tinyconfig + kernel/kernel.config + kernel/kasan.config (left out
+# with VFIO_CCW_KASAN=0, for the bench), cross-compiled with
 # s390x-linux-gnu-. The build lives in the cache, keyed by the config
-# fragment and the source tarball; prints its directory.
+# fragments and the source tarball; prints its directory.
 set -eu
 here=$(cd "$(dirname "$0")/.." && pwd)
 tree=$("$here/scripts/linux-tree.sh")
 cache=${VFIO_CCW_CACHE:-$HOME/.cache/vfio-ccw-fsm}
-fragment=$here/kernel/kernel.config
-key=$( (cat "$fragment"; cat "$tree/.unpacked") | sha256sum | cut -c1-12)
+fragments=$here/kernel/kernel.config
+if [ "${VFIO_CCW_KASAN:-1}" != 0 ]; then
+	fragments="$fragments $here/kernel/kasan.config"
+fi
+key=$( (cat $fragments; cat "$tree/.unpacked") | sha256sum | cut -c1-12)
 out=$cache/kbuild-$key
 kmake() {
 	make -C "$tree" O="$out" ARCH=s390 CROSS_COMPILE=s390x-linux-gnu- "$@"
@@ -20,9 +24,9 @@ fi
 echo "kernel-build: configuring and building Linux 6.1 for s390x in $out (about 7 minutes, once)" >&2
 mkdir -p "$out"
 kmake -s tinyconfig >&2
-"$tree/scripts/kconfig/merge_config.sh" -m -O "$out" "$out/.config" "$fragment" >/dev/null
+"$tree/scripts/kconfig/merge_config.sh" -m -O "$out" "$out/.config" $fragments >/dev/null
 kmake -s olddefconfig >&2
-missing=$(grep -v '^#' "$fragment" | grep . | while read -r line; do
+missing=$(cat $fragments | grep -v '^#' | grep . | while read -r line; do
 	grep -qx "$line" "$out/.config" || echo "$line"
 done)
 if grep -q '^CONFIG_VFIO_CCW=' "$out/.config"; then

@@ -2,10 +2,10 @@
 # Build the vfio_ccw module for s390x Linux 6.1 out of tree, against the
 # kernel scripts/kernel-build.sh prepares (built once, cached).
 #
-# The module directory, build/kernel-module/, is rebuilt from scratch each
-# time (so every warning shows, every time) and holds only links: to
-# kernel/*, to generated/*.[ch], and to the tree's vfio_ccw_cp.[ch]. No
-# upstream file is copied into the repository.
+# The module directory, build/kernel-module/ (or $VFIO_CCW_MODULE_DIR), is
+# rebuilt from scratch each time (so every warning shows, every time) and
+# holds only links: to kernel/*, to generated/*.[ch], and to the tree's
+# vfio_ccw_cp.[ch]. No upstream file is copied into the repository.
 #
 # Usage: scripts/module-build.sh [--check] [MAKE-ARGUMENT...]
 #   MAKE-ARGUMENT  passed to kbuild, e.g. C=2 to run sparse on every file
@@ -26,7 +26,7 @@ fi
 tree=$("$here/scripts/linux-tree.sh")
 kbuild=$("$here/scripts/kernel-build.sh")
 cio=$tree/drivers/s390/cio
-mod=$here/build/kernel-module
+mod=${VFIO_CCW_MODULE_DIR:-$here/build/kernel-module}
 
 if ! command -v s390x-linux-gnu-gcc >/dev/null 2>&1; then
 	echo "module-build: s390x-linux-gnu-gcc is missing: apt-get install gcc-s390x-linux-gnu" >&2
@@ -45,7 +45,7 @@ rm -rf "$mod"
 mkdir -p "$mod"
 for file in "$here"/kernel/*; do
 	case ${file##*/} in
-	kernel.config) ;;	# the kernel's config fragment, not module source
+	*.config) ;;	# the kernel's config fragments, not module source
 	*) ln -s "$file" "$mod/" ;;
 	esac
 done
