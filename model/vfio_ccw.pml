@@ -560,10 +560,19 @@ inline fsm_ssch_req()
 }
 
 /* -------------------------------------------------------- processes */
-/* Answer the writer's request: the pwrite() returns ans. */
+/*
+ * Answer the writer's request: the pwrite() returns ans. Woken for a start
+ * it did not make, the writer first wakes the next sleeper (outside the
+ * mutex, as the kernel's write path does before it returns).
+ */
 inline answer_request()
 {
 	d_step {
+		if
+		:: woken && ans != 0 -> complete()
+		:: else
+		fi;
+		woken = 0;
 		if
 		:: !asking -> bad_answer = 1
 		:: else
@@ -599,14 +608,6 @@ retry:
 		:: ans == -EAGAIN -> goto retry	/* QEMU retries at once */
 		:: else
 		fi;
-		/* Woken for a start we did not make: wake the next sleeper */
-		atomic {
-			if
-			:: woken && ans != 0 -> complete()
-			:: else
-			fi;
-			woken = 0
-		};
 progress_answer:
 		answer_request()
 	:: else -> break
