@@ -66,7 +66,7 @@ kernel-checks: checkpatch kernel
 	scripts/module-build.sh --check C=2
 
 ## qemu-check: boot the module in QEMU (s390x, TCG) and run the in-guest
-## scenarios of qemu/ (about 35 s); fails on a failed scenario or any kernel
+## scenarios of qemu/ (about 1 min); fails on a failed scenario or any kernel
 ## warning but the one known 6.1 type1 lockdep report (qemu/README.md).
 ## QEMU_CHECK_ARGS="--skip NAME" leaves one out (qemu/README.md)
 qemu-check: deps-qemu kernel
