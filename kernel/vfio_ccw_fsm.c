@@ -204,14 +204,12 @@ static int vfio_ccw_translate(struct vfio_ccw_private *private,
 		/* transport mode: no translation for it */
 		return -EOPNOTSUPP;
 
-	WRITE_ONCE(private->translating, true);
 	err = cp_init(&private->cp, &orb);
-	if (!err) {
-		err = cp_prefetch(&private->cp);
-		if (err)
-			cp_free(&private->cp);
-	}
-	WRITE_ONCE(private->translating, false);
+	if (err)
+		return err;
+	err = cp_prefetch(&private->cp);
+	if (err)
+		cp_free(&private->cp);
 	return err;
 }
 

@@ -255,19 +255,25 @@ static long vfio_ccw_ioctl(struct vfio_device *vdev, unsigned int cmd,
 
 /*
  * The user unmaps memory with pages pinned: type1 wants them back before we
- * return, and asks again at most ten times before it BUGs. If a start is
- * pinning (its pages are not yet visible to cp_iova_pinned()) or the
- * program in flight holds the range, end the I/O by going offline, and
- * stay there until the user resets the device: no start may pin the range
- * again while the unmap goes on (upstream's reset leaves that window
- * open). Starts meanwhile get -EIO (STANDBY x SSCH_REQ).
+ * return, and asks again at most ten times before it BUGs. Wait out the
+ * translation or cp_free() that may hold io_mutex: the pages they pin or
+ * unpin are invisible to cp_iova_pinned(), and they need type1's lock,
+ * free only while it calls us. Then, if the program in flight holds the
+ * range, end the I/O by going offline, and stay there until the user
+ * resets the device: no start may pin the range again while the unmap
+ * goes on (upstream's reset leaves that window open). Starts meanwhile
+ * get -EIO (STANDBY x SSCH_REQ).
  */
 static void vfio_ccw_dma_unmap(struct vfio_device *vdev, u64 iova, u64 length)
 {
 	struct vfio_ccw_private *private = vfio_ccw_vdev_private(vdev);
+	bool in_flight;
 
-	if (READ_ONCE(private->translating) ||
-	    cp_iova_pinned(&private->cp, iova, length))
+	mutex_lock(&private->io_mutex);
+	in_flight = private->state == VFIO_CCW_STATE_BUSY ||
+		    private->state == VFIO_CCW_STATE_QUIESCING;
+	mutex_unlock(&private->io_mutex);
+	if (in_flight && cp_iova_pinned(&private->cp, iova, length))
 		vfio_ccw_go_offline(private, false, 0);
 }
 

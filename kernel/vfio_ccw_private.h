@@ -43,9 +43,6 @@
  * @quiesced: closers sleep here while a clear is owed (QUIESCING)
  * @io_region: what the I/O region reads back: the last request and IRB
  * @req: the start request being dispatched, NULL outside the write path
- * @translating: a start is pinning the guest's pages (io_mutex held);
- *	read without the mutex by dma_unmap (cp_iova_pinned() cannot see
- *	those pages before the translation ends)
  * @guest_open: the VFIO device is open (between open and close_device)
  * @irb_ring: IRBs stored by the IRQ handler, oldest at @irb_head; the
  *	ring, @irb_head, @irb_count and @irb_dropped are under sch->lock
@@ -71,7 +68,6 @@ struct vfio_ccw_private {
 	struct completion quiesced;
 	struct ccw_io_region io_region;
 	const struct ccw_io_region *req;
-	bool translating;
 	bool guest_open;
 	struct irb irb_ring[VFIO_CCW_IRB_SLOTS];
 	unsigned int irb_head;

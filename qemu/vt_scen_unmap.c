@@ -22,28 +22,6 @@
 #define UNMAP_ROUNDS	200
 #define UNMAP_WRITERS	3
 
-static int dma_map(struct vt_dev *d, bool map)
-{
-	struct vfio_iommu_type1_dma_map m = {
-		.argsz = sizeof(m),
-		.flags = VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE,
-		.vaddr = VT_IOVA,
-		.iova = VT_IOVA,
-		.size = VT_BUF_SIZE,
-	};
-	struct vfio_iommu_type1_dma_unmap u = {
-		.argsz = sizeof(u),
-		.iova = VT_IOVA,
-		.size = VT_BUF_SIZE,
-	};
-
-	if (map)
-		return vt_io(ioctl(d->container, VFIO_IOMMU_MAP_DMA, &m));
-	if (ioctl(d->container, VFIO_IOMMU_UNMAP_DMA, &u))
-		return -errno;
-	return u.size == VT_BUF_SIZE ? 0 : -ENOSPC;
-}
-
 struct unmap_writer {
 	pthread_t thread;
 	struct vt_dev *d;
@@ -146,7 +124,7 @@ int vt_scen_unmap_pinned(struct vt_env *env)
 		return vt_fail("suspended SENSE ID: write: %s", vt_err(ret));
 	}
 	t = vt_now();
-	ret = dma_map(&d, false);
+	ret = vt_dma_map(&d, false);
 	t = vt_now() - t;
 	if (ret) {
 		vt_close(&d);
@@ -162,7 +140,7 @@ int vt_scen_unmap_pinned(struct vt_env *env)
 	if (!ret)
 		ret = vt_expect("start on the unmapped memory after the reset",
 				vt_write_region(&d, &r), -EINVAL);
-	if (!ret && (dma_map(&d, true) || vt_senseid(&d, SLOT_PINNED, 16)))
+	if (!ret && (vt_dma_map(&d, true) || vt_senseid(&d, SLOT_PINNED, 16)))
 		ret = vt_at("map again, SENSE ID");
 	if (ret) {
 		vt_close(&d);
@@ -178,9 +156,9 @@ int vt_scen_unmap_pinned(struct vt_env *env)
 			break;
 	}
 	for (i = 0; i < UNMAP_ROUNDS && !ret; i++) {
-		ret = dma_map(&d, false);
+		ret = vt_dma_map(&d, false);
 		if (!ret)
-			ret = dma_map(&d, true);
+			ret = vt_dma_map(&d, true);
 		if (!ret && ioctl(d.fd, VFIO_DEVICE_RESET))
 			ret = -errno;
 		vt_msleep(1);	/* for the writers to start on mapped memory */

@@ -132,17 +132,37 @@ int vt_open_device_fd(struct vt_dev *d, const char *uuid)
 	return 0;
 }
 
-static int open_container(struct vt_dev *d, int group_id)
+/*
+ * Map (@map) or unmap the test buffer, identity-mapped at VT_IOVA: 0 or
+ * -errno; -ENOSPC if the unmap took less than the whole buffer.
+ */
+int vt_dma_map(struct vt_dev *d, bool map)
 {
-	struct vfio_group_status status = { .argsz = sizeof(status) };
-	struct vfio_iommu_type1_dma_map map = {
-		.argsz = sizeof(map),
+	struct vfio_iommu_type1_dma_map m = {
+		.argsz = sizeof(m),
 		.flags = VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE,
 		.vaddr = VT_IOVA,
 		.iova = VT_IOVA,
 		.size = VT_BUF_SIZE,
 	};
+	struct vfio_iommu_type1_dma_unmap u = {
+		.argsz = sizeof(u),
+		.iova = VT_IOVA,
+		.size = VT_BUF_SIZE,
+	};
+
+	if (map)
+		return vt_io(ioctl(d->container, VFIO_IOMMU_MAP_DMA, &m));
+	if (ioctl(d->container, VFIO_IOMMU_UNMAP_DMA, &u))
+		return -errno;
+	return u.size == VT_BUF_SIZE ? 0 : -ENOSPC;
+}
+
+static int open_container(struct vt_dev *d, int group_id)
+{
+	struct vfio_group_status status = { .argsz = sizeof(status) };
 	char path[64];
+	int ret;
 
 	d->container = open("/dev/vfio/vfio", O_RDWR | O_CLOEXEC);
 	if (d->container < 0)
@@ -164,8 +184,9 @@ static int open_container(struct vt_dev *d, int group_id)
 		return vt_fail("VFIO_GROUP_SET_CONTAINER: %m");
 	if (ioctl(d->container, VFIO_SET_IOMMU, VFIO_TYPE1v2_IOMMU))
 		return vt_fail("VFIO_SET_IOMMU: %m");
-	if (ioctl(d->container, VFIO_IOMMU_MAP_DMA, &map))
-		return vt_fail("VFIO_IOMMU_MAP_DMA: %m");
+	ret = vt_dma_map(d, true);
+	if (ret)
+		return vt_fail("VFIO_IOMMU_MAP_DMA: %s", vt_err(ret));
 	return 0;
 }
 
