@@ -103,6 +103,7 @@ int vt_buf_map(void);
 int vt_open(struct vt_dev *d, const char *uuid, int group_id);
 int vt_open_device_fd(struct vt_dev *d, const char *uuid);
 int vt_dma_map(struct vt_dev *d, bool map);
+int vt_set_irq_eventfd(struct vt_dev *d, unsigned int index, int fd);
 void vt_close_device(struct vt_dev *d);
 void vt_close(struct vt_dev *d);
 int vt_write_region(struct vt_dev *d, const struct ccw_io_region *r);

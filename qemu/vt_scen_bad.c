@@ -143,17 +143,6 @@ static int try_ioctls(struct vt_dev *d)
 {
 	struct vfio_region_info reg = { .argsz = sizeof(reg), .index = 1 };
 	struct vfio_irq_info irq = { .argsz = sizeof(irq), .index = 1 };
-	struct {
-		struct vfio_irq_set set;
-		int32_t fd;
-	} __attribute__((packed)) set = {
-		.set.argsz = sizeof(set),
-		.set.flags = VFIO_IRQ_SET_DATA_EVENTFD |
-			     VFIO_IRQ_SET_ACTION_TRIGGER,
-		.set.index = 1,
-		.set.count = 1,
-		.fd = -1,
-	};
 
 	if (vt_expect("region info, index 1",
 		   vt_io(ioctl(d->fd, VFIO_DEVICE_GET_REGION_INFO, &reg)),
@@ -161,7 +150,7 @@ static int try_ioctls(struct vt_dev *d)
 	    vt_expect("irq info, index 1",
 		   vt_io(ioctl(d->fd, VFIO_DEVICE_GET_IRQ_INFO, &irq)), -EINVAL) ||
 	    vt_expect("set irqs, index 1",
-		   vt_io(ioctl(d->fd, VFIO_DEVICE_SET_IRQS, &set)), -EINVAL) ||
+		   vt_set_irq_eventfd(d, 1, -1), -EINVAL) ||
 	    vt_expect("unknown ioctl", vt_io(ioctl(d->fd, VFIO_DEVICE_FEATURE + 40)),
 		   -ENOTTY))
 		return -1;

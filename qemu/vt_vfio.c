@@ -65,7 +65,11 @@ void vt_close(struct vt_dev *d)
 	close_fd(&d->container);
 }
 
-static int set_io_eventfd(struct vt_dev *d)
+/*
+ * VFIO_DEVICE_SET_IRQS: eventfd @fd to trigger on interrupt @index; 0 or
+ * -errno.
+ */
+int vt_set_irq_eventfd(struct vt_dev *d, unsigned int index, int fd)
 {
 	struct {
 		struct vfio_irq_set set;
@@ -74,17 +78,25 @@ static int set_io_eventfd(struct vt_dev *d)
 		.set.argsz = sizeof(irq),
 		.set.flags = VFIO_IRQ_SET_DATA_EVENTFD |
 			     VFIO_IRQ_SET_ACTION_TRIGGER,
-		.set.index = VFIO_CCW_IO_IRQ_INDEX,
+		.set.index = index,
 		.set.start = 0,
 		.set.count = 1,
+		.fd = fd,
 	};
+
+	return vt_io(ioctl(d->fd, VFIO_DEVICE_SET_IRQS, &irq));
+}
+
+static int set_io_eventfd(struct vt_dev *d)
+{
+	int ret;
 
 	d->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (d->efd < 0)
 		return vt_fail("eventfd: %m");
-	irq.fd = d->efd;
-	if (ioctl(d->fd, VFIO_DEVICE_SET_IRQS, &irq))
-		return vt_fail("VFIO_DEVICE_SET_IRQS: %m");
+	ret = vt_set_irq_eventfd(d, VFIO_CCW_IO_IRQ_INDEX, d->efd);
+	if (ret)
+		return vt_fail("VFIO_DEVICE_SET_IRQS: %s", vt_err(ret));
 	return 0;
 }
 
