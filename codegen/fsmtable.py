@@ -7,6 +7,7 @@ The model marks what the generator reads with comment markers:
     /* @fsm fixed */    #define ACT_<NOP|ERROR|WAIT> <n>
     /* @fsm actions */  #define ACT_<NAME> <n>    (hand-written actions)
     /* @fsm table */    CELL(ST_x, EV_y, ACT_z, <errno|0>, TO(ST_a) | TO(ST_b));
+                        UNREACHABLE(ST_x, EV_y, "why");  (the model proves it)
     /* @fsm end */      closes each block
 
 Every problem is reported as "file:line: message"; parse() raises
@@ -24,6 +25,7 @@ MARKER = re.compile(r"^\s*/\*\s*@fsm\s+(\w+)\s*\*/\s*$")
 DEFINE = re.compile(r"^\s*#define\s+(\w+)\s+(\S+)\s*(/\*.*\*/)?\s*$")
 ERRNO = re.compile(r"^\s*#define\s+(E[A-Z0-9]+)\s+(\d+)\b")
 CELL = re.compile(r"^\s*CELL\((.*)\)\s*;\s*$")
+UNREACHABLE = re.compile(r'^\s*UNREACHABLE\(\s*(\w+)\s*,\s*(\w+)\s*,\s*"([^"]*)"\s*\)\s*;\s*$')
 TO = re.compile(r"^TO\(\s*(\w+)\s*\)$")
 
 
@@ -65,6 +67,7 @@ class Fsm:
     actions: tuple  # hand-written ones only
     cells: dict  # (state, event) -> Cell
     errnos: dict  # errno name -> number, as the model defines them
+    unreachable: dict = dataclasses.field(default_factory=dict)  # (state, event) -> why
 
     def cell(self, state, event):
         return self.cells[(state, event)]
@@ -261,16 +264,21 @@ def parse(path, text=None):
 
     known = ([s.name for s in states], [e.name for e in events],
              {a.name for a in fixed + actions}, errnos)
-    cells, first_line = {}, {}
+    cells, first_line, marks = {}, {}, []
     in_comment = False
     table_line = blocks["table"][0][0] if blocks["table"] else 1
     for number, text in blocks["table"]:
         code, in_comment = _strip_comment(text, in_comment)
         if not code.strip():
             continue
+        mark = UNREACHABLE.match(code)
+        if mark:
+            marks.append((number, *mark.groups()))
+            continue
         match = CELL.match(code)
         if not match:
-            problems.append(f"{path}:{number}: expected 'CELL(state, event, action, errno, next);' in the table")
+            problems.append(f"{path}:{number}: expected 'CELL(state, event, action, errno, next);' "
+                            f"or 'UNREACHABLE(state, event, \"why\");' in the table")
             continue
         cell = _parse_cell(path, number, match.group(1), known, problems)
         if cell is None:
@@ -287,6 +295,17 @@ def parse(path, text=None):
             if (state.name, event.name) not in cells and not any(
                     p for p in problems if f"cell ST_{state.name} x EV_{event.name}:" in p):
                 problems.append(f"{path}:{table_line}: missing cell ST_{state.name} x EV_{event.name}")
+    unreachable = {}
+    for number, state, event, why in marks:
+        key = (state[3:], event[3:])
+        if key not in cells:
+            problems.append(f"{path}:{number}: UNREACHABLE({state}, {event}) names no cell of the table")
+        elif key in unreachable:
+            problems.append(f"{path}:{number}: cell {state} x {event} marked UNREACHABLE twice")
+        elif not why.strip():
+            problems.append(f"{path}:{number}: UNREACHABLE({state}, {event}) must say why")
+        else:
+            unreachable[key] = why.strip()
     if not problems:
         for state in _unreachable(states, cells):
             problems.append(f"{path}:{state.line}: state ST_{state.name} is unreachable from ST_{states[0].name}")
@@ -296,4 +315,4 @@ def parse(path, text=None):
             problems.append(f"{path}:{action.line}: action ACT_{action.name} is used by no cell")
     if problems:
         raise TableError(problems)
-    return Fsm(path, tuple(states), tuple(events), tuple(actions), cells, errnos)
+    return Fsm(path, tuple(states), tuple(events), tuple(actions), cells, errnos, unreachable)

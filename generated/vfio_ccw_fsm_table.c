@@ -35,187 +35,188 @@ const char *const vfio_ccw_event_names[NR_VFIO_CCW_EVENTS] = {
 const struct vfio_ccw_fsm_cell
 vfio_ccw_jumptable[NR_VFIO_CCW_STATES][NR_VFIO_CCW_EVENTS] = {
 	[VFIO_CCW_STATE_NOT_OPER] = {
-		/* model/vfio_ccw.pml:106 */
+		/* model/vfio_ccw.pml:119 */
 		[VFIO_CCW_EVENT_INIT] = {
 			.action = vfio_ccw_fsm_init,
 			.allowed = BIT(VFIO_CCW_STATE_NOT_OPER) |
 				   BIT(VFIO_CCW_STATE_STANDBY),
 		},
-		/* model/vfio_ccw.pml:107 */
+		/* model/vfio_ccw.pml:120 */
 		[VFIO_CCW_EVENT_ONLINE] = {
 			.answer = -ENODEV,
 			.allowed = BIT(VFIO_CCW_STATE_NOT_OPER),
 		},
-		/* model/vfio_ccw.pml:108 */
+		/* model/vfio_ccw.pml:121 */
 		[VFIO_CCW_EVENT_OFFLINE] = {
 			.allowed = BIT(VFIO_CCW_STATE_NOT_OPER),
 		},
-		/* model/vfio_ccw.pml:109 */
+		/* model/vfio_ccw.pml:122 */
 		[VFIO_CCW_EVENT_SSCH_REQ] = {
 			.answer = -ENODEV,
 			.allowed = BIT(VFIO_CCW_STATE_NOT_OPER),
 		},
-		/* model/vfio_ccw.pml:110 */
+		/* model/vfio_ccw.pml:123 */
 		[VFIO_CCW_EVENT_INTERRUPT] = {
 			.action = vfio_ccw_fsm_disabled_irq,
 			.allowed = BIT(VFIO_CCW_STATE_NOT_OPER),
 		},
-		/* model/vfio_ccw.pml:111 */
+		/* model/vfio_ccw.pml:124 */
 		[VFIO_CCW_EVENT_SCHIB_CHANGED] = {
 			.allowed = BIT(VFIO_CCW_STATE_NOT_OPER),
 		},
-		/* model/vfio_ccw.pml:112 */
+		/* model/vfio_ccw.pml:125 */
 		[VFIO_CCW_EVENT_NOT_OPER] = {
 			.allowed = BIT(VFIO_CCW_STATE_NOT_OPER),
 		},
 	},
 	[VFIO_CCW_STATE_STANDBY] = {
-		/* model/vfio_ccw.pml:114 */
+		/* model/vfio_ccw.pml:127 */
 		[VFIO_CCW_EVENT_INIT] = {
 			.allowed = BIT(VFIO_CCW_STATE_STANDBY),
 		},
-		/* model/vfio_ccw.pml:115 */
+		/* model/vfio_ccw.pml:131 */
 		[VFIO_CCW_EVENT_ONLINE] = {
 			.action = vfio_ccw_fsm_online,
 			.allowed = BIT(VFIO_CCW_STATE_NOT_OPER) |
+				   BIT(VFIO_CCW_STATE_STANDBY) |
 				   BIT(VFIO_CCW_STATE_IDLE),
 		},
-		/* model/vfio_ccw.pml:116 */
+		/* model/vfio_ccw.pml:132 */
 		[VFIO_CCW_EVENT_OFFLINE] = {
 			.allowed = BIT(VFIO_CCW_STATE_STANDBY),
 		},
-		/* model/vfio_ccw.pml:117 */
+		/* model/vfio_ccw.pml:133 */
 		[VFIO_CCW_EVENT_SSCH_REQ] = {
 			.answer = -EIO,
 			.allowed = BIT(VFIO_CCW_STATE_STANDBY),
 		},
-		/* model/vfio_ccw.pml:118 */
+		/* model/vfio_ccw.pml:134 */
 		[VFIO_CCW_EVENT_INTERRUPT] = {
 			.action = vfio_ccw_fsm_disabled_irq,
 			.allowed = BIT(VFIO_CCW_STATE_STANDBY),
 		},
-		/* model/vfio_ccw.pml:119 */
+		/* model/vfio_ccw.pml:135 */
 		[VFIO_CCW_EVENT_SCHIB_CHANGED] = {
 			.action = vfio_ccw_fsm_sch_event,
 			.allowed = BIT(VFIO_CCW_STATE_NOT_OPER) |
 				   BIT(VFIO_CCW_STATE_STANDBY),
 		},
-		/* model/vfio_ccw.pml:120 */
+		/* model/vfio_ccw.pml:136 */
 		[VFIO_CCW_EVENT_NOT_OPER] = {
 			.action = vfio_ccw_fsm_not_oper,
 			.allowed = BIT(VFIO_CCW_STATE_NOT_OPER),
 		},
 	},
 	[VFIO_CCW_STATE_IDLE] = {
-		/* model/vfio_ccw.pml:122 */
+		/* model/vfio_ccw.pml:138 */
 		[VFIO_CCW_EVENT_INIT] = {
 			.allowed = BIT(VFIO_CCW_STATE_IDLE),
 		},
-		/* model/vfio_ccw.pml:123 */
+		/* model/vfio_ccw.pml:140 */
 		[VFIO_CCW_EVENT_ONLINE] = {
 			.allowed = BIT(VFIO_CCW_STATE_IDLE),
 		},
-		/* model/vfio_ccw.pml:124 */
+		/* model/vfio_ccw.pml:142 */
 		[VFIO_CCW_EVENT_OFFLINE] = {
 			.action = vfio_ccw_fsm_offline,
 			.allowed = BIT(VFIO_CCW_STATE_NOT_OPER) |
 				   BIT(VFIO_CCW_STATE_STANDBY),
 		},
-		/* model/vfio_ccw.pml:125 */
+		/* model/vfio_ccw.pml:143 */
 		[VFIO_CCW_EVENT_SSCH_REQ] = {
 			.action = vfio_ccw_fsm_start,
 			.allowed = BIT(VFIO_CCW_STATE_IDLE) |
 				   BIT(VFIO_CCW_STATE_BUSY),
 		},
-		/* model/vfio_ccw.pml:126 */
+		/* model/vfio_ccw.pml:144 */
 		[VFIO_CCW_EVENT_INTERRUPT] = {
 			.action = vfio_ccw_fsm_irq,
 			.allowed = BIT(VFIO_CCW_STATE_IDLE),
 		},
-		/* model/vfio_ccw.pml:127 */
+		/* model/vfio_ccw.pml:145 */
 		[VFIO_CCW_EVENT_SCHIB_CHANGED] = {
 			.action = vfio_ccw_fsm_sch_event,
 			.allowed = BIT(VFIO_CCW_STATE_NOT_OPER) |
 				   BIT(VFIO_CCW_STATE_IDLE),
 		},
-		/* model/vfio_ccw.pml:128 */
+		/* model/vfio_ccw.pml:146 */
 		[VFIO_CCW_EVENT_NOT_OPER] = {
 			.action = vfio_ccw_fsm_not_oper,
 			.allowed = BIT(VFIO_CCW_STATE_NOT_OPER),
 		},
 	},
 	[VFIO_CCW_STATE_BUSY] = {
-		/* model/vfio_ccw.pml:130 */
+		/* model/vfio_ccw.pml:148 */
 		[VFIO_CCW_EVENT_INIT] = {
 			.allowed = BIT(VFIO_CCW_STATE_BUSY),
 		},
-		/* model/vfio_ccw.pml:131 */
+		/* model/vfio_ccw.pml:150 */
 		[VFIO_CCW_EVENT_ONLINE] = {
 			.allowed = BIT(VFIO_CCW_STATE_BUSY),
 		},
-		/* model/vfio_ccw.pml:134 */
+		/* model/vfio_ccw.pml:154 */
 		[VFIO_CCW_EVENT_OFFLINE] = {
 			.action = vfio_ccw_fsm_quiesce,
 			.allowed = BIT(VFIO_CCW_STATE_NOT_OPER) |
 				   BIT(VFIO_CCW_STATE_STANDBY) |
 				   BIT(VFIO_CCW_STATE_QUIESCING),
 		},
-		/* model/vfio_ccw.pml:135 */
+		/* model/vfio_ccw.pml:155 */
 		[VFIO_CCW_EVENT_SSCH_REQ] = {
 			.answer = VFIO_CCW_FSM_RETRY,
 			.allowed = BIT(VFIO_CCW_STATE_BUSY),
 		},
-		/* model/vfio_ccw.pml:136 */
+		/* model/vfio_ccw.pml:156 */
 		[VFIO_CCW_EVENT_INTERRUPT] = {
 			.action = vfio_ccw_fsm_irq,
 			.allowed = BIT(VFIO_CCW_STATE_IDLE) |
 				   BIT(VFIO_CCW_STATE_BUSY),
 		},
-		/* model/vfio_ccw.pml:137 */
+		/* model/vfio_ccw.pml:157 */
 		[VFIO_CCW_EVENT_SCHIB_CHANGED] = {
 			.action = vfio_ccw_fsm_sch_event,
 			.allowed = BIT(VFIO_CCW_STATE_NOT_OPER) |
 				   BIT(VFIO_CCW_STATE_BUSY),
 		},
-		/* model/vfio_ccw.pml:138 */
+		/* model/vfio_ccw.pml:158 */
 		[VFIO_CCW_EVENT_NOT_OPER] = {
 			.action = vfio_ccw_fsm_not_oper,
 			.allowed = BIT(VFIO_CCW_STATE_NOT_OPER),
 		},
 	},
 	[VFIO_CCW_STATE_QUIESCING] = {
-		/* model/vfio_ccw.pml:140 */
+		/* model/vfio_ccw.pml:160 */
 		[VFIO_CCW_EVENT_INIT] = {
 			.allowed = BIT(VFIO_CCW_STATE_QUIESCING),
 		},
-		/* model/vfio_ccw.pml:143 */
+		/* model/vfio_ccw.pml:164 */
 		[VFIO_CCW_EVENT_ONLINE] = {
 			.answer = -EBUSY,
 			.allowed = BIT(VFIO_CCW_STATE_QUIESCING),
 		},
-		/* model/vfio_ccw.pml:144 */
+		/* model/vfio_ccw.pml:166 */
 		[VFIO_CCW_EVENT_OFFLINE] = {
 			.allowed = BIT(VFIO_CCW_STATE_QUIESCING),
 		},
-		/* model/vfio_ccw.pml:145 */
+		/* model/vfio_ccw.pml:167 */
 		[VFIO_CCW_EVENT_SSCH_REQ] = {
 			.answer = -EBUSY,
 			.allowed = BIT(VFIO_CCW_STATE_QUIESCING),
 		},
-		/* model/vfio_ccw.pml:150 */
+		/* model/vfio_ccw.pml:172 */
 		[VFIO_CCW_EVENT_INTERRUPT] = {
 			.action = vfio_ccw_fsm_quiesce_irq,
 			.allowed = BIT(VFIO_CCW_STATE_NOT_OPER) |
 				   BIT(VFIO_CCW_STATE_STANDBY) |
 				   BIT(VFIO_CCW_STATE_QUIESCING),
 		},
-		/* model/vfio_ccw.pml:151 */
+		/* model/vfio_ccw.pml:173 */
 		[VFIO_CCW_EVENT_SCHIB_CHANGED] = {
 			.action = vfio_ccw_fsm_sch_event,
 			.allowed = BIT(VFIO_CCW_STATE_NOT_OPER) |
 				   BIT(VFIO_CCW_STATE_QUIESCING),
 		},
-		/* model/vfio_ccw.pml:152 */
+		/* model/vfio_ccw.pml:174 */
 		[VFIO_CCW_EVENT_NOT_OPER] = {
 			.action = vfio_ccw_fsm_not_oper,
 			.allowed = BIT(VFIO_CCW_STATE_NOT_OPER),

@@ -17,22 +17,31 @@
 #ifndef N_USERS
 #define N_USERS		2	/* writer threads issuing start requests */
 #endif
-#ifndef REQUESTS
-#define REQUESTS	1	/* start requests per writer */
-#endif
-#ifndef CYCLES
-#define CYCLES		2	/* ONLINE/OFFLINE cycles of the admin */
-#endif
 #define MAX_INTERMEDIATE 1	/* program-controlled interrupts per start */
-#define IRB_SLOTS	4	/* IRBs the IRQ handler may queue for the work */
+#define IRB_SLOTS	3	/* IRBs the IRQ handler may queue for the work */
 
 /* Budgets of the environment's nondeterministic faults, over the whole run */
-#define SIGNALS		1	/* a signal ending a writer's sleep */
+#ifndef SIGNALS
+#define SIGNALS	1	/* a signal ending a writer's sleep */
+#endif
+#ifndef DEVICE_LOSSES
 #define DEVICE_LOSSES	1	/* the device disappears */
-#define UNSOLICITED	1	/* an unsolicited interrupt while idle */
+#endif
+#ifndef DEVICE_RETURNS
 #define DEVICE_RETURNS	1	/* a lost device answers again */
+#endif
+#ifndef SCHIB_CHANGES
+#define SCHIB_CHANGES	1	/* a CRW for a device that stays (a path) */
+#endif
+#ifndef UNSOLICITED
+#define UNSOLICITED	1	/* an unsolicited interrupt while idle */
+#endif
+#ifndef ENABLE_FAILS
 #define ENABLE_FAILS	1	/* enabling the subchannel fails */
+#endif
+#ifndef TRANSLATE_FAILS
 #define TRANSLATE_FAILS	1	/* the guest's channel program is refused */
+#endif
 
 /* --------------------------------------------------------------- errnos */
 #define EINTR		4
@@ -90,11 +99,15 @@
 	cell_action[(s) * NR_EVENTS + (e)] = act; \
 	cell_errno[(s) * NR_EVENTS + (e)] = err; \
 	cell_next[(s) * NR_EVENTS + (e)] = next
+/* A cell the environment never dispatches, and why: the model asserts it */
+#define UNREACHABLE(s, e, why) \
+	cell_unreachable[(s) * NR_EVENTS + (e)] = 1
 
 /* Constant once init has filled them: kept out of the state vector. */
 hidden byte cell_action[NR_STATES * NR_EVENTS];	/* 0: no cell */
 hidden byte cell_errno[NR_STATES * NR_EVENTS];
 hidden byte cell_next[NR_STATES * NR_EVENTS];	/* next states allowed */
+hidden byte cell_unreachable[NR_STATES * NR_EVENTS];
 
 /*
  * The table: state x event -> action, errno for ACT_ERROR, and the next
@@ -112,7 +125,10 @@ inline fsm_table_init()
 	CELL(ST_NOT_OPER, EV_NOT_OPER, ACT_NOP, 0, TO(ST_NOT_OPER));
 
 	CELL(ST_STANDBY, EV_INIT, ACT_NOP, 0, TO(ST_STANDBY));
-	CELL(ST_STANDBY, EV_ONLINE, ACT_ONLINE, 0, TO(ST_IDLE) | TO(ST_NOT_OPER));
+	UNREACHABLE(ST_STANDBY, EV_INIT, "probe raises INIT once, on a new subchannel still NOT_OPER");
+	/* Departs from the starting table: an enable that loses the status
+	 * pending to an interrupt on another CPU is transient (-EBUSY). */
+	CELL(ST_STANDBY, EV_ONLINE, ACT_ONLINE, 0, TO(ST_STANDBY) | TO(ST_IDLE) | TO(ST_NOT_OPER));
 	CELL(ST_STANDBY, EV_OFFLINE, ACT_NOP, 0, TO(ST_STANDBY));
 	CELL(ST_STANDBY, EV_SSCH_REQ, ACT_ERROR, EIO, TO(ST_STANDBY));
 	CELL(ST_STANDBY, EV_INTERRUPT, ACT_DISABLED_IRQ, 0, TO(ST_STANDBY));
@@ -120,7 +136,9 @@ inline fsm_table_init()
 	CELL(ST_STANDBY, EV_NOT_OPER, ACT_NOT_OPER, 0, TO(ST_NOT_OPER));
 
 	CELL(ST_IDLE, EV_INIT, ACT_NOP, 0, TO(ST_IDLE));
+	UNREACHABLE(ST_IDLE, EV_INIT, "probe raises INIT once, on a new subchannel still NOT_OPER");
 	CELL(ST_IDLE, EV_ONLINE, ACT_NOP, 0, TO(ST_IDLE));
+	UNREACHABLE(ST_IDLE, EV_ONLINE, "only open and reset raise ONLINE, one at a time, after an OFFLINE waited out");
 	CELL(ST_IDLE, EV_OFFLINE, ACT_OFFLINE, 0, TO(ST_STANDBY) | TO(ST_NOT_OPER));
 	CELL(ST_IDLE, EV_SSCH_REQ, ACT_START, 0, TO(ST_BUSY) | TO(ST_IDLE));
 	CELL(ST_IDLE, EV_INTERRUPT, ACT_IRQ, 0, TO(ST_IDLE));
@@ -128,7 +146,9 @@ inline fsm_table_init()
 	CELL(ST_IDLE, EV_NOT_OPER, ACT_NOT_OPER, 0, TO(ST_NOT_OPER));
 
 	CELL(ST_BUSY, EV_INIT, ACT_NOP, 0, TO(ST_BUSY));
+	UNREACHABLE(ST_BUSY, EV_INIT, "probe raises INIT once, on a new subchannel still NOT_OPER");
 	CELL(ST_BUSY, EV_ONLINE, ACT_NOP, 0, TO(ST_BUSY));
+	UNREACHABLE(ST_BUSY, EV_ONLINE, "only open and reset raise ONLINE, one at a time, after an OFFLINE waited out");
 	/* Departs from the starting table: a lost device cannot be quiesced,
 	 * the disable answers cc 3, so OFFLINE may also end in NOT_OPER. */
 	CELL(ST_BUSY, EV_OFFLINE, ACT_QUIESCE, 0, TO(ST_QUIESCING) | TO(ST_STANDBY) | TO(ST_NOT_OPER));
@@ -138,9 +158,11 @@ inline fsm_table_init()
 	CELL(ST_BUSY, EV_NOT_OPER, ACT_NOT_OPER, 0, TO(ST_NOT_OPER));
 
 	CELL(ST_QUIESCING, EV_INIT, ACT_NOP, 0, TO(ST_QUIESCING));
+	UNREACHABLE(ST_QUIESCING, EV_INIT, "probe raises INIT once, on a new subchannel still NOT_OPER");
 	/* Departs from the starting table: an open while the last close still
 	 * quiesces is refused, not taken as done (it would end in STANDBY). */
 	CELL(ST_QUIESCING, EV_ONLINE, ACT_ERROR, EBUSY, TO(ST_QUIESCING));
+	UNREACHABLE(ST_QUIESCING, EV_ONLINE, "open and reset raise ONLINE only after their OFFLINE left QUIESCING");
 	CELL(ST_QUIESCING, EV_OFFLINE, ACT_NOP, 0, TO(ST_QUIESCING));
 	CELL(ST_QUIESCING, EV_SSCH_REQ, ACT_ERROR, EBUSY, TO(ST_QUIESCING));
 	/* Departs from the starting table: an interrupt that is not the
@@ -153,6 +175,7 @@ inline fsm_table_init()
 /* @fsm end */
 }
 
+
 /* ------------------------------------------------------ shared variables */
 #define NOBODY		255
 #define FSM_RETRY	1	/* dispatcher's answer for ACT_WAIT */
@@ -160,15 +183,16 @@ inline fsm_table_init()
 byte state = ST_NOT_OPER;
 byte fsm_owner = NOBODY;	/* pid holding the FSM mutex */
 bit initialized;		/* INIT has been dispatched */
-bit offline_pending;		/* admin asked for OFFLINE, not yet there */
 
 /* The completion, with the kernel's counter semantics */
 #define DONE_ALL	255	/* complete_all(): UINT_MAX in the kernel */
 byte done;
-byte sleepers;			/* writers inside wait_for_completion */
 
 /* The subchannel and the device behind it */
 bit sch_enabled;
+byte sch_status;		/* status pending in the subchannel: an IRB_* */
+byte irq_taken;			/* status another CPU took (tsch), its handler
+				 * not run yet: an IRB_* */
 bit dev_active;			/* the device runs the channel program */
 byte dev_intermediate;		/* intermediate interrupts still to come */
 byte dev_clears;		/* clear functions whose interrupt is owed */
@@ -185,22 +209,50 @@ bit cp_translating;
 #define IRB_UNSOLICITED	4
 chan irbq = [IRB_SLOTS] of { byte };
 byte cur_irb;			/* the IRB the work item dispatches */
-#define CSS_CHANGED	1
-#define CSS_GONE	2
-chan css_q = [2] of { byte };
+chan css_q = [3] of { bit };	/* a CRW: the css calls sch_event */
 
-/* Fault budgets */
+/* Fault budgets; those that would rescue a liveness proof are chosen up front */
 byte signals = SIGNALS;
 byte losses;			/* DEVICE_LOSSES or 0, chosen by init */
+byte returns;			/* DEVICE_RETURNS or 0, chosen by init */
+byte schib_changes = SCHIB_CHANGES;
 byte unsolicited = UNSOLICITED;
-byte returns = DEVICE_RETURNS;
 byte enable_fails = ENABLE_FAILS;
 byte translate_fails = TRANSLATE_FAILS;
+#ifndef HOST_EVENTS
+#define HOST_EVENTS	1	/* 0: no dma_unmap or shutdown */
+#endif
+#define HOST_NONE	0
+#define HOST_UNMAP	1	/* type1's dma_unmap of pinned memory */
+#define HOST_SHUTDOWN	2	/* css shutdown (reboot, kexec) */
+byte host_does;			/* chosen by init */
 
-/* Writers' bookkeeping */
-byte answered;			/* answers given to start requests */
+/* What the liveness claims talk about */
+bit asking[N_USERS];		/* writer i's request awaits its answer */
+bit asleep[N_USERS];		/* writer i sleeps on the completion */
+bit start_flip;			/* toggled by every accepted start */
+/*
+ * asleep[] and start_flip are read by the liveness claims alone: the
+ * safety and progress searches leave them out (-DSAFETY_SEARCH), which
+ * changes no behaviour and spares them states.
+ *
+ * MUTEX_HELD_ACROSS splits a step where the kernel holds the FSM mutex
+ * while hardware or other threads act (the translation before the ssch,
+ * the schib re-read between SCHIB_CHANGED and NOT_OPER). The liveness
+ * searches take each as one step: a taker of a mutex held across steps
+ * is enabled only now and then, and weak fairness, all SPIN offers,
+ * would let it starve there, which the kernel's mutex does not (it hands
+ * off to a waiter passed over). The safety searches keep the split.
+ */
+#ifdef SAFETY_SEARCH
+#define GHOST(x)
+#define MUTEX_HELD_ACROSS	}; atomic { irq_taken == 0 ->
+#else
+#define GHOST(x)	x
+#define MUTEX_HELD_ACROSS	;
+#endif
 
-/* Violation flags: each is set where a property would be broken */
+/* Violation flags: each is set where a safety property would be broken */
 bit bad_state_write;		/* state written without the mutex */
 bit bad_transition;		/* action returned a state its cell forbids */
 bit bad_start_busy;		/* ssch while an I/O is in flight */
@@ -208,8 +260,29 @@ bit bad_start_guest;		/* ssch without a guest */
 bit bad_cp_free;		/* freed while in use, translating, twice, or
 				 * overwritten while live */
 bit bad_answer;			/* a start request answered twice */
+bit bad_left_not_oper;		/* NOT_OPER left after INIT */
+bit bad_unreachable_cell;	/* a cell marked UNREACHABLE() dispatched */
+bit not_oper_cause;		/* the device was lost, an enable failed, or
+				 * the system shuts down: NOT_OPER is due */
+
+/* Cell coverage: counted by pan outside the state vector, printed at exit */
+hidden byte hit_cell;
+c_decl {
+	static unsigned long cell_hits[NR_STATES * NR_EVENTS];	/* by hit_cell */
+	static void print_cell_hits(void) __attribute__((destructor));
+	static void print_cell_hits(void)
+	{
+		int i;
+
+		for (i = 0; i < NR_STATES * NR_EVENTS; i++)
+			printf("@cell %d %d %lu\n", i / NR_EVENTS, i % NR_EVENTS, cell_hits[i]);
+	}
+}
 
 /* ------------------------------------------------------------ mutex */
+/* Free for the next taker: an interrupt handler spinning on sch->lock runs first */
+#define MUTEX_FREE	(fsm_owner == NOBODY && irq_taken == 0)
+
 inline fsm_lock()
 {
 	atomic { fsm_owner == NOBODY -> fsm_owner = _pid }
@@ -244,8 +317,8 @@ inline complete_all()
 /*
  * wait_for_completion_interruptible(): a waiter takes one unit of done
  * when there is one; only with none left can a pending signal end the
- * wait. Sets woken to 1 if completed, 0 if interrupted. The caller counted
- * itself in sleepers when it decided to sleep.
+ * wait. Sets woken to 1 if completed, 0 if interrupted. The caller marked
+ * itself asleep when it decided to sleep.
  */
 inline wait_for_completion_interruptible(woken, signal_pending)
 {
@@ -255,10 +328,10 @@ inline wait_for_completion_interruptible(woken, signal_pending)
 		:: done != DONE_ALL -> done--
 		:: else
 		fi;
-		sleepers--; woken = 1 }
+		GHOST(asleep[me] = 0); woken = 1 }
 	:: atomic { done == 0 && signal_pending ->
 		printf("@user pid=%d signalled\n", _pid);
-		sleepers--; woken = 0 }
+		GHOST(asleep[me] = 0); woken = 0 }
 	fi
 }
 
@@ -295,8 +368,8 @@ inline cp_free()
 	cp_live = 0
 }
 
-/* ----------------------------------------------------- the IRQ side */
-/* IRQ context: copy the IRB and queue the work; never touches the FSM. */
+/* ----------------------------------------------------- the subchannel */
+/* IRQ context, sch->lock held: tsch, copy the IRB, queue the work. */
 inline irq_handler(kind)
 {
 	assert(nfull(irbq));	/* IRB_SLOTS suffice: it never waits */
@@ -312,13 +385,34 @@ inline flush_irbs()
 	od
 }
 
+/*
+ * cio's msch (cio_commit_config): cc 3 if the device is gone; on cc 1
+ * (status pending) cio takes the status with tsch, drops it and retries,
+ * unless another CPU's interrupt took it first: then cio gives up with
+ * -EBUSY and that interrupt reaches our handler right after.
+ */
+#define MSCH_RACES_IRQ	(!dev_lost && sch_status != 0 && irq_taken == 0)
+inline msch_lost_to_irq()
+{
+	irq_taken = sch_status; sch_status = 0
+}
+
+/* Disable; if it fails, the interrupt on its way disables again. */
+inline sch_disable()
+{
+	if
+	:: true -> sch_status = 0; sch_enabled = 0
+	:: MSCH_RACES_IRQ -> msch_lost_to_irq()
+	fi
+}
+
 /* ------------------------------------------------------ actions */
 /* Every action runs with the FSM mutex held, sets nx (and ans), returns. */
 
 /* Disable, drop stale IRBs, free the program, wake every sleeper. */
 inline sch_shutdown()
 {
-	sch_enabled = 0;
+	sch_disable();
 	flush_irbs();
 	if
 	:: cp_live -> cp_free()
@@ -339,13 +433,16 @@ inline act_init()
 	fi
 }
 
+/* Enable. Losing the status to an interrupt is transient: -EBUSY, retry. */
 inline act_online()
 {
 	if
 	:: dev_lost -> ans = -ENODEV; nx = ST_NOT_OPER
 	:: !dev_lost && enable_fails > 0 ->
-		enable_fails--; ans = -EIO; nx = ST_NOT_OPER
-	:: !dev_lost -> sch_enabled = 1; nx = ST_IDLE
+		enable_fails--; not_oper_cause = 1; ans = -EIO; nx = ST_NOT_OPER
+	:: MSCH_RACES_IRQ -> msch_lost_to_irq(); ans = -EBUSY; nx = ST_STANDBY
+	:: !dev_lost ->	/* IRBs of the last guest, queued after its disable, go */
+		sch_status = 0; flush_irbs(); sch_enabled = 1; nx = ST_IDLE
 	fi
 }
 
@@ -374,7 +471,9 @@ inline act_start()
 	if
 	:: ans != 0 -> cp_free(); nx = ST_IDLE
 	:: ans == 0 && dev_lost -> cp_free(); ans = -ENODEV; nx = ST_IDLE
-	:: ans == 0 && !dev_lost ->
+	:: ans == 0 && !dev_lost && sch_status != 0 ->	/* ssch cc 1 */
+		cp_free(); ans = -EBUSY; nx = ST_IDLE
+	:: ans == 0 && !dev_lost && sch_status == 0 ->
 		if
 		:: dev_active || state == ST_BUSY -> bad_start_busy = 1
 		:: else
@@ -384,6 +483,7 @@ inline act_start()
 		:: else
 		fi;
 		reinit_completion();
+		GHOST(start_flip = !start_flip);
 		dev_active = 1;
 		if
 		:: dev_intermediate = 0
@@ -399,19 +499,20 @@ inline act_irq()
 	:: state == ST_BUSY && cur_irb == IRB_FINAL ->
 		/* Wake one sleeper, to start. If its retry is refused it
 		 * wakes the next (user()): without that the others sleep on
-		 * with no I/O to wake them (SPIN: 3 writers, or 2 x 2
-		 * requests). complete_all() cost a wake-up per sleeper for
-		 * each start (bench/qemu_results.md). */
+		 * with no I/O to wake them. complete_all() cost a wake-up
+		 * per sleeper for each start (bench/qemu_results.md). */
 		cp_free(); complete(); nx = ST_IDLE
 	:: else -> nx = state	/* intermediate, unsolicited: user's */
 	fi
 }
 
+/* A clear resets the status pending and owes one interrupt of its own. */
 inline act_quiesce()
 {
 	complete_all();		/* sleepers retry and find QUIESCING */
 	if
-	:: dev_active && !dev_lost -> dev_clears++; nx = ST_QUIESCING
+	:: dev_active && !dev_lost ->
+		sch_status = 0; dev_clears++; nx = ST_QUIESCING
 	:: else -> sch_shutdown()	/* already quiet, or gone */
 	fi
 }
@@ -425,9 +526,10 @@ inline act_quiesce_irq()
 	fi
 }
 
+/* An interrupt with no guest: a disable did not take, disable again. */
 inline act_disabled_irq()
 {
-	sch_enabled = 0;
+	sch_disable();
 	nx = state
 }
 
@@ -439,13 +541,13 @@ inline act_not_oper()
 
 /*
  * Re-read the schib. Gone: NOT_OPER. Back, but BUSY with no start running
- * and no final IRB queued, or QUIESCING with nothing running, owed or
- * queued: our I/O was lost with the device and will never end, so
- * NOT_OPER too (SPIN found writers asleep forever without this).
+ * and no final IRB pending or queued, or QUIESCING with nothing running,
+ * owed, pending or queued: our I/O was lost with the device and will never
+ * end, so NOT_OPER too (SPIN found writers asleep forever without this).
  */
 #define IO_LOST	(!dev_active && \
-		 ((state == ST_BUSY && !(irbq ?? [IRB_FINAL])) || \
-		  (state == ST_QUIESCING && dev_clears == 0 && len(irbq) == 0)))
+		 ((state == ST_BUSY && sch_status != IRB_FINAL && !(irbq ?? [IRB_FINAL])) || \
+		  (state == ST_QUIESCING && dev_clears == 0 && sch_status == 0 && len(irbq) == 0)))
 
 inline act_sch_event()
 {
@@ -461,6 +563,11 @@ inline act_sch_event()
 
 inline run_action(ev)
 {
+	if	/* the table's UNREACHABLE(): proved by unreachable_cells */
+	:: cell_unreachable[cell] -> bad_unreachable_cell = 1
+	:: else
+	fi;
+	hit_cell = cell; c_code { cell_hits[hit_cell]++; };
 	if
 	:: cell_action[cell] == ACT_NOP -> nx = state
 	:: cell_action[cell] == ACT_ERROR -> nx = state; ans = -cell_errno[cell]
@@ -486,6 +593,11 @@ inline set_state(next)
 	:: fsm_owner != _pid -> bad_state_write = 1
 	:: else
 	fi;
+	if
+	:: initialized && state == ST_NOT_OPER && next != ST_NOT_OPER ->
+		bad_left_not_oper = 1
+	:: else
+	fi;
 	state = next
 }
 
@@ -499,10 +611,6 @@ inline commit_state(ev)
 	fi;
 	if
 	:: ev == EV_INIT -> initialized = 1
-	:: else
-	fi;
-	if
-	:: state == ST_STANDBY || state == ST_NOT_OPER -> offline_pending = 0
 	:: else
 	fi;
 	cell = 0;
@@ -524,11 +632,13 @@ inline dispatch(ev)
  * Granularity: lock, action, unlock form one atomic step (Lipton: taking
  * a mutex is a right mover, releasing it a left mover), and an action is
  * one step per channel instruction it issues (ssch, csch, msch are atomic
- * to the channel).
+ * to the channel). Where the kernel holds the mutex across a window in
+ * which hardware or other threads act (the translation, the schib re-read
+ * between SCHIB_CHANGED and NOT_OPER), the model splits the step there.
  */
 inline fsm_event(ev)
 {
-	atomic { fsm_owner == NOBODY -> fsm_lock(); dispatch(ev); fsm_unlock() }
+	atomic { MUTEX_FREE -> fsm_lock(); dispatch(ev); fsm_unlock() }
 }
 
 #define STARTS(ev)	(cell_action[state * NR_EVENTS + (ev)] == ACT_START)
@@ -542,21 +652,46 @@ inline fsm_event(ev)
 inline fsm_ssch_req()
 {
 	if
-	:: atomic { fsm_owner == NOBODY && STARTS(EV_SSCH_REQ) ->
+	:: atomic { MUTEX_FREE && STARTS(EV_SSCH_REQ) ->
+		asking[me] = 1;
 		fsm_lock();
 		cell = state * NR_EVENTS + EV_SSCH_REQ;
 		ans = 0;
-		act_start_translate() };
-		atomic { act_start(); commit_state(EV_SSCH_REQ); fsm_unlock() }
-	:: atomic { fsm_owner == NOBODY && !STARTS(EV_SSCH_REQ) ->
+		hit_cell = cell; c_code { cell_hits[hit_cell]++; };
+		act_start_translate()
+		MUTEX_HELD_ACROSS
+		act_start(); commit_state(EV_SSCH_REQ); fsm_unlock() }
+	:: atomic { MUTEX_FREE && !STARTS(EV_SSCH_REQ) ->
+		asking[me] = 1;
 		fsm_lock(); dispatch(EV_SSCH_REQ); fsm_unlock();
 		if
 		:: ans == FSM_RETRY ->	/* about to sleep */
-			printf("@user pid=%d waits\n", _pid); sleepers++;
+			printf("@user pid=%d waits\n", _pid); GHOST(asleep[me] = 1);
 			choose_signal(signal_pending)
 		:: else
 		fi }
 	fi
+}
+
+/*
+ * go_offline(): raise OFFLINE; the state it leaves is read under the same
+ * mutex hold, and while it is QUIESCING the caller waits outside the
+ * mutex: the kernel sleeps on the quiesced completion and re-reads the
+ * state under the mutex. The model reads it without: only a start holds
+ * the mutex across steps, and its IDLE and BUSY end the wait alike.
+ * offline_completes says that the wait ends. Callers: the VFIO user
+ * (close, reset) and the host (dma_unmap; shutdown, which may give up).
+ */
+inline raise_offline()
+{
+	atomic { MUTEX_FREE -> fsm_lock(); dispatch(EV_OFFLINE); fsm_unlock(); ans = 0 }
+}
+
+/* Waits only if QUIESCING: the blocked guard ends the atomic step there. */
+inline go_offline()
+{
+	atomic { MUTEX_FREE -> fsm_lock(); dispatch(EV_OFFLINE); fsm_unlock(); ans = 0;
+		state != ST_QUIESCING }
 }
 
 /* -------------------------------------------------------- processes */
@@ -574,28 +709,28 @@ inline answer_request()
 		fi;
 		woken = 0;
 		if
-		:: !asking -> bad_answer = 1
+		:: !asking[me] -> bad_answer = 1
 		:: else
 		fi;
-		asking = 0;
+		asking[me] = 0;
 		signal_pending = 0;	/* delivered on return to user space */
 		printf("@user pid=%d answer=%d\n", _pid, ans);
-		answered++;
 		ans = 0
 	}
 }
 
-/* A writer: pwrite() of the I/O region, as QEMU issues it. */
-proctype user()
+/*
+ * A writer: pwrite() of the I/O region, as QEMU issues it, again and
+ * again, until it may stop for good (then the others go on without it).
+ */
+proctype user(byte me)
 {
 	DISPATCH_LOCALS;
-	byte requests = REQUESTS;
 	bit woken;
-	bit asking;		/* a request of ours awaits its answer */
 	bit signal_pending;	/* a signal is on its way to this writer */
 
 	do
-	:: d_step { requests > 0 -> requests--; asking = 1 };
+	:: true ->
 retry:
 		fsm_ssch_req();
 		if
@@ -610,7 +745,7 @@ retry:
 		fi;
 progress_answer:
 		answer_request()
-	:: else -> break
+	:: break
 	od
 }
 
@@ -624,7 +759,7 @@ proctype work()
 
 end_idle:
 	do
-	:: atomic { fsm_owner == NOBODY && nempty(irbq) ->
+	:: atomic { MUTEX_FREE && nempty(irbq) ->
 		fsm_lock();
 		irbq ? cur_irb;
 		dispatch(EV_INTERRUPT);
@@ -634,129 +769,221 @@ end_idle:
 }
 
 /*
- * css callbacks: the subchannel event, then, if the device is still gone,
- * the css unregisters the subchannel and the driver's remove raises
- * NOT_OPER. "Still gone" is read with the event raised: a stale report of
- * a device that answers again would free a program the device runs (SPIN
- * found that race when NOT_OPER was raised unconditionally).
+ * The IRQ, on another CPU: cio takes the pending status (tsch), then our
+ * handler queues it under sch->lock. A CPU spinning on that lock gets it
+ * before the next FSM action does (queued spinlocks are FIFO): the model
+ * holds the FSM mutex back until the handler ran (fsm_lock). Not
+ * modelled: a vCPU preempted by its hypervisor between the tsch and the
+ * spin_lock (README, "Modelling choices").
+ */
+proctype irq()
+{
+end_idle:
+	do
+	:: atomic { sch_status != 0 && sch_enabled && irq_taken == 0 ->
+		irq_taken = sch_status; sch_status = 0 }
+	:: atomic { irq_taken != 0 -> irq_handler(irq_taken); irq_taken = 0 }
+	od
+}
+
+/*
+ * sch_event of the css driver, for any CRW: SCHIB_CHANGED, then, under
+ * the same mutex hold, the schib read again and NOT_OPER if the device is
+ * gone by then (the css then unregisters the subchannel). The device may
+ * go between the two: the step is split there. A stale report of a device
+ * that answers again raises no NOT_OPER (SPIN found the program a device
+ * runs freed when NOT_OPER was raised unconditionally).
  */
 proctype css()
 {
 	DISPATCH_LOCALS;
-	byte what;
 
 end_idle:
 	do
-	:: css_q ? what ->
-		fsm_event(EV_SCHIB_CHANGED);
-		atomic { fsm_owner == NOBODY ->
+	:: atomic { nempty(css_q) && MUTEX_FREE ->
+		css_q ? _;
+		fsm_lock(); dispatch(EV_SCHIB_CHANGED)
+		MUTEX_HELD_ACROSS
 			if
-			:: what == CSS_GONE && dev_lost ->
-				fsm_lock(); dispatch(EV_NOT_OPER); fsm_unlock()
+			:: dev_lost -> dispatch(EV_NOT_OPER)
 			:: else
 			fi;
-			what = 0;
-			ans = 0 }
+			ans = 0;
+			fsm_unlock() }
 	od
 }
 
 /*
  * The channel and device: after an accepted start, zero or more
  * intermediate interrupts then one final; a clear ends the I/O with one
- * interrupt of its own, and the start's own interrupts may still come
- * before it; the device can vanish at any moment, and answer again later
- * (the channel subsystem reports it operational; NOT_OPER must hold).
+ * interrupt of its own. Each makes status pending in the subchannel, and
+ * the next waits until the IRQ has taken it (tsch). The device can vanish
+ * at any moment, answer again later, and the schib can change while it
+ * stays (a path comes or goes): each raises a CRW.
  */
 proctype channel()
 {
 end_idle:
 	do
-	:: atomic { dev_active && dev_intermediate > 0 ->
-progress_intermediate:
+	:: atomic { sch_status == 0 && dev_active && dev_intermediate > 0 ->
 		printf("@dev intermediate interrupt\n");
-		dev_intermediate--; irq_handler(IRB_INTERMEDIATE) }
-	:: atomic { dev_active && dev_intermediate == 0 ->
-progress_final:
+		dev_intermediate--; sch_status = IRB_INTERMEDIATE }
+	:: atomic { sch_status == 0 && dev_active && dev_intermediate == 0 && dev_clears == 0 ->
 		printf("@dev final interrupt\n");
-		dev_active = 0; irq_handler(IRB_FINAL) }
-	:: atomic { dev_clears > 0 ->
-progress_clear:
+		dev_active = 0; sch_status = IRB_FINAL }
+	:: atomic { sch_status == 0 && dev_clears > 0 ->
 		printf("@dev clear done interrupt\n");
 		dev_clears--; dev_active = 0; dev_intermediate = 0;
-		irq_handler(IRB_CLEAR_DONE) }
-	:: atomic { unsolicited > 0 && sch_enabled && !dev_active && !dev_lost ->
+		sch_status = IRB_CLEAR_DONE }
+	:: atomic { sch_status == 0 && unsolicited > 0 && sch_enabled && !dev_active && !dev_lost ->
 		printf("@dev unsolicited interrupt\n");
-		unsolicited--; irq_handler(IRB_UNSOLICITED) }
+		unsolicited--; sch_status = IRB_UNSOLICITED }
+	:: atomic { schib_changes > 0 && !dev_lost ->
+		printf("@dev schib changed, device still there\n");
+		schib_changes--; css_q ! 0 }
 	:: atomic { returns > 0 && dev_lost ->
 		printf("@dev device answers again\n");
-		returns--; dev_lost = 0; css_q ! CSS_CHANGED }
+		returns--; dev_lost = 0; css_q ! 0 }
 	:: atomic { losses > 0 ->
 		printf("@dev device lost\n");
-		losses--; dev_lost = 1; dev_active = 0;
-		dev_intermediate = 0; dev_clears = 0; css_q ! CSS_GONE }
+		losses--; dev_lost = 1; not_oper_cause = 1; dev_active = 0;
+		dev_intermediate = 0; dev_clears = 0; sch_status = 0; css_q ! 1 }
 	od
 }
 
 /*
- * init starts the others, then is the admin: probe once (INIT), then
- * bounded ONLINE/OFFLINE cycles, the last of which may never go OFFLINE,
- * so that no liveness proof leans on an OFFLINE rescuing a writer. One
- * process less for SPIN to interleave.
+ * The host side of the kernel, once, if init chose it: type1's dma_unmap
+ * of pinned memory (go offline, stay there) or the css shutdown (go
+ * offline waiting at most 3 s, then NOT_OPER unless still quiescing).
+ */
+proctype host()
+{
+	DISPATCH_LOCALS;
+
+	initialized;	/* bound to the subchannel */
+	if
+	:: host_does == HOST_UNMAP -> go_offline()
+	:: host_does == HOST_SHUTDOWN ->
+		raise_offline();
+		if
+		:: state != ST_QUIESCING
+		:: true	/* gave up waiting */
+		fi;
+		/* Under one mutex hold: a user may have opened it again */
+		atomic { MUTEX_FREE ->
+			fsm_lock();
+			if
+			:: state == ST_STANDBY ->
+				not_oper_cause = 1; dispatch(EV_NOT_OPER)
+			:: else
+			fi;
+			fsm_unlock(); ans = 0 }
+	:: else
+	fi
+}
+
+/*
+ * init starts the others, then is the VFIO user: probe once (INIT), then
+ * open (ONLINE) and close (OFFLINE waited out), again and again; it may
+ * keep the device open for good, so that no liveness proof leans on an
+ * OFFLINE rescuing a writer. VFIO_DEVICE_RESET raises the same two events
+ * (OFFLINE waited out, then ONLINE) from the same process, so to the FSM
+ * it is a close and an open. Reset and close never overlap: VFIO holds a
+ * file reference across an ioctl, and close_device runs only after the
+ * last one is dropped; so the kernel's guest_open is always set where a
+ * reset raises ONLINE, and is not modelled.
  */
 init
 {
 	DISPATCH_LOCALS;
-	byte cycles = CYCLES;
 	byte i;
 
 	atomic {
 		fsm_table_init();
 		/*
-		 * Whether the device will be lost is chosen up front: an
-		 * always-enabled "lose it now" move would be forced by weak
-		 * fairness, and a lost device would rescue every liveness proof.
+		 * Faults that would rescue a liveness proof are chosen up
+		 * front: an always-enabled "lose it now" or "go offline now"
+		 * move would be forced by weak fairness, and would wake every
+		 * sleeper.
 		 */
 		if
 		:: losses = DEVICE_LOSSES
 		:: losses = 0
 		fi;
+		if
+		:: returns = DEVICE_RETURNS
+		:: returns = 0	/* gone for good */
+		fi;
+		if
+		:: host_does = HOST_NONE
+		:: HOST_EVENTS -> host_does = HOST_UNMAP
+		:: HOST_EVENTS -> host_does = HOST_SHUTDOWN
+		fi;
 		/* pid -> process name, for readable counterexamples */
 		printf("@proc pid=%d name=admin\n", _pid);
 		printf("@proc pid=%d name=work\n", run work());
+		printf("@proc pid=%d name=irq\n", run irq());
 		printf("@proc pid=%d name=css\n", run css());
 		printf("@proc pid=%d name=channel\n", run channel());
-		for (i : 1 .. N_USERS) {
-			printf("@proc pid=%d name=user%d\n", run user(), i)
+		printf("@proc pid=%d name=host\n", run host());
+		for (i : 0 .. N_USERS - 1) {
+			printf("@proc pid=%d name=user%d\n", run user(i), i)
 		}
 		i = 0
 	}
 	fsm_event(EV_INIT);
 	do
-	:: cycles > 0 ->
-		fsm_event(EV_ONLINE);
+	:: true ->
+progress_open:
+		atomic { MUTEX_FREE ->
+			fsm_lock(); dispatch(EV_ONLINE); fsm_unlock();
+			i = (ans == 0); ans = 0 };
 		if
-		:: d_step { ans = 0; offline_pending = 1 };
-			fsm_event(EV_OFFLINE);
-			d_step { ans = 0; cycles-- }
-		:: d_step { ans = 0; cycles = 0 }	/* the guest keeps it open for good */
-		fi
-	:: else -> break
-	od
+		:: i -> goto end_open	/* the guest keeps it open for good */
+		:: true
+		fi;
+progress_close:
+		go_offline()
+	od;
+end_open:
+	skip
 }
 
 /* ---------------------------------------------------------- properties */
 /* Invariants over the FSM's variables hold whenever no dispatch runs. */
 #define SETTLED		(fsm_owner == NOBODY)
 #define GUEST_STATE	(state == ST_IDLE || state == ST_BUSY || state == ST_QUIESCING)
+/* Implication that Promela expressions (the monitor's) read too */
+#define IMPLIES(a, b)	(!(a) || (b))
+/* The status presented next will disable the subchannel again */
+#define DISABLE_OWED	(sch_status != 0 || irq_taken != 0 || len(irbq) > 0)
 
+/*
+ * Safety: invariants. `make verify` asserts all of them in one search (a
+ * monitor process it adds), not one pan run per claim.
+ */
 ltl state_under_lock { [] !bad_state_write }
 ltl table_guard { [] !bad_transition }
 ltl no_start_while_busy { [] !bad_start_busy }
-ltl no_io_without_guest { [] (!bad_start_guest && (SETTLED -> (sch_enabled -> GUEST_STATE))) }
+ltl no_io_without_guest { [] (!bad_start_guest && IMPLIES(SETTLED && sch_enabled && !GUEST_STATE, DISABLE_OWED)) }
 ltl cp_lifetime { [] !bad_cp_free }
-ltl cp_released { [] ((SETTLED && (state == ST_STANDBY || state == ST_NOT_OPER)) -> !cp_live) }
-ltl not_oper_final { [] ((initialized && state == ST_NOT_OPER) -> [] (state == ST_NOT_OPER)) }
+ltl cp_released { [] IMPLIES(SETTLED && (state == ST_STANDBY || state == ST_NOT_OPER), !cp_live) }
+ltl not_oper_final { [] !bad_left_not_oper }
+ltl not_oper_has_cause { [] IMPLIES(initialized && state == ST_NOT_OPER, not_oper_cause) }
 ltl answered_once { [] !bad_answer }
-ltl every_request_answered { <> (answered == N_USERS * REQUESTS) }
-ltl sleepers_wake { [] ((sleepers > 0) -> <> (sleepers == 0)) }
-ltl offline_completes { [] (offline_pending -> <> !offline_pending) }
+ltl unreachable_cells { [] !bad_unreachable_cell }
+
+/*
+ * Liveness, under weak fairness, on runs that never end. Writer 0 stands
+ * for every writer (they are identical). A writer may be overtaken by
+ * another writer's start (the woken one and a newcomer race for the
+ * mutex, and the newcomer may win): each overtaking toggles start_flip,
+ * so "until the flip" reads "unless another start got in first".
+ */
+#define OVERTAKEN(p)	(((p) && !start_flip) -> <> (!(p) || start_flip)) && \
+			[] (((p) && start_flip) -> <> (!(p) || !start_flip))
+ltl every_request_answered { [] OVERTAKEN(asking[0]) }
+ltl sleepers_wake { [] OVERTAKEN(asleep[0]) }
+ltl offline_completes { [] ((state == ST_QUIESCING) -> <> (state != ST_QUIESCING)) }
+/* Known limit, refuted on purpose: a writer can be overtaken forever. */
+ltl starvation_free { [] (asking[0] -> <> !asking[0]) }

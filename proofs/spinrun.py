@@ -1,13 +1,22 @@
-"""Build SPIN verifiers for the model once, run each property on its own.
+"""Build SPIN verifiers for the model, run the searches, name what failed.
 
-One `spin -a` per model; up to three pan binaries from the same pan.c:
-claims (every ltl claim, selected with -N), noclaim (invalid end states)
-and np (non-progress cycles). Each property runs in a directory of its own
-so that parallel runs keep their trails apart.
+Per configuration of a suite (proofs/suites.toml) there are three
+searches, each one pan run:
+  safety    no claim: invalid end states, the model's assertions, and
+            every invariant claim, asserted by a monitor process added
+            here; pan also prints how often each cell was dispatched
+  liveness  the conjunction of the liveness claims, pan -a -f
+  progress  non-progress cycles, pan -l
+plus, where a suite asks for it, each known limit (a claim SPIN must
+refute). A failed search is named by replaying its trail: the monitor
+prints the invariant it caught; a failed conjunction is run again claim
+by claim. Compiled verifiers are cached by the hash of pan.c and flags
+under $VFIO_CCW_CACHE/pan, outside the clone.
 """
 
 import concurrent.futures
 import dataclasses
+import hashlib
 import os
 import re
 import shutil
@@ -23,23 +32,25 @@ import fsmtable  # noqa: E402  (path set just above)
 
 MODEL = os.path.join(ROOT, "model", "vfio_ccw.pml")
 PROPERTIES = os.path.join(ROOT, "proofs", "properties.toml")
+SUITES = os.path.join(ROOT, "proofs", "suites.toml")
 MODEL_NAME = "vfio_ccw.pml"
+CACHE = os.path.join(os.environ.get("VFIO_CCW_CACHE", os.path.expanduser("~/.cache/vfio-ccw-fsm")), "pan")
 
-# mode -> (binary, pan run flags)
-BINARIES = {
-    "claims": ["-DNFAIR=3"],
-    "noclaim": ["-DNOCLAIM"],
-    "np": ["-DNP", "-DNOCLAIM"],
-}
-MODES = {
-    "deadlock": ("noclaim", []),
-    "safety": ("claims", ["-N", "{name}"]),
-    "liveness": ("claims", ["-a", "-f", "-N", "{name}"]),
-    "progress": ("np", ["-l"]),
-}
 CC = os.environ.get("PAN_CC", "gcc")
-CFLAGS = os.environ.get("PAN_CFLAGS", "-O0 -w").split()  # pan.c compiles 5x faster than at -O2
-PAN_DEPTH = 20000
+CFLAGS = os.environ.get("PAN_CFLAGS", "-O0 -w").split()  # pan.c compiles 5x faster than at -O2, runs 0.8x
+PAN_DEPTH = 100000
+HASH_BITS = 24
+NFAIR = "-DNFAIR=4"  # weak fairness for up to 14 processes
+
+# search -> (spin defines, cc flags, pan flags)
+SEARCHES = {
+    "safety": (["-DSAFETY_SEARCH"], ["-DNOCLAIM"], []),
+    "liveness": ([], [NFAIR], ["-a", "-f", "-N", "{claim}"]),
+    "progress": (["-DSAFETY_SEARCH"], ["-DNP", "-DNOCLAIM"], ["-l"]),
+}
+MODE_SEARCH = {"deadlock": "safety", "invariant": "safety", "liveness": "liveness",
+               "progress": "progress", "limit": "liveness"}
+ALL_LIVENESS = "all_liveness"
 
 
 @dataclasses.dataclass
@@ -50,22 +61,26 @@ class Property:
 
 
 @dataclasses.dataclass
-class Result:
-    name: str
-    mode: str
-    passed: bool
+class Run:
+    """One pan run: a search of one configuration."""
+    config: str
+    search: str
+    claim: str = ""
+    passed: bool = False
     states: int = 0
-    transitions: int = 0
     depth: int = 0
     seconds: float = 0.0
     memory_mb: float = 0.0
-    problem: str = ""  # why it failed, in a line
-    workdir: str = ""
+    problem: str = ""  # pan's own line for what it found
+    violated: str = ""  # the property that failed, by name
     trail: str = ""
+    workdir: str = ""
+    defines: tuple = ()
+    cells: dict = dataclasses.field(default_factory=dict)  # (state no, event no) -> hits
 
 
 class SpinError(Exception):
-    """spin or the C compiler refused the model."""
+    """spin or the C compiler refused the model, or a file is malformed."""
 
 
 def require_tools():
@@ -82,47 +97,116 @@ def load_properties(path=PROPERTIES):
         data = tomllib.load(handle)
     props = [Property(p["name"], p["mode"], p["says"]) for p in data["property"]]
     for prop in props:
-        if prop.mode not in MODES:
+        if prop.mode not in MODE_SEARCH:
             raise SpinError(f"{path}: property {prop.name}: unknown mode {prop.mode}")
     return props
 
 
+def load_suite(name, path=SUITES):
+    """[(config name, spin defines)] of a suite."""
+    with open(path, "rb") as handle:
+        data = tomllib.load(handle)
+    if name not in data.get("suite", {}):
+        raise SpinError(f"{path}: no suite '{name}' (known: {', '.join(data.get('suite', {}))})")
+    suite = data["suite"][name]
+    configs = []
+    for config in suite["configs"]:
+        if config not in data["config"]:
+            raise SpinError(f"{path}: suite {name}: no config '{config}'")
+        faults = data["config"][config]["faults"]
+        unknown = set(faults) - set(data["faults"]["all"])
+        if unknown:
+            raise SpinError(f"{path}: config {config}: unknown faults {', '.join(sorted(unknown))}")
+        defines = [f"-D{f}={int(f in faults)}" for f in data["faults"]["all"]]
+        configs.append((config, defines + [f"-D{d}" for d in suite.get("defines", [])]))
+    return configs
+
+
 def claims_in(model_text):
-    return re.findall(r"^\s*ltl\s+(\w+)\s*\{", model_text, re.M)
+    """ltl name -> formula text."""
+    return dict(re.findall(r"^\s*ltl\s+(\w+)\s*\{\s*(.*?)\s*\}\s*$", model_text, re.M))
 
 
 def check_claims_listed(props, model_text):
-    """Every ltl claim is a listed property and the reverse."""
-    claims = set(claims_in(model_text))
-    listed = {p.name for p in props if p.mode in ("safety", "liveness")}
-    problems = [f"ltl claim {c} in the model is not listed in proofs/properties.toml" for c in sorted(claims - listed)]
-    problems += [f"property {p} has no ltl claim in the model" for p in sorted(listed - claims)]
+    """Every ltl claim is a listed property and the reverse; invariants are [] (p)."""
+    claims = claims_in(model_text)
+    listed = {p.name for p in props if p.mode not in ("deadlock", "progress")}
+    problems = [f"ltl claim {c} in the model is not listed in proofs/properties.toml" for c in sorted(set(claims) - listed)]
+    problems += [f"property {p} has no ltl claim in the model" for p in sorted(listed - set(claims))]
+    for p in props:
+        if p.mode == "invariant" and p.name in claims and not claims[p.name].startswith("[]"):
+            problems.append(f"invariant {p.name} must read [] (p), got: {claims[p.name]}")
     return problems
+
+
+def with_checkers(model_text, props):
+    """The model plus the monitor of every invariant and the liveness conjunction."""
+    claims = claims_in(model_text)
+    invariants = [p.name for p in props if p.mode == "invariant"]
+    liveness = [p.name for p in props if p.mode == "liveness"]
+    locals_ = "".join(f"\tbit inv_{n} = 1;\n" for n in invariants)
+    checks = "".join(f"\t\tinv_{n} = ({claims[n][2:].strip()});\n" for n in invariants)
+    asserts = "".join(f"\t\tassert(inv_{n});\n" for n in invariants)
+    every = " && ".join(f"({claims[n][2:].strip()})" for n in invariants)
+    conj = " && ".join(f"({claims[n]})" for n in liveness)
+    return (model_text + f"""
+/* ---- added by proofs/spinrun.py: the invariants, asserted in one search */
+active proctype monitor()
+{{
+{locals_}end_monitor:
+	atomic {{ !({every}) ->
+{checks}{asserts}\t}}
+}}
+
+ltl {ALL_LIVENESS} {{ {conj} }}
+""")
 
 
 def _run(cmd, cwd, timeout=None):
     return subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, timeout=timeout)
 
 
-def build(workdir, model_text, defines=(), needed=("claims", "noclaim", "np"), jobs=None):
-    """spin -a once, then compile the needed pan binaries in parallel."""
-    require_tools()
-    os.makedirs(workdir, exist_ok=True)
-    with open(os.path.join(workdir, MODEL_NAME), "w", encoding="utf-8") as handle:
-        handle.write(model_text)
-    spin = _run(["spin", *defines, "-a", MODEL_NAME], workdir)
-    if spin.returncode != 0 or not os.path.exists(os.path.join(workdir, "pan.c")):
-        raise SpinError("spin -a failed:\n" + (spin.stdout + spin.stderr).strip())
-
-    def compile_one(kind):
-        out = os.path.join(workdir, f"pan_{kind}")
-        cc = _run([CC, *CFLAGS, *BINARIES[kind], "-o", out, "pan.c"], workdir)
+def _compile(workdir, kind, cflags):
+    """pan.c in workdir -> binary, from the cache when pan.c and flags are known."""
+    with open(os.path.join(workdir, "pan.c"), "rb") as handle:
+        key = hashlib.sha256(handle.read() + " ".join([CC, *CFLAGS, *cflags]).encode()).hexdigest()[:20]
+    cached = os.path.join(CACHE, key)
+    out = os.path.join(workdir, f"pan_{kind}")
+    if not os.path.exists(cached):
+        cc = _run([CC, *CFLAGS, *cflags, "-o", out, "pan.c"], workdir)
         if cc.returncode != 0:
             raise SpinError(f"compiling pan ({kind}) failed:\n{cc.stderr.strip()}")
-        return kind, out
+        os.makedirs(CACHE, exist_ok=True)
+        tmp = f"{cached}.{os.getpid()}"
+        shutil.copy(out, tmp)
+        os.replace(tmp, cached)
+    else:
+        shutil.copy(cached, out)
+    return out
+
+
+def build(workdir, model_text, defines, searches, jobs=None):
+    """spin -a once per set of spin defines, then the pan binaries: {search: binary}."""
+    require_tools()
+    by_defines = {}
+    for search in searches:
+        by_defines.setdefault(tuple(SEARCHES[search][0]), []).append(search)
+
+    def generate(spin_defines):
+        here = os.path.join(workdir, "spin" + "".join(spin_defines).replace("-D", "_"))
+        os.makedirs(here, exist_ok=True)
+        with open(os.path.join(here, MODEL_NAME), "w", encoding="utf-8") as handle:
+            handle.write(model_text)
+        spin = _run(["spin", *defines, *spin_defines, "-a", MODEL_NAME], here)
+        if spin.returncode != 0 or not os.path.exists(os.path.join(here, "pan.c")):
+            raise SpinError("spin -a failed:\n" + (spin.stdout + spin.stderr).strip())
+        return here
 
     with concurrent.futures.ThreadPoolExecutor(jobs or os.cpu_count()) as pool:
-        return dict(pool.map(compile_one, needed))
+        dirs = dict(zip(by_defines, pool.map(generate, by_defines)))
+        jobs_ = [(s, dirs[d]) for d, group in by_defines.items() for s in group]
+        made = pool.map(lambda job: (job[0], (_compile(job[1], job[0], SEARCHES[job[0]][1]), job[1])), jobs_)
+        return dict(made)
 
 
 def _number(pattern, text, cast=int, default=0):
@@ -130,58 +214,78 @@ def _number(pattern, text, cast=int, default=0):
     return cast(match.group(1)) if match else default
 
 
-def run_property(prop, binaries, workdir, hash_bits=22):
-    """Run one property with its own pan flags, in its own directory."""
-    kind, flags = MODES[prop.mode]
-    here = os.path.join(workdir, prop.name)
+def run_search(config, search, binary, defines, claim="", hash_bits=HASH_BITS):
+    """One pan run in a directory of its own; the failure is named by replay."""
+    exe, model_dir = binary
+    here = os.path.join(model_dir, f"run_{search}_{claim or 'all'}")
     shutil.rmtree(here, ignore_errors=True)
     os.makedirs(here)
-    cmd = [binaries[kind], f"-m{PAN_DEPTH}", f"-w{hash_bits}"] + [f.format(name=prop.name) for f in flags]
+    flags = [f.format(claim=claim) for f in SEARCHES[search][2]]
     start = time.monotonic()
-    pan = _run(cmd, here)
-    seconds = time.monotonic() - start
+    pan = _run([exe, f"-m{PAN_DEPTH}", f"-w{hash_bits}", *flags], here)
     out = pan.stdout + pan.stderr
-    result = Result(prop.name, prop.mode, False, workdir=workdir, seconds=seconds,
-                    states=_number(r"(\d+) states, stored", out),
-                    transitions=_number(r"(\d+) transitions", out),
-                    depth=_number(r"depth reached (\d+)", out),
-                    memory_mb=_number(r"([\d.]+)\s+total actual memory usage", out, float, 0.0))
+    run = Run(config, search, claim, seconds=time.monotonic() - start, workdir=model_dir,
+              defines=tuple(defines) + tuple(SEARCHES[search][0]),
+              states=_number(r"(\d+) states, stored", out), depth=_number(r"depth reached (\d+)", out),
+              memory_mb=_number(r"([\d.]+)\s+total actual memory usage", out, float, 0.0))
+    run.cells = {(int(s), int(e)): int(n) for s, e, n in re.findall(r"^@cell (\d+) (\d+) (\d+)$", out, re.M)}
     errors = _number(r"errors: (\d+)", out, default=-1)
     trail = os.path.join(here, MODEL_NAME + ".trail")
     if os.path.exists(trail):
-        result.trail = trail
+        run.trail = trail
     if "max search depth too small" in out:
-        result.problem = f"search depth {PAN_DEPTH} too small: the search was incomplete"
+        run.problem = f"search depth {PAN_DEPTH} too small: the search was incomplete"
     elif errors == 0 and pan.returncode == 0:
-        result.passed = True
+        run.passed = True
     elif errors > 0:
-        line = re.search(r"^pan:\d*:?\s*(.*)$", out, re.M)
-        result.problem = line.group(1).strip() if line else f"{errors} error(s)"
+        line = re.search(r"^pan:\d+:\s*(.*)$", out, re.M)
+        run.problem = line.group(1).strip() if line else f"{errors} error(s)"
     else:
-        result.problem = "pan did not finish: " + out.strip().splitlines()[-1] if out.strip() else "pan crashed"
-    return result
+        run.problem = "pan did not finish: " + (out.strip().splitlines() or ["no output"])[-1]
+    if not run.passed:
+        run.violated = _name_failure(run)
+    return run
 
 
-# Longest first, so that the slow searches do not end up alone at the tail.
-COST_ORDER = ("progress", "liveness", "deadlock", "safety")
+def replay(run):
+    return _run(["spin", *run.defines, "-t", "-k", run.trail, os.path.join(run.workdir, MODEL_NAME)],
+                os.path.dirname(run.trail)).stdout
 
 
-def run_all(props, binaries, workdir, jobs=None, hash_bits=22):
-    """Results in the order of props."""
-    ordered = sorted(props, key=lambda p: COST_ORDER.index(p.mode))
+def _name_failure(run):
+    """The property a failed run breaks, by name."""
+    named = re.search(r"assertion violated inv_(\w+)", run.problem)
+    if named:
+        return named.group(1)
+    if "assertion violated" in run.problem:
+        return "no_deadlock"  # one of the model's own assertions
+    if run.search == "progress":
+        return "no_spinning"
+    if run.search == "liveness":
+        return run.claim
+    if "invalid end state" in run.problem or not run.trail:
+        return "no_deadlock"
+    found = re.search(r"^\s*@violated (\w+)", replay(run), re.M)
+    return found.group(1) if found else "no_deadlock"  # a model assertion
+
+
+COST_ORDER = ("liveness", "safety", "progress")
+
+
+def run_all(jobs_list, jobs=None, hash_bits=HASH_BITS):
+    """jobs_list: [(config, search, binary, defines, claim)] -> [Run] in that order."""
+    order = sorted(range(len(jobs_list)), key=lambda i: COST_ORDER.index(jobs_list[i][1]))
     with concurrent.futures.ThreadPoolExecutor(jobs or os.cpu_count()) as pool:
-        done = dict(zip((p.name for p in ordered),
-                        pool.map(lambda p: run_property(p, binaries, workdir, hash_bits), ordered)))
-    return [done[p.name] for p in props]
+        done = dict(zip(order, pool.map(lambda i: run_search(*jobs_list[i], hash_bits=hash_bits), order)))
+    return [done[i] for i in range(len(jobs_list))]
 
 
-def counterexample(result, fsm, defines=()):
+def counterexample(run, fsm):
     """Replay a trail and turn it into readable steps."""
-    here = os.path.dirname(result.trail)
-    replay = _run(["spin", *defines, "-t", "-k", result.trail, os.path.join(result.workdir, MODEL_NAME)], here)
+    text = replay(run)
     errno_names = {-number: "-" + name for name, number in fsm.errnos.items()}
     procs, steps = {}, []
-    for raw in replay.stdout.splitlines():
+    for raw in text.splitlines():
         line = raw.strip()
         fields = dict(re.findall(r"(\w+)=(-?\w+)", line))
         who = procs.get(fields.get("pid"), f"pid {fields.get('pid')}")
@@ -206,7 +310,6 @@ def counterexample(result, fsm, defines=()):
             steps.append("-- from here the run repeats forever --")
         elif "text of failed assertion" in line:
             text = line.split(":", 2)[-1].strip()
-            # never claims compile to assert(!(...)); name the property instead
-            steps.append(f"violated here: {result.name}" if "_spin_nvr" in replay.stdout and
-                         text.startswith("assert(!") else f"violated here: {text}")
+            steps.append("violated here: " + text.replace("assert(inv_", "").rstrip(")")
+                         if "assert(inv_" in text else "violated here: " + text)
     return steps

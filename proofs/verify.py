@@ -1,9 +1,13 @@
 #!/usr/bin/python3
 """make verify: prove every property of proofs/properties.toml on the model.
 
-Prints one row per property (result, states stored, depth, time, memory),
-a readable counterexample for each failure, and exits non-zero if any
-property fails or generated/ is stale.
+Runs the suite's configurations (proofs/suites.toml), three searches each
+(safety with a monitor of every invariant, liveness as one conjunction,
+non-progress), prints one row per property and configuration, one per
+search (states, depth, time, memory), the table as a grid of the cells
+each configuration dispatched, and a readable counterexample for each
+failure. Exits non-zero if a property fails, a cell is never dispatched
+without being marked UNREACHABLE(), or generated/ is stale.
 """
 
 import argparse
@@ -20,29 +24,75 @@ sys.path.insert(0, os.path.join(spinrun.ROOT, "codegen"))
 import fsmgen  # noqa: E402
 
 
-def table(results):
-    rows = [("property", "mode", "result", "states", "depth", "time", "memory")]
-    for r in results:
-        rows.append((r.name, r.mode, "pass" if r.passed else "FAIL", f"{r.states}", f"{r.depth}",
-                     f"{r.seconds:.2f} s", f"{r.memory_mb:.0f} MB"))
+def columns(rows, right_from=1):
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     lines = []
     for n, row in enumerate(rows):
-        lines.append("  ".join(cell.ljust(w) if i < 3 else cell.rjust(w)
+        lines.append("  ".join(cell.ljust(w) if i < right_from else cell.rjust(w)
                                for i, (cell, w) in enumerate(zip(row, widths))).rstrip())
         if n == 0:
             lines.append("  ".join("-" * w for w in widths))
     return "\n".join(lines)
 
 
+def verdicts(props, runs, configs, limits_refuted):
+    """property -> config -> 'pass' / 'FAIL' / 'refuted' / '-'."""
+    table = {}
+    for prop in props:
+        row = {}
+        for config, _ in configs:
+            mine = [r for r in runs if r.config == config and r.search == spinrun.MODE_SEARCH[prop.mode]]
+            if prop.mode == "limit":
+                mine = [r for r in mine if r.claim == prop.name]
+                row[config] = ("refuted" if not mine[0].passed else "HOLDS") if mine else "-"
+            elif prop.mode == "liveness":
+                claim_runs = [r for r in mine if r.claim == prop.name]
+                conj = [r for r in mine if r.claim == spinrun.ALL_LIVENESS]
+                failed = (claim_runs and not claim_runs[0].passed) or (conj and not conj[0].passed and not claim_runs)
+                row[config] = "FAIL" if failed else "pass"
+            else:
+                row[config] = "FAIL" if any(r.violated == prop.name for r in mine) else (
+                    "pass" if mine and all(r.passed or r.violated for r in mine) else "FAIL")
+        table[prop.name] = row
+    return table
+
+
+def grid(fsm, runs, configs):
+    """The cells as rows of states, columns of events: which configurations
+    dispatched each (by initial), or why none can."""
+    initials = {config: config[0] for config, _ in configs}
+    hits = {}
+    for run in runs:
+        if run.search == "safety":
+            for key, n in run.cells.items():
+                if n:
+                    hits.setdefault(key, set()).add(initials[run.config])
+    rows = [["state \\ event", *fsm.event_names]]
+    missing = []
+    for s, state in enumerate(fsm.state_names):
+        row = [state]
+        for e, event in enumerate(fsm.event_names):
+            who = "".join(sorted(hits.get((s, e), ())))
+            if (state, event) in fsm.unreachable:
+                row.append("unreachable" if not who else "MARKED:" + who)
+            else:
+                row.append(who or "NEVER")
+                if not who:
+                    missing.append(f"{state} x {event}")
+        rows.append(row)
+    legend = ", ".join(f"{i}: {c}" for c, i in initials.items())
+    return columns(rows, right_from=99), legend, missing
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", default=spinrun.MODEL)
-    parser.add_argument("--only", action="append", help="run only this property (repeatable)")
+    parser.add_argument("--suite", default="default", help="a suite of proofs/suites.toml (default, deep)")
+    parser.add_argument("--config", action="append", help="run only this configuration (repeatable)")
     parser.add_argument("-D", "--define", action="append", default=[],
-                        help="model parameter, e.g. -D N_USERS=3")
+                        help="model parameter for every configuration, e.g. -D N_USERS=3")
     parser.add_argument("--jobs", type=int, default=os.cpu_count())
-    parser.add_argument("--hash-bits", type=int, default=22, help="pan -w")
+    parser.add_argument("--hash-bits", type=int, default=spinrun.HASH_BITS, help="pan -w")
     parser.add_argument("--workdir", help="keep binaries and trails here (default: a temporary directory)")
     parser.add_argument("--skip-generated-check", action="store_true")
     parser.add_argument("--json", help="also write the results to this file")
@@ -54,51 +104,91 @@ def main():
     try:
         fsm = spinrun.fsmtable.parse(args.model, text)
         props = spinrun.load_properties()
+        configs = spinrun.load_suite(args.suite)
     except (spinrun.fsmtable.TableError, spinrun.SpinError) as err:
         print(err, file=sys.stderr)
         return 1
+    if args.config:
+        configs = [c for c in configs if c[0] in args.config]
+    configs = [(name, defines + [f"-D{d}" for d in args.define]) for name, defines in configs]
     problems = spinrun.check_claims_listed(props, text)
-    if args.only:
-        unknown = set(args.only) - {p.name for p in props}
-        problems += [f"--only {name}: no such property" for name in sorted(unknown)]
-        props = [p for p in props if p.name in args.only]
     if not args.skip_generated_check:
         problems += fsmgen.stale(fsmgen.render(fsm))
-    defines = [f"-D{d}" for d in args.define]
+    if problems:
+        print("\n".join(f"verify: {p}" for p in problems), file=sys.stderr)
+        return 1
+    limits = [p.name for p in props if p.mode == "limit"]
+    liveness = [p.name for p in props if p.mode == "liveness"]
+    model = spinrun.with_checkers(text, props)
 
     workdir = args.workdir or tempfile.mkdtemp(prefix="vfio-ccw-verify-")
     try:
-        needed = sorted({spinrun.MODES[p.mode][0] for p in props})
-        binaries = spinrun.build(workdir, text, defines, needed, args.jobs)
+        binaries, jobs = {}, []
+        for config, defines in configs:
+            binaries[config] = spinrun.build(os.path.join(workdir, config), model, defines,
+                                             ["safety", "liveness", "progress"], args.jobs)
+            jobs += [(config, "safety", binaries[config]["safety"], defines, ""),
+                     (config, "liveness", binaries[config]["liveness"], defines, spinrun.ALL_LIVENESS),
+                     (config, "progress", binaries[config]["progress"], defines, "")]
+            jobs += [(config, "liveness", binaries[config]["liveness"], defines, name) for name in limits]
         built = time.monotonic()
-        results = spinrun.run_all(props, binaries, workdir, args.jobs, args.hash_bits)
+        runs = spinrun.run_all(jobs, args.jobs, args.hash_bits)
+        # a failed conjunction: each liveness claim alone, to name it
+        again = [(r.config, "liveness", binaries[r.config]["liveness"], dict(configs)[r.config], name)
+                 for r in runs if r.claim == spinrun.ALL_LIVENESS and not r.passed for name in liveness]
+        runs += spinrun.run_all(again, args.jobs, args.hash_bits)
     except spinrun.SpinError as err:
         print(err, file=sys.stderr)
         return 1
+
     params = ", ".join(args.define) or "defaults"
-    print(f"model {os.path.relpath(args.model)} ({params}): {len(fsm.states)} states, "
-          f"{len(fsm.events)} events, {len(fsm.cells)} cells")
-    print(table(results))
-    for r in results:
-        if not r.passed:
-            print(f"\n{r.name} FAILED: {r.problem}")
-            if r.trail:
-                for n, step in enumerate(spinrun.counterexample(r, fsm, defines), 1):
-                    print(f"  {n:3}. {step}")
-                print(f"  (trail: {r.trail})")
-    for problem in problems:
-        print(f"\nverify: {problem}")
-    failed = [r.name for r in results if not r.passed]
+    print(f"model {os.path.relpath(args.model)} ({params}), suite {args.suite}: {len(fsm.states)} states, "
+          f"{len(fsm.events)} events, {len(fsm.cells)} cells ({len(fsm.unreachable)} marked unreachable)")
+    table = verdicts(props, runs, configs, limits)
+    rows = [("property", "mode", *[c for c, _ in configs])]
+    rows += [(p.name, p.mode, *[table[p.name][c] for c, _ in configs]) for p in props]
+    print(columns(rows, right_from=2))
+    print()
+    rows = [("config", "search", "claim", "result", "states", "depth", "time", "memory")]
+    for r in runs:
+        rows.append((r.config, r.search, r.claim or "-", "pass" if r.passed else "fail", str(r.states),
+                     str(r.depth), f"{r.seconds:.2f} s", f"{r.memory_mb:.0f} MB"))
+    print(columns(rows, right_from=4))
+    cells, legend, missing = grid(fsm, runs, configs)
+    print(f"\ncells dispatched, by configuration ({legend}):\n{cells}")
+    for (state, event), why in sorted(fsm.unreachable.items()):
+        print(f"  unreachable {state} x {event}: {why}")
+
+    failed = [(p.name, c) for p in props for c, _ in configs if table[p.name][c] in ("FAIL", "HOLDS")]
+    shown = set()
+    for r in runs:
+        if r.passed or r.claim == spinrun.ALL_LIVENESS or r.claim in limits or (r.violated, r.config) in shown:
+            continue
+        shown.add((r.violated, r.config))
+        print(f"\n{r.violated} FAILED in {r.config} ({r.search}): {r.problem}")
+        if r.trail:
+            for n, step in enumerate(spinrun.counterexample(r, fsm), 1):
+                print(f"  {n:3}. {step}")
+            print(f"  (trail: {r.trail})")
+    for name, config in failed:
+        if table[name][config] == "HOLDS":
+            print(f"\n{name} HOLDS in {config}: the known limit is gone; update properties.toml and README")
+    for cell in missing:
+        print(f"\nverify: cell {cell} was dispatched in no configuration and is not marked UNREACHABLE()")
     total = time.monotonic() - started
     if args.json:
         with open(args.json, "w", encoding="utf-8") as handle:
-            json.dump({"defines": args.define, "build_seconds": built - started, "wall_seconds": total,
-                       "results": [dataclasses.asdict(r) for r in results]}, handle, indent=1)
-    print(f"\n{len(results) - len(failed)} passed, {len(failed)} failed "
-          f"(build {built - started:.1f} s, total {total:.1f} s wall)")
-    if not args.workdir and not failed:
+            json.dump({"suite": args.suite, "defines": args.define, "build_seconds": built - started,
+                       "wall_seconds": total, "runs": [dataclasses.asdict(r) | {"cells": len(r.cells)}
+                                                        for r in runs]}, handle, indent=1)
+    checks = len(props) * len(configs)
+    bad = len(failed) + len(missing)
+    print(f"\n{checks - len(failed)} passed, {bad} failed "
+          f"({len(configs)} configurations x {len(props)} properties, {len(runs)} pan runs; "
+          f"build {built - started:.1f} s, total {total:.1f} s wall)")
+    if not args.workdir and not bad:
         spinrun.shutil.rmtree(workdir, ignore_errors=True)
-    return 1 if failed or problems else 0
+    return 1 if bad else 0
 
 
 if __name__ == "__main__":
