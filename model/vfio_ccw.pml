@@ -653,7 +653,6 @@ inline fsm_ssch_req()
 {
 	if
 	:: atomic { MUTEX_FREE && STARTS(EV_SSCH_REQ) ->
-		asking[me] = 1;
 		fsm_lock();
 		cell = state * NR_EVENTS + EV_SSCH_REQ;
 		ans = 0;
@@ -662,7 +661,6 @@ inline fsm_ssch_req()
 		MUTEX_HELD_ACROSS
 		act_start(); commit_state(EV_SSCH_REQ); fsm_unlock() }
 	:: atomic { MUTEX_FREE && !STARTS(EV_SSCH_REQ) ->
-		asking[me] = 1;
 		fsm_lock(); dispatch(EV_SSCH_REQ); fsm_unlock();
 		if
 		:: ans == FSM_RETRY ->	/* about to sleep */
@@ -730,7 +728,7 @@ proctype user(byte me)
 	bit signal_pending;	/* a signal is on its way to this writer */
 
 	do
-	:: true ->
+	:: asking[me] = 1 ->	/* pwrite() of a new request */
 retry:
 		fsm_ssch_req();
 		if
@@ -790,22 +788,25 @@ end_idle:
  * sch_event of the css driver, for any CRW: SCHIB_CHANGED, then, under
  * the same mutex hold, the schib read again and NOT_OPER if the device is
  * gone by then (the css then unregisters the subchannel). The device may
- * go between the two: the step is split there. A stale report of a device
+ * go between the two: the step is split there. After NOT_OPER the css
+ * unregisters the subchannel and calls no sch_event again; its remove
+ * waits for the user's close, which is the admin's OFFLINE. A stale report of a device
  * that answers again raises no NOT_OPER (SPIN found the program a device
  * runs freed when NOT_OPER was raised unconditionally).
  */
 proctype css()
 {
 	DISPATCH_LOCALS;
+	bit unregistered;	/* NOT_OPER raised: no sch_event any more */
 
 end_idle:
 	do
-	:: atomic { nempty(css_q) && MUTEX_FREE ->
+	:: atomic { !unregistered && nempty(css_q) && MUTEX_FREE ->
 		css_q ? _;
 		fsm_lock(); dispatch(EV_SCHIB_CHANGED)
 		MUTEX_HELD_ACROSS
 			if
-			:: dev_lost -> dispatch(EV_NOT_OPER)
+			:: dev_lost -> dispatch(EV_NOT_OPER); unregistered = 1
 			:: else
 			fi;
 			ans = 0;

@@ -38,39 +38,43 @@ def apply(model_text, mutation):
     return text
 
 
-def defines(mutation):
-    """Model parameters a mutant needs to show its bug, e.g. a third writer."""
-    return [f"-D{d}" for d in mutation.get("defines", [])]
-
-
 def coverage_problems(mutations, props):
     names = {p.name for p in props}
     problems = [f"mutation {m['name']}: breaks unknown property {m['breaks']}"
                 for m in mutations if m["breaks"] not in names]
     broken = {m["breaks"] for m in mutations}
-    problems += [f"property {p.name} has no mutation that violates it" for p in props if p.name not in broken]
+    problems += [f"property {p.name} has no mutation that violates it" for p in props
+                 if p.name not in broken and p.mode != "limit"]
     bugs = {m.get("upstream_bug") for m in mutations}
     problems += [f"upstream bug {n} of fsm-intent.md has no mutation" for n in UPSTREAM_BUGS if n not in bugs]
     return problems
 
 
-def check_one(mutation, prop, model_text, workdir):
-    """Returns (caught, detail, result)."""
+def check_one(mutation, prop, model_text, props, workdir):
+    """Returns (caught, detail, run)."""
     try:
         text = apply(model_text, mutation)
     except ValueError as err:
         return False, str(err), None
+    config = mutation.get("config", "user")
+    defines = dict(spinrun.load_suite("default"))[config]
+    search = spinrun.MODE_SEARCH[prop.mode]
     here = os.path.join(workdir, mutation["name"])
     try:
-        binaries = spinrun.build(here, text, defines(mutation), needed=[spinrun.MODES[prop.mode][0]], jobs=1)
+        only = prop.name if prop.mode == "invariant" else None  # no other invariant fires first
+        binaries = spinrun.build(here, spinrun.with_checkers(text, props, only), defines, [search], jobs=1)
     except spinrun.SpinError as err:
         return False, f"mutant does not build: {err}", None
-    result = spinrun.run_property(prop, binaries, here)
-    if result.passed:
-        return False, f"SPIN still proves {prop.name} on the mutant", result
-    if not result.trail:
-        return False, f"{prop.name} failed without a counterexample: {result.problem}", result
-    return True, result.problem, result
+    claim = prop.name if search == "liveness" else ""
+    # an invariant's mutant is judged on the invariants alone (pan -E: no
+    # invalid end states), so that a deadlock found first does not hide it
+    extra = ["-E"] if prop.mode == "invariant" else []
+    run = spinrun.run_search(config, search, binaries[search], defines, claim, extra=extra)
+    if run.passed:
+        return False, f"SPIN still proves {prop.name} on the mutant ({config})", run
+    if prop.name != run.violated and prop.name not in run.also:
+        return False, f"the mutant fails {run.violated}, not {prop.name}: {run.problem}", run
+    return True, run.problem, run
 
 
 def main():
@@ -91,24 +95,25 @@ def main():
     fsm = spinrun.fsmtable.parse(spinrun.MODEL, model_text)
     workdir = tempfile.mkdtemp(prefix="vfio-ccw-mutants-")
     todo = [m for m in mutations if m["breaks"] in props]
+    plist = list(props.values())
     with concurrent.futures.ThreadPoolExecutor(args.jobs) as pool:
-        outcomes = list(pool.map(lambda m: check_one(m, props[m["breaks"]], model_text, workdir), todo))
+        outcomes = list(pool.map(lambda m: check_one(m, props[m["breaks"]], model_text, plist, workdir), todo))
 
-    print(f"{'mutation':<36} {'bug':>3}  {'must break':<24} {'result':<7} {'states':>8} {'time':>7}")
-    print(f"{'-' * 36} {'-' * 3}  {'-' * 24} {'-' * 7} {'-' * 8} {'-' * 7}")
+    print(f"{'mutation':<36} {'bug':>3}  {'must break':<24} {'config':<6} {'result':<7} {'states':>8} {'time':>8}")
+    print(f"{'-' * 36} {'-' * 3}  {'-' * 24} {'-' * 6} {'-' * 7} {'-' * 8} {'-' * 8}")
     missed = 0
-    for mutation, (caught, detail, result) in zip(todo, outcomes):
+    for mutation, (caught, detail, run) in zip(todo, outcomes):
         missed += not caught
         bug = mutation.get("upstream_bug", "")
-        states = result.states if result else 0
-        seconds = f"{result.seconds:.2f} s" if result else "-"
-        print(f"{mutation['name']:<36} {bug:>3}  {mutation['breaks']:<24} "
-              f"{'caught' if caught else 'MISSED':<7} {states:>8} {seconds:>7}")
+        states = run.states if run else 0
+        seconds = f"{run.seconds:.2f} s" if run else "-"
+        print(f"{mutation['name']:<36} {bug:>3}  {mutation['breaks']:<24} {mutation.get('config', 'user'):<6} "
+              f"{'caught' if caught else 'MISSED':<7} {states:>8} {seconds:>8}")
         if not caught:
             print(f"    {detail}")
         elif args.show:
             print(f"    {mutation['why']}\n    SPIN: {detail}")
-            for n, step in enumerate(spinrun.counterexample(result, fsm, defines(mutation)), 1):
+            for n, step in enumerate(spinrun.counterexample(run, fsm), 1):
                 print(f"    {n:3}. {step}")
     for problem in problems:
         print(f"mutations: {problem}")

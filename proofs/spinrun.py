@@ -73,6 +73,7 @@ class Run:
     memory_mb: float = 0.0
     problem: str = ""  # pan's own line for what it found
     violated: str = ""  # the property that failed, by name
+    also: set = dataclasses.field(default_factory=set)  # invariants false at the same state
     trail: str = ""
     workdir: str = ""
     defines: tuple = ()
@@ -139,10 +140,11 @@ def check_claims_listed(props, model_text):
     return problems
 
 
-def with_checkers(model_text, props):
-    """The model plus the monitor of every invariant and the liveness conjunction."""
+def with_checkers(model_text, props, only=None):
+    """The model plus the monitor of every invariant (or only that one)
+    and the liveness conjunction."""
     claims = claims_in(model_text)
-    invariants = [p.name for p in props if p.mode == "invariant"]
+    invariants = [p.name for p in props if p.mode == "invariant" and only in (None, p.name)]
     liveness = [p.name for p in props if p.mode == "liveness"]
     locals_ = "".join(f"\tbit inv_{n} = 1;\n" for n in invariants)
     checks = "".join(f"\t\tinv_{n} = ({claims[n][2:].strip()});\n" for n in invariants)
@@ -214,7 +216,7 @@ def _number(pattern, text, cast=int, default=0):
     return cast(match.group(1)) if match else default
 
 
-def run_search(config, search, binary, defines, claim="", hash_bits=HASH_BITS):
+def run_search(config, search, binary, defines, claim="", hash_bits=HASH_BITS, extra=()):
     """One pan run in a directory of its own; the failure is named by replay."""
     exe, model_dir = binary
     here = os.path.join(model_dir, f"run_{search}_{claim or 'all'}")
@@ -222,7 +224,7 @@ def run_search(config, search, binary, defines, claim="", hash_bits=HASH_BITS):
     os.makedirs(here)
     flags = [f.format(claim=claim) for f in SEARCHES[search][2]]
     start = time.monotonic()
-    pan = _run([exe, f"-m{PAN_DEPTH}", f"-w{hash_bits}", *flags], here)
+    pan = _run([exe, f"-m{PAN_DEPTH}", f"-w{hash_bits}", *flags, *extra], here)
     out = pan.stdout + pan.stderr
     run = Run(config, search, claim, seconds=time.monotonic() - start, workdir=model_dir,
               defines=tuple(defines) + tuple(SEARCHES[search][0]),
@@ -252,10 +254,18 @@ def replay(run):
                 os.path.dirname(run.trail)).stdout
 
 
+def _monitor_verdicts(run):
+    """Every invariant the monitor found false where the search stopped."""
+    text = _run(["spin", *run.defines, "-t", "-k", run.trail, "-g", "-l", os.path.join(run.workdir, MODEL_NAME)],
+                os.path.dirname(run.trail)).stdout
+    return set(re.findall(r"inv_(\w+) = 0", text))
+
+
 def _name_failure(run):
     """The property a failed run breaks, by name."""
     named = re.search(r"assertion violated inv_(\w+)", run.problem)
     if named:
+        run.also = _monitor_verdicts(run) - {named.group(1)}
         return named.group(1)
     if "assertion violated" in run.problem:
         return "no_deadlock"  # one of the model's own assertions
