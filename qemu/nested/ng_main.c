@@ -58,7 +58,8 @@ static void report(const char *name, int ret, const char *detail)
 	}
 }
 
-static void say(char *buf, size_t len, const char *fmt, ...)
+/* Format into @buf (a detail or why string); the length written */
+static size_t say(char *buf, size_t len, const char *fmt, ...)
 {
 	va_list ap;
 	int n;
@@ -67,6 +68,7 @@ static void say(char *buf, size_t len, const char *fmt, ...)
 	n = ng_format(buf, len - 1, fmt, ap);
 	va_end(ap);
 	buf[n] = '\0';
+	return n;
 }
 
 static uint32_t addr31(const void *p)
@@ -374,6 +376,7 @@ static int check_unplug(char *detail, size_t len)
 	uint32_t last_ctrl = 0, crw = 0;
 	const char *how = NULL;
 	uint64_t t0;
+	size_t n;
 	int cc;
 
 	ng_print("vt: unplug");
@@ -412,10 +415,17 @@ static int check_unplug(char *detail, size_t len)
 			}
 		}
 	}
-	cc = ng_stcrw(&crw);
-	say(detail, len, "gone after %lu ms (%s); meanwhile %u clean ends, %u other (last scsw %08x), %u starts without interruption; crw %s%08x",
-	    (unsigned long)(ng_us_since(t0) / 1000), how, clean, other,
-	    last_ctrl, lost, cc ? "none " : "", crw);
+	n = say(detail, len, "gone after %lu ms (%s); meanwhile %u clean ends, %u starts without interruption",
+		(unsigned long)(ng_us_since(t0) / 1000), how, clean, lost);
+	if (other)
+		n += say(detail + n, len - n, ", %u other ends (last scsw %08x)",
+			 other, last_ctrl);
+	/* channel report word: RSC bits 4-7, ERC 10-15, RSID 16-31 */
+	if (ng_stcrw(&crw) == 0)
+		say(detail + n, len - n, "; crw rsc %u erc %u rsid %04x",
+		    crw >> 24 & 0xf, crw >> 16 & 0x3f, crw & 0xffff);
+	else
+		say(detail + n, len - n, "; no crw");
 	return 0;
 }
 
