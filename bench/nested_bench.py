@@ -36,6 +36,8 @@ ELAPSED = re.compile(r"console: \S+, (\d+) s")
 def boot(module, tag, stock):
     """One real-client boot: {"per_s", "boot_s", "checks": {name: (ok,
     detail)}, "passed"}."""
+    tag = "nested-" + tag
+    print("nested_bench: %s boot" % tag, flush=True)
     cmd = [sys.executable, RUN, "--module", module, "--tag", tag,
            "real-client"] + (["--stock"] if stock else [])
     proc = subprocess.run(cmd, stdout=subprocess.PIPE, text=True)
@@ -106,15 +108,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--runs", type=int, default=3)
     args = ap.parse_args()
-    os.environ["VFIO_CCW_KASAN"] = "0"
-    ours_ko, stock_ko = qemu_bench.build_ours(), qemu_bench.build_stock()
-    ours, stock = [], []
-    for i in range(args.runs):
-        ours.append(boot(ours_ko, "nested-ours", False))
-        stock.append(boot(stock_ko, "nested-stock", True))
-        print("nested_bench: run %d/%d: %.1f vs %.1f round trips/s" %
-              (i + 1, args.runs, ours[-1]["per_s"], stock[-1]["per_s"]),
-              flush=True)
+    ours, stock = qemu_bench.alternate(args.runs, boot, "nested_bench")
     text = table(ours, stock, args.runs)
     with open(RESULTS, "w") as f:
         f.write(text)

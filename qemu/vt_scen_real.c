@@ -61,14 +61,23 @@ static int device_del_release(struct vt_nq *nq, struct vt_env *env)
 	return mdev_works(env->uuid, env->group_id) ? vt_at("after it") : 0;
 }
 
-static void run_io(struct vt_env *env)
+/*
+ * One nested QEMU, its guest in @mode: when the guest asks for the
+ * unplug, @unplug (reported as @check) takes the device away; the run as
+ * a whole is reported as real-client-run-@mode.
+ */
+static void run_nested(struct vt_env *env, const char *mode,
+		       const char *check,
+		       int (*unplug)(struct vt_nq *nq, struct vt_env *env))
 {
+	char run_name[64];
 	bool asked = false;
 	struct vt_nq nq;
 	double t0 = vt_now(), t;
 
-	if (vt_nq_start(&nq, env->uuid, "io")) {
-		vt_report("real-client-run-io", -1, t0);
+	snprintf(run_name, sizeof(run_name), "real-client-run-%s", mode);
+	if (vt_nq_start(&nq, env->uuid, mode)) {
+		vt_report(run_name, -1, t0);
 		return;
 	}
 	while (vt_nq_poll(&nq, 200) && vt_now() - nq.t0 < RUN_LIMIT_S) {
@@ -76,13 +85,12 @@ static void run_io(struct vt_env *env)
 			continue;
 		asked = true;
 		t = vt_now();
-		vt_report("real-client-device-del-release",
-			  device_del_release(&nq, env), t);
+		vt_report(check, unplug(&nq, env), t);
 	}
 	if (!asked)
-		vt_result("real-client-device-del-release", false,
+		vt_result(check, false,
 			  "the nested guest never asked for the unplug");
-	vt_report("real-client-run-io", vt_nq_finish(&nq, RUN_LIMIT_S), t0);
+	vt_report(run_name, vt_nq_finish(&nq, RUN_LIMIT_S), t0);
 }
 
 struct remover {
@@ -143,31 +151,6 @@ static int remove_held(struct vt_nq *nq, struct vt_env *env)
 	return 0;
 }
 
-static void run_remove(struct vt_env *env)
-{
-	bool asked = false;
-	struct vt_nq nq;
-	double t0 = vt_now(), t;
-
-	if (vt_nq_start(&nq, env->uuid, "remove")) {
-		vt_report("real-client-run-remove", -1, t0);
-		return;
-	}
-	while (vt_nq_poll(&nq, 200) && vt_now() - nq.t0 < RUN_LIMIT_S) {
-		if (!nq.unplug_asked || asked)
-			continue;
-		asked = true;
-		t = vt_now();
-		vt_report("real-client-mdev-remove-host",
-			  remove_held(&nq, env), t);
-	}
-	if (!asked)
-		vt_result("real-client-mdev-remove-host", false,
-			  "the nested guest never asked for the unplug");
-	vt_report("real-client-run-remove", vt_nq_finish(&nq, RUN_LIMIT_S),
-		  t0);
-}
-
 /* A new mdev on the subchannel, used and removed */
 static int after(struct vt_env *env)
 {
@@ -194,9 +177,11 @@ void vt_real_client(struct vt_env *env)
 		vt_report("real-client-setup", -1, t0);
 		return;
 	}
-	run_io(env);
+	run_nested(env, "io", "real-client-device-del-release",
+		   device_del_release);
 	if (env->uuid[0])
-		run_remove(env);
+		run_nested(env, "remove", "real-client-mdev-remove-host",
+			   remove_held);
 	t0 = vt_now();
 	vt_report("real-client-after", after(env), t0);
 }
