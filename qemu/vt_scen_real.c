@@ -20,7 +20,7 @@
 
 #include "vt.h"
 
-#define RUN_LIMIT_S		240
+#define RUN_LIMIT_S		150
 #define REMOVE_GRACE_S		10
 #define RELEASE_LIMIT_S		20
 
