@@ -83,13 +83,22 @@ def apt(tool, *args, cwd=None):
     return out.stdout
 
 
-def host_sources():
-    """deb lines for the host's Debian suites, s390x and main only."""
+def host_suites():
     out = subprocess.run(
         ["apt-get", "indextargets", "--format", "$(REPO_URI) $(RELEASE)",
          "Origin: Debian", "Identifier: Packages"],
         stdout=subprocess.PIPE, text=True, check=False).stdout
-    suites = sorted(set(line for line in out.splitlines() if line.strip()))
+    return sorted(set(line for line in out.splitlines() if line.strip()))
+
+
+def host_sources():
+    """deb lines for the host's Debian suites, s390x and main only."""
+    suites = host_suites()
+    if not suites and os.geteuid() == 0:
+        note("the host's apt lists are empty: apt-get update")
+        subprocess.run(["apt-get", "-q", "update"], check=False,
+                       stdout=subprocess.DEVNULL)
+        suites = host_suites()
     if not suites:
         die("the host's apt has no Debian package lists to copy the "
             "sources from: run apt-get update")
