@@ -88,8 +88,12 @@ int vt_nq_start(struct vt_nq *nq, const char *uuid, const char *mode)
 	/* read-write: neither open waits for QEMU to open its end */
 	nq->fd[VT_NQ_QMP] = open(NQ_QMP ".out", O_RDWR | O_CLOEXEC);
 	nq->qmp_in = open(NQ_QMP ".in", O_RDWR | O_CLOEXEC);
-	if (nq->fd[VT_NQ_QMP] < 0 || nq->qmp_in < 0)
-		return vt_fail("open " NQ_QMP ".{in,out}: %m");
+	if (nq->fd[VT_NQ_QMP] < 0 || nq->qmp_in < 0) {
+		vt_fail("open " NQ_QMP ".{in,out}: %m");
+		kill(nq->pid, SIGKILL);		/* it would hold the mdev */
+		waitpid(nq->pid, NULL, 0);
+		return -1;
+	}
 	nq->t0 = vt_now();
 	return 0;
 }
