@@ -397,6 +397,8 @@ static int check_unplug(char *detail, size_t len)
 			how = "ssch cc 3";
 		} else if (cc == 1) {			/* status pending */
 			ng_tsch(schid, &irb);
+		} else if (cc == 2) {		/* a start still in flight */
+			ng_wait_io(100);
 		} else if (cc == 0 && ng_wait_io(3000)) {
 			lost++;
 		} else if (cc == 0) {
