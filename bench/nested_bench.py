@@ -12,7 +12,6 @@ ratio of the medians, and each check ours against stock with the first
 boot's detail. A failed check is a finding, not an error of the bench.
 """
 
-import argparse
 import os
 import platform
 import re
@@ -110,15 +109,8 @@ def table(ours, stock, runs):
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--runs", type=int, default=3)
-    args = ap.parse_args()
-    ours, stock = qemu_bench.alternate(args.runs, boot, "nested_bench")
-    text = table(ours, stock, args.runs)
-    with open(RESULTS, "w") as f:
-        f.write(text)
-    print(text, end="")
-    return 0
+    return qemu_bench.bench_main(__doc__, 5, boot, table, RESULTS,
+                                 "nested_bench")
 
 
 if __name__ == "__main__":

@@ -163,16 +163,22 @@ def alternate(runs, once, name):
     return ours, stock
 
 
-def main():
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--runs", type=int, default=5)
+def bench_main(doc, runs, once, make_table, results, name):
+    """A bench's main: --runs, the alternating boots, the table written to
+    @results and printed."""
+    ap = argparse.ArgumentParser(description=doc.splitlines()[0])
+    ap.add_argument("--runs", type=int, default=runs)
     args = ap.parse_args()
-    ours, stock = alternate(args.runs, bench_once, "qemu_bench")
-    text = table(ours, stock, args.runs)
-    with open(RESULTS, "w") as f:
+    ours, stock = alternate(args.runs, once, name)
+    text = make_table(ours, stock, args.runs)
+    with open(results, "w") as f:
         f.write(text)
     print(text, end="")
     return 0
+
+
+def main():
+    return bench_main(__doc__, 5, bench_once, table, RESULTS, "qemu_bench")
 
 
 if __name__ == "__main__":
