@@ -117,9 +117,13 @@ static void *remove_mdev(void *arg)
  */
 static int remove_held(struct vt_nq *nq, struct vt_env *env)
 {
-	struct remover r = { .uuid = env->uuid };
+	/* static: a removal that never ends outlives this call */
+	static struct remover r;
 	char path[PATH_MAX];
 	double t0 = vt_now(), t1;
+
+	memset(&r, 0, sizeof(r));
+	r.uuid = env->uuid;
 
 	if (pthread_create(&r.thread, NULL, remove_mdev, &r))
 		return vt_fail("pthread_create failed");
