@@ -120,17 +120,20 @@ static int remove_held(struct vt_nq *nq, struct vt_env *env)
 	/* static: a removal that never ends outlives this call */
 	static struct remover r;
 	char path[PATH_MAX];
-	double t0 = vt_now(), t1;
+	double t0, t1;
 
 	memset(&r, 0, sizeof(r));
 	r.uuid = env->uuid;
-
+	/* QMP first: QEMU sends events (DEVICE_DELETED) only after it */
+	if (vt_nq_qmp(nq, "{\"execute\": \"query-status\"}", 10000))
+		return vt_at("QMP");
+	t0 = vt_now();
 	if (pthread_create(&r.thread, NULL, remove_mdev, &r))
 		return vt_fail("pthread_create failed");
 	if (wait_flag(nq, &r.done, REMOVE_GRACE_S)) {
-		vt_info("real-client: mdev remove done in %.0f ms: QEMU let go by itself%s",
-			(vt_now() - t0) * 1e3,
-			nq->device_deleted ? " (DEVICE_DELETED)" : "");
+		vt_info("real-client: mdev remove done in %.0f ms: QEMU let go by itself (%s)",
+			(vt_now() - t0) * 1e3, nq->device_deleted ?
+			"it sent DEVICE_DELETED" : "no DEVICE_DELETED");
 	} else {
 		vt_info("real-client: mdev remove still waiting after %d s (QEMU was not asked to let go): QMP device_del",
 			REMOVE_GRACE_S);
