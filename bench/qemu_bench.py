@@ -148,24 +148,37 @@ def table(ours, stock, runs):
     return head + "\n".join(lines) + "\n"
 
 
-def main():
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--runs", type=int, default=5)
-    args = ap.parse_args()
-    # Both modules, the same kernel: the test kernel without KASAN, which
-    # would triple the cost of each request (lockdep stays)
+def alternate(runs, once, name):
+    """Both modules for the same kernel, the test kernel without KASAN
+    (which would triple the cost of each request; lockdep stays), then
+    @runs boots of each, one after the other: once(module, tag, stock).
+    The two lists of what once() returned."""
     os.environ["VFIO_CCW_KASAN"] = "0"
     ours_ko, stock_ko = build_ours(), build_stock()
     ours, stock = [], []
-    for i in range(args.runs):
-        ours.append(bench_once(ours_ko, "ours", False))
-        stock.append(bench_once(stock_ko, "stock", True))
-        print("qemu_bench: run %d/%d done" % (i + 1, args.runs), flush=True)
-    text = table(ours, stock, args.runs)
-    with open(RESULTS, "w") as f:
+    for i in range(runs):
+        ours.append(once(ours_ko, "ours", False))
+        stock.append(once(stock_ko, "stock", True))
+        print("%s: run %d/%d done" % (name, i + 1, runs), flush=True)
+    return ours, stock
+
+
+def bench_main(doc, runs, once, make_table, results, name):
+    """A bench's main: --runs, the alternating boots, the table written to
+    @results and printed."""
+    ap = argparse.ArgumentParser(description=doc.splitlines()[0])
+    ap.add_argument("--runs", type=int, default=runs)
+    args = ap.parse_args()
+    ours, stock = alternate(args.runs, once, name)
+    text = make_table(ours, stock, args.runs)
+    with open(results, "w") as f:
         f.write(text)
     print(text, end="")
     return 0
+
+
+def main():
+    return bench_main(__doc__, 5, bench_once, table, RESULTS, "qemu_bench")
 
 
 if __name__ == "__main__":

@@ -12,8 +12,13 @@ console, and when the guest does not finish in time.
 The guest asks for host actions with "vt: qmp ACTION" lines (device_del
 ID); this script does them through QEMU's QMP socket.
 
+A second boot, the real-client one, runs Debian's s390x qemu-system-s390x
+inside the guest (scripts/s390x-qemu.py fetches it) with -device vfio-ccw
+on our mdev and the nested guest of qemu/nested/: its checks are the
+scenarios named real-client-* (qemu/README.md, "The real client").
+
 Usage: run.py [--mode check|bench] [--module KO] [--stock] [NAME...]
-Artifacts (console log, initramfs, test binary): build/qemu/.
+Artifacts (console logs, initramfs, test binaries): build/qemu/.
 """
 
 import argparse
@@ -34,10 +39,20 @@ BUILD = os.path.join(ROOT, "build", "qemu")
 SOURCES = ["vfio_ccw_test.c", "vt_sys.c", "vt_vfio.c", "vt_ccw.c",
            "vt_scen_basic.c", "vt_scen_writers.c", "vt_scen_sleep.c",
            "vt_scen_bad.c", "vt_scen_unmap.c", "vt_scen_churn.c",
-           "vt_scen_loss.c", "vt_bench.c"]
+           "vt_scen_loss.c", "vt_bench.c", "vt_nq.c", "vt_scen_real.c"]
 CC = "s390x-linux-gnu-gcc"
 CFLAGS = ["-static", "-O2", "-pthread", "-Wall", "-Wextra",
           "-Wno-unused-parameter", "-Werror"]
+
+# The nested guest: bare metal, loaded by the nested QEMU with -kernel
+NESTED = os.path.join(HERE, "nested")
+NESTED_SOURCES = ["head.S", "ng_hw.c", "ng_fmt.c", "ng_io.c", "ng_main.c"]
+NESTED_CFLAGS = ["-ffreestanding", "-nostdlib", "-static", "-O2", "-Wall",
+                 "-Wextra", "-Werror", "-msoft-float", "-fno-pic", "-no-pie",
+                 "-fno-stack-protector", "-fno-asynchronous-unwind-tables",
+                 # its memset() and memcpy() must stay loops
+                 "-fno-tree-loop-distribute-patterns",
+                 "-Wl,--build-id=none", "-Wl,--no-warn-rwx-segments"]
 
 # The devices the guest works on: rng0 for every scenario, rng1 and rng2
 # for device-loss to unplug (qemu/vt.h: VT_DEVNO, VT_DEVNO_2, VT_DEVNO_3)
@@ -77,6 +92,16 @@ KERNEL_CHECKERS = [
 SCENARIOS = ["lifecycle", "writers", "signal", "reset-wakes-sleeper",
              "bad-input", "close-after-start", "remove-after-start",
              "device-loss", "unmap-while-pinned"]
+# Those of the real-client boot: the nested guest's checks (run io, then
+# run remove) and the test guest's own around them (vt_scen_real.c)
+REAL_CLIENT = "real-client"
+REAL_SCENARIOS = ["real-client-" + n for n in [
+    "stsch", "msch", "sense-id", "chain-page-cross", "orb-outside-memory",
+    "ccw-outside-memory", "data-outside-memory", "round-trips",
+    "device-del", "device-del-release", "run-io",
+    "mdev-remove", "mdev-remove-host", "run-remove", "after"]]
+# Guest memory of each boot: the real-client one holds a second QEMU
+MEMORY_MB = {"check": 512, "bench": 512, REAL_CLIENT: 1024}
 
 # After one of these the guest will not finish: wait this long, then stop
 FATAL = ["kernel BUG at", "Kernel panic", "Oops", "Unable to handle kernel"]
@@ -119,6 +144,41 @@ def build_init(out):
     subprocess.run(cmd, check=True)
 
 
+def build_nested(out):
+    """The nested guest, an ELF that QEMU loads with -kernel."""
+    cmd = [CC] + NESTED_CFLAGS + ["-T", os.path.join(NESTED, "nested.lds"),
+                                  "-o", out]
+    cmd += [os.path.join(NESTED, src) for src in NESTED_SOURCES]
+    subprocess.run(cmd, check=True)
+
+
+def s390x_qemu_tree():
+    """Debian's s390x qemu-system-s390x and its libraries, laid out as in
+    the guest's root (scripts/s390x-qemu.py, cached)."""
+    out = subprocess.run([os.path.join(ROOT, "scripts", "s390x-qemu.py")],
+                         check=True, stdout=subprocess.PIPE, text=True)
+    return out.stdout.strip().splitlines()[-1]
+
+
+def tree_entries(root):
+    """cpio records of every directory and file under @root, parents
+    first; files keep their execute bit."""
+    records = []
+    for top, dirs, files in os.walk(root):
+        dirs.sort()
+        rel = os.path.relpath(top, root)
+        if rel != ".":
+            records.append(cpio_entry(rel, 0o040755))
+        for name in sorted(files):
+            path = os.path.join(top, name)
+            with open(path, "rb") as f:
+                data = f.read()
+            mode = 0o100755 if os.access(path, os.X_OK) else 0o100644
+            records.append(cpio_entry(os.path.normpath(
+                os.path.join(rel, name)), mode, data))
+    return records
+
+
 def cpio_entry(name, mode, data=b"", rdev=(0, 0)):
     """One cpio "newc" record: header, name, data, each 4-byte aligned."""
     name_b = name.encode() + b"\0"
@@ -129,27 +189,32 @@ def cpio_entry(name, mode, data=b"", rdev=(0, 0)):
     return rec + data + b"\0" * (-len(data) % 4)
 
 
-def pack_initramfs(out, init, module):
-    """gzip'ed newc cpio: /init, /vfio_ccw.ko, /dev/console, mount points.
+def pack_initramfs(out, init, module, nested=None, tree=None):
+    """gzip'ed newc cpio: /init, /vfio_ccw.ko, /dev/console, mount points;
+    for the real-client boot also /nested.elf and the s390x QEMU @tree.
 
     Written here rather than by cpio(1) so that the console node needs no
     root and the archive does not depend on a staging directory.
     """
-    with open(init, "rb") as f:
-        init_data = f.read()
-    with open(module, "rb") as f:
-        module_data = f.read()
-    blob = b"".join([
+    def read(path):
+        with open(path, "rb") as f:
+            return f.read()
+    records = [
         cpio_entry("dev", 0o040755),
         cpio_entry("dev/console", 0o020600, rdev=(5, 1)),
         cpio_entry("proc", 0o040755),
         cpio_entry("sys", 0o040755),
-        cpio_entry("init", 0o100755, init_data),
-        cpio_entry("vfio_ccw.ko", 0o100644, module_data),
-        cpio_entry("TRAILER!!!", 0),
-    ])
+        cpio_entry("init", 0o100755, read(init)),
+        cpio_entry("vfio_ccw.ko", 0o100644, read(module)),
+    ]
+    if nested:
+        records.append(cpio_entry("nested.elf", 0o100644, read(nested)))
+    if tree:
+        records += tree_entries(tree)
+    records.append(cpio_entry("TRAILER!!!", 0))
     with open(out, "wb") as f:
-        f.write(gzip.compress(blob, mtime=0))
+        # level 1: the QEMU tree is 35 MB, and unpacking is what counts
+        f.write(gzip.compress(b"".join(records), compresslevel=1, mtime=0))
 
 
 class Qmp:
@@ -253,17 +318,19 @@ class Run:
             self.fatal |= any(needle in text for needle in FATAL)
 
 
-def boot(args, kdir, initrd, run):
+def boot(args, kdir, initrd, run, mode, names):
     """Run QEMU to its power-off, feeding the console to @run; False on
-    timeout."""
+    timeout (--timeout, twice that for the real-client boot, whose two
+    nested QEMUs may each take 150 s). @mode and @names go to /init."""
     qmp_path = os.path.join(BUILD, "qmp.sock")
     if os.path.exists(qmp_path):
         os.unlink(qmp_path)
-    append = "panic=-1 -- %s" % " ".join([args.mode] +
+    append = "panic=-1 -- %s" % " ".join([mode] +
                                          (["stock"] if args.stock else []) +
-                                         args.names)
+                                         names)
     cmd = ["qemu-system-s390x", "-M", "s390-ccw-virtio", "-cpu", "max",
-           "-smp", "2", "-m", "512", "-display", "none", "-nodefaults",
+           "-smp", "2", "-m", str(MEMORY_MB[mode]), "-display", "none",
+           "-nodefaults",
            "-no-reboot",
            # the kernel has the SCLP line-mode console only (ttyS0);
            # QEMU's default -nographic console is the VT220 one
@@ -277,7 +344,8 @@ def boot(args, kdir, initrd, run):
     proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL,
                             stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT)
-    deadline = time.monotonic() + args.timeout
+    deadline = time.monotonic() + args.timeout * (
+        2 if mode == REAL_CLIENT else 1)
     pending = b""
     timed_out = False
     try:
@@ -343,12 +411,13 @@ def known_report(run, expected):
     return set()
 
 
-def verdict(run, finished, elapsed, expected):
-    """Print the per-scenario lines and the closing count; exit status.
+def verdict(run, finished, elapsed, expected, prefix=""):
+    """Print the per-scenario lines; (passed, failed).
 
     Counted as tests: each scenario's line (a missing one fails), then
     "guest" (it powered off with a closing count matching its lines) and
-    "kernel-log" (no warning, BUG, lockdep report, hung task, trace).
+    "kernel-log" (no warning, BUG, lockdep report, hung task, trace),
+    these two named with @prefix.
     """
     passed = failed = 0
     for name, ok, detail in run.results:
@@ -365,12 +434,13 @@ def verdict(run, finished, elapsed, expected):
         log("  # " + text)
     guest_ok = finished and run.summary == reported
     if not finished:
-        log("FAIL guest: did not power off in time (timeout)")
+        log("FAIL %sguest: did not power off in time (timeout)" % prefix)
     elif run.summary is None:
-        log("FAIL guest: no closing line (crash or panic?), see the log")
+        log("FAIL %sguest: no closing line (crash or panic?), see the log"
+            % prefix)
     elif run.summary != reported:
-        log("FAIL guest: its count %s does not match its lines %s" %
-            (run.summary, reported))
+        log("FAIL %sguest: its count %s does not match its lines %s" %
+            (prefix, run.summary, reported))
     passed += guest_ok
     failed += not guest_ok
     known = known_report(run, expected)
@@ -387,15 +457,33 @@ def verdict(run, finished, elapsed, expected):
         for lineno, what, text in run.problems:
             if what not in seen:
                 seen.add(what)
-                log("FAIL kernel-log: %s, console line %d: %s" %
-                    (what, lineno, text.strip()))
+                log("FAIL %skernel-log: %s, console line %d: %s" %
+                    (prefix, what, lineno, text.strip()))
         failed += 1
     else:
         passed += 1
     log("console: %s, %.0f s" % (os.path.relpath(run.log.name, ROOT),
                                  elapsed))
-    print("%d passed, %d failed" % (passed, failed), flush=True)
-    return 0 if failed == 0 else 1
+    return passed, failed
+
+
+def one_boot(args, kdir, initrd, mode, names, tag, expected, prefix=""):
+    """Boot once and judge it: (passed, failed)."""
+    run = Run(os.path.join(BUILD, "console-%s.log" % tag), args.verbose)
+    start = time.monotonic()
+    finished = boot(args, kdir, initrd, run, mode, names)
+    result = verdict(run, finished, time.monotonic() - start, expected,
+                     prefix)
+    if args.mode == "bench":
+        with open(os.path.join(BUILD, "bench-%s.txt" % tag), "w") as f:
+            f.write("\n".join(run.info) + "\n")
+    return result
+
+
+def skipped(name, skips):
+    """--skip NAME leaves NAME out; --skip real-client the whole boot."""
+    return name in skips or (REAL_CLIENT in skips and
+                             name.startswith(REAL_CLIENT + "-"))
 
 
 def main():
@@ -413,40 +501,59 @@ def main():
                     help="echo the whole console")
     ap.add_argument("--skip", action="append", default=[], metavar="NAME",
                     help="leave this scenario out (repeatable)")
-    ap.add_argument("names", nargs="*", help="scenarios to run (all)")
+    ap.add_argument("names", nargs="*", help="scenarios to run (all); "
+                    "any real-client-* one runs the whole real-client boot")
     args = ap.parse_args()
-    if args.skip:
-        args.names = [n for n in (args.names or SCENARIOS)
-                      if n not in args.skip]
+    # "real-client" alone names every scenario of that boot
+    names = [m for n in args.names
+             for m in (REAL_SCENARIOS if n == REAL_CLIENT else [n])]
+    wanted = [n for n in (names or SCENARIOS + REAL_SCENARIOS)
+              if not skipped(n, args.skip)]
+    unknown = [n for n in wanted if n not in SCENARIOS + REAL_SCENARIOS]
+    if unknown:
+        log("unknown scenario(s): %s" % " ".join(unknown))
+        return 2
 
     os.makedirs(BUILD, exist_ok=True)
     if not os.path.exists(args.module):
         log("no module at %s: run `make kernel` first" % args.module)
         return 2
     init = os.path.join(BUILD, "init")
+    nested = os.path.join(BUILD, "nested.elf")
     initrd = os.path.join(BUILD, "initramfs-%s.cpio.gz" % args.tag)
+    real = [n for n in wanted if n in REAL_SCENARIOS]
     try:
         build_init(init)
+        if real and args.mode == "check":
+            build_nested(nested)
     except subprocess.CalledProcessError:
-        log("FAIL build: %s did not compile the test program" % CC)
+        log("FAIL build: %s did not compile the test programs" % CC)
         print("0 passed, 1 failed", flush=True)
         return 1
-    pack_initramfs(initrd, init, args.module)
     kdir = kernel_dir()
 
-    run = Run(os.path.join(BUILD, "console-%s.log" % args.tag),
-              args.verbose)
-    start = time.monotonic()
-    finished = boot(args, kdir, initrd, run)
+    passed = failed = 0
     if args.mode == "bench":
-        expected = ["bench"]
-    else:
-        expected = args.names or SCENARIOS
-    status = verdict(run, finished, time.monotonic() - start, expected)
-    if args.mode == "bench":
-        with open(os.path.join(BUILD, "bench-%s.txt" % args.tag), "w") as f:
-            f.write("\n".join(run.info) + "\n")
-    return status
+        pack_initramfs(initrd, init, args.module)
+        passed, failed = one_boot(args, kdir, initrd, "bench", [], args.tag,
+                                  ["bench"])
+    checks = [n for n in wanted if n in SCENARIOS]
+    if args.mode == "check" and checks:
+        pack_initramfs(initrd, init, args.module)
+        names = [] if checks == SCENARIOS else checks
+        passed, failed = one_boot(args, kdir, initrd, "check", names,
+                                  args.tag, checks)
+    if args.mode == "check" and real:
+        tree = s390x_qemu_tree()
+        initrd = os.path.join(BUILD, "initramfs-%s-%s.cpio.gz" %
+                              (args.tag, REAL_CLIENT))
+        pack_initramfs(initrd, init, args.module, nested, tree)
+        p, f = one_boot(args, kdir, initrd, REAL_CLIENT, [],
+                        "%s-%s" % (args.tag, REAL_CLIENT), real,
+                        REAL_CLIENT + "-")
+        passed, failed = passed + p, failed + f
+    print("%d passed, %d failed" % (passed, failed), flush=True)
+    return 0 if failed == 0 else 1
 
 
 if __name__ == "__main__":

@@ -11,6 +11,7 @@
  * Arguments (the kernel command line after "--"):
  *   check [stock] [NAME...]   the scenarios (all, or the ones named)
  *   bench [stock]             the benchmark of bench/qemu_bench.py
+ *   real-client [stock]       QEMU's own vfio-ccw as the user (vt_scen_real.c)
  * "stock": the module is upstream's vfio_ccw (no FSM tracepoint).
  */
 #define _GNU_SOURCE
@@ -110,15 +111,25 @@ void vt_msleep(unsigned int ms)
 	nanosleep(&ts, NULL);
 }
 
-static void vt_report(const char *name, int ret, double t0)
+/* One verdict line, counted: "ok NAME (detail)" or "FAIL NAME: detail" */
+void vt_result(const char *name, bool ok, const char *detail)
 {
-	if (ret) {
-		printf("FAIL %s: %s\n", name, vt_why);
-		vt_failed++;
-	} else {
-		printf("ok %s (%.1f s)\n", name, vt_now() - t0);
-		vt_passed++;
-	}
+	if (!ok)
+		printf("FAIL %s: %s\n", name, detail);
+	else if (detail[0])
+		printf("ok %s (%s)\n", name, detail);
+	else
+		printf("ok %s\n", name);
+	vt_passed += ok;
+	vt_failed += !ok;
+}
+
+void vt_report(const char *name, int ret, double t0)
+{
+	char took[32];
+
+	snprintf(took, sizeof(took), "%.1f s", vt_now() - t0);
+	vt_result(name, !ret, ret ? vt_why : took);
 }
 
 /* Flush the console, then power off: init must never exit. */
@@ -231,6 +242,10 @@ int main(int argc, char **argv)
 
 	if (!strcmp(mode, "bench")) {
 		vt_report("bench", vt_bench(&env), t0);
+		goto out;
+	}
+	if (!strcmp(mode, "real-client")) {
+		vt_real_client(&env);
 		goto out;
 	}
 	vt_check(&env, nr_names, names);

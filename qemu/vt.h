@@ -14,6 +14,8 @@
  *   vt_scen_bad.c     6: bad input through the UAPI
  *   vt_scen_unmap.c   the user's memory unmapped under pinned starts
  *   vt_bench.c        bench mode (bench/qemu_bench.py)
+ *   vt_nq.c           the nested QEMU of the real-client boot
+ *   vt_scen_real.c    the real-client boot: QEMU's vfio-ccw on our mdev
  */
 #ifndef VT_H
 #define VT_H
@@ -57,6 +59,8 @@ extern __thread char vt_why[512];
 extern bool vt_stock;		/* the stock module: no FSM tracepoint */
 
 int vt_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void vt_result(const char *name, bool ok, const char *detail);
+void vt_report(const char *name, int ret, double t0);
 int vt_at(const char *step);
 const char *vt_err(int ret);
 int vt_expect(const char *what, int ret, int expected);
@@ -215,5 +219,42 @@ int vt_scen_unmap_pinned(struct vt_env *env);
 
 /* bench mode (qemu_bench) */
 int vt_bench(struct vt_env *env);
+
+/* ------------------------------------------- vt_nq.c, vt_scen_real.c */
+
+/* The device number the nested QEMU gives our mdev (fe.0.1234) */
+#define VT_NESTED_DEVNO		0x1234
+
+enum { VT_NQ_CONSOLE, VT_NQ_STDERR, VT_NQ_QMP, VT_NQ_FDS };
+
+struct vt_nq_buf {
+	char data[1024];
+	size_t len;
+};
+
+/* A running nested QEMU and what it said */
+struct vt_nq {
+	int pid;
+	int fd[VT_NQ_FDS];	/* console, stderr, QMP replies */
+	int qmp_in;		/* QMP commands */
+	struct vt_nq_buf buf[VT_NQ_FDS];
+	double t0;
+	bool qmp_ready;
+	bool unplug_asked;	/* the guest printed "vt: unplug" */
+	bool device_deleted;	/* QMP event DEVICE_DELETED */
+	char reply[512];	/* the last QMP reply */
+	int replies;
+	int passed, failed;	/* the guest's check lines relayed */
+	bool summary;		/* its closing count */
+	int sum_passed, sum_failed;
+	int nr_msgs;		/* lines on QEMU's stderr */
+};
+
+int vt_nq_start(struct vt_nq *nq, const char *uuid, const char *mode);
+bool vt_nq_poll(struct vt_nq *nq, int ms);
+int vt_nq_qmp(struct vt_nq *nq, const char *cmd, int ms);
+int vt_nq_device_del(struct vt_nq *nq);
+int vt_nq_finish(struct vt_nq *nq, double limit_s);
+void vt_real_client(struct vt_env *env);
 
 #endif /* VT_H */
