@@ -193,16 +193,23 @@ static void vfio_ccw_css_remove(struct subchannel *sch)
 	vfio_ccw_unbind(private);
 }
 
-/* System shutdown or kexec: quiesce, but do not hang the shutdown. */
+/*
+ * System shutdown or kexec: quiesce, but do not hang the shutdown; then
+ * NOT_OPER, under one io_mutex hold with the look at the state: a user
+ * may have opened the device again meanwhile (model:
+ * shutdown_not_oper_in_any_state).
+ */
 static void vfio_ccw_css_shutdown(struct subchannel *sch)
 {
 	struct vfio_ccw_private *private = dev_get_drvdata(&sch->dev);
 
 	if (!private)
 		return;
-	if (vfio_ccw_go_offline(private, true, 3 * HZ) !=
-	    VFIO_CCW_STATE_QUIESCING)
-		vfio_ccw_fsm_event(private, VFIO_CCW_EVENT_NOT_OPER);
+	vfio_ccw_go_offline(private, true, 3 * HZ);
+	mutex_lock(&private->io_mutex);
+	if (private->state == VFIO_CCW_STATE_STANDBY)
+		vfio_ccw_fsm_dispatch(private, VFIO_CCW_EVENT_NOT_OPER);
+	mutex_unlock(&private->io_mutex);
 }
 
 /* io_mutex held: @private is still the subchannel's driver data. */

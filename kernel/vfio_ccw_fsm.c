@@ -148,7 +148,12 @@ enum vfio_ccw_state vfio_ccw_fsm_init(struct vfio_ccw_private *private,
 	return gone ? VFIO_CCW_STATE_NOT_OPER : VFIO_CCW_STATE_STANDBY;
 }
 
-/* A guest attached: enable the subchannel for our interrupts. */
+/*
+ * A guest attached: enable the subchannel for our interrupts. IRBs queued
+ * after the last guest's disable (an interrupt that lost the race with
+ * it) are the last guest's: a final among them would end this guest's
+ * first start (model: online_keeps_stale_irbs).
+ */
 enum vfio_ccw_state vfio_ccw_fsm_online(struct vfio_ccw_private *private,
 					enum vfio_ccw_event event, int *ret)
 {
@@ -156,6 +161,7 @@ enum vfio_ccw_state vfio_ccw_fsm_online(struct vfio_ccw_private *private,
 	int err;
 
 	spin_lock_irq(sch->lock);
+	vfio_ccw_irb_flush(private);
 	sch->isc = VFIO_CCW_ISC;
 	/* The interruption parameter leads cio's IRQ code back to @sch */
 	err = cio_enable_subchannel(sch, (u32)(unsigned long)sch);
@@ -163,6 +169,11 @@ enum vfio_ccw_state vfio_ccw_fsm_online(struct vfio_ccw_private *private,
 		/* Whatever msch left behind, no guest may run on it */
 		cio_disable_subchannel(sch);
 	spin_unlock_irq(sch->lock);
+	if (err == -EBUSY) {
+		/* Status pending, taken by an interrupt on another CPU */
+		*ret = err;
+		return VFIO_CCW_STATE_STANDBY;
+	}
 	if (err) {
 		*ret = err;
 		return VFIO_CCW_STATE_NOT_OPER;

@@ -262,6 +262,7 @@ bit bad_cp_free;		/* freed while in use, translating, twice, or
 bit bad_answer;			/* a start request answered twice */
 bit bad_left_not_oper;		/* NOT_OPER left after INIT */
 bit bad_unreachable_cell;	/* a cell marked UNREACHABLE() dispatched */
+bit bad_irb_overflow;		/* the IRQ handler found the IRB ring full */
 bit not_oper_cause;		/* the device was lost, an enable failed, or
 				 * the system shuts down: NOT_OPER is due */
 
@@ -372,8 +373,10 @@ inline cp_free()
 /* IRQ context, sch->lock held: tsch, copy the IRB, queue the work. */
 inline irq_handler(kind)
 {
-	assert(nfull(irbq));	/* IRB_SLOTS suffice: it never waits */
-	irbq ! kind
+	if
+	:: full(irbq) -> bad_irb_overflow = 1	/* IRB_SLOTS too few */
+	:: else -> irbq ! kind
+	fi
 }
 
 /* Drop IRBs queued before the disable: they belong to a dead I/O. */
@@ -973,6 +976,7 @@ ltl not_oper_final { [] !bad_left_not_oper }
 ltl not_oper_has_cause { [] IMPLIES(initialized && state == ST_NOT_OPER, not_oper_cause) }
 ltl answered_once { [] !bad_answer }
 ltl unreachable_cells { [] !bad_unreachable_cell }
+ltl irq_never_waits { [] !bad_irb_overflow }
 
 /*
  * Liveness, under weak fairness, on runs that never end. Writer 0 stands

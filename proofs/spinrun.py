@@ -73,7 +73,7 @@ class Run:
     memory_mb: float = 0.0
     problem: str = ""  # pan's own line for what it found
     violated: str = ""  # the property that failed, by name
-    also: set = dataclasses.field(default_factory=set)  # invariants false at the same state
+    also: set = dataclasses.field(default_factory=set)  # every invariant pan reported (pan -e)
     trail: str = ""
     workdir: str = ""
     defines: tuple = ()
@@ -242,6 +242,7 @@ def run_search(config, search, binary, defines, claim="", hash_bits=HASH_BITS, e
     elif errors > 0:
         line = re.search(r"^pan:\d+:\s*(.*)$", out, re.M)
         run.problem = line.group(1).strip() if line else f"{errors} error(s)"
+        run.also = set(re.findall(r"assertion violated inv_(\w+)", out))
     else:
         run.problem = "pan did not finish: " + (out.strip().splitlines() or ["no output"])[-1]
     if not run.passed:
@@ -254,18 +255,10 @@ def replay(run):
                 os.path.dirname(run.trail)).stdout
 
 
-def _monitor_verdicts(run):
-    """Every invariant the monitor found false where the search stopped."""
-    text = _run(["spin", *run.defines, "-t", "-k", run.trail, "-g", "-l", os.path.join(run.workdir, MODEL_NAME)],
-                os.path.dirname(run.trail)).stdout
-    return set(re.findall(r"inv_(\w+) = 0", text))
-
-
 def _name_failure(run):
     """The property a failed run breaks, by name."""
     named = re.search(r"assertion violated inv_(\w+)", run.problem)
     if named:
-        run.also = _monitor_verdicts(run) - {named.group(1)}
         return named.group(1)
     if "assertion violated" in run.problem:
         return "no_deadlock"  # one of the model's own assertions

@@ -52,6 +52,11 @@ def test_model_has_five_states_seven_events_every_cell(fsm):
     assert len(fsm.cells) == 35
 
 
+def test_unreachable_marks_are_read_with_their_reason(fsm):
+    assert ("BUSY", "ONLINE") in fsm.unreachable and "ONLINE" in fsm.unreachable[("BUSY", "ONLINE")]
+    assert all(key in fsm.cells for key in fsm.unreachable)
+
+
 def test_fixed_cells_of_the_intent(fsm):
     assert fsm.cell("NOT_OPER", "SSCH_REQ").errno == "ENODEV"
     assert fsm.cell("STANDBY", "SSCH_REQ").errno == "EIO"
@@ -114,6 +119,8 @@ def replace_once(text, old, new):
 
 
 CELL_BUSY_ONLINE = "\tCELL(ST_BUSY, EV_ONLINE, ACT_NOP, 0, TO(ST_BUSY));\n"
+MARK_BUSY_ONLINE = ('\tUNREACHABLE(ST_BUSY, EV_ONLINE, "only open and reset raise ONLINE, '
+                    'one at a time, after an OFFLINE waited out");\n')
 
 BAD_MODELS = {
     "missing cell": (lambda t: replace_once(t, CELL_BUSY_ONLINE, ""),
@@ -145,6 +152,13 @@ BAD_MODELS = {
                                "'@fsm table' block is never closed"),
     "unreachable state": (lambda t: t.replace("TO(ST_QUIESCING) | ", ""),
                           "state ST_QUIESCING is unreachable from ST_NOT_OPER"),
+    "unreachable mark without a reason": (lambda t: replace_once(t, MARK_BUSY_ONLINE, MARK_BUSY_ONLINE.split(",")[0]
+                                                                  + ', EV_ONLINE, " ");\n'),
+                                          "UNREACHABLE(ST_BUSY, EV_ONLINE) must say why"),
+    "unreachable mark twice": (lambda t: replace_once(t, MARK_BUSY_ONLINE, MARK_BUSY_ONLINE * 2),
+                               "cell ST_BUSY x EV_ONLINE marked UNREACHABLE twice"),
+    "unreachable mark of no cell": (lambda t: replace_once(t, MARK_BUSY_ONLINE, MARK_BUSY_ONLINE.replace("EV_ONLINE", "EV_RESET")),
+                                    "UNREACHABLE(ST_BUSY, EV_RESET) names no cell of the table"),
 }
 
 

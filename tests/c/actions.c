@@ -61,7 +61,14 @@ enum vfio_ccw_state vfio_ccw_fsm_online(struct vfio_ccw_private *private,
 		private->knob.enable_fails--;
 		*ret = -EIO;
 		next = VFIO_CCW_STATE_NOT_OPER;
+	} else if (private->knob.enable_busy > 0) {
+		/* transient: an interrupt on another CPU took the status */
+		private->knob.enable_busy--;
+		*ret = -EBUSY;
+		next = VFIO_CCW_STATE_STANDBY;
 	} else {
+		/* the last guest's IRBs, queued after its disable, go */
+		sim_flush_irbs(private);
 		private->dev.enabled = true;
 	}
 	pthread_mutex_unlock(&private->dev_lock);

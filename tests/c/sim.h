@@ -66,6 +66,7 @@ struct sim_device {
 struct sim_knobs {
 	int translate_fails;	/* the next N translations are refused */
 	int enable_fails;	/* the next N enables fail */
+	int enable_busy;	/* the next N enables lose the status to an IRQ */
 	int pci;		/* intermediate interrupts each start brings */
 	int pci_random;		/* if set: random 0..pci instead */
 	int force_next;		/* >= 0: sch_event returns this state once */

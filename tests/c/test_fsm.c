@@ -280,6 +280,13 @@ static void prep_enable_fails(void)
 	sim_unlock(P);
 }
 
+static void prep_enable_busy(void)
+{
+	sim_lock(P);
+	P->knob.enable_busy = 1;
+	sim_unlock(P);
+}
+
 static void prep_translate_fails(void)
 {
 	sim_lock(P);
@@ -364,6 +371,9 @@ static const struct cell_case cell_cases[] = {
 	{ C(STANDBY, ONLINE), "lost", prep_lose, 0, NOT_OPER, -ENODEV, 0, 0, 0, 0 },
 	{ C(STANDBY, ONLINE), "enable fails", prep_enable_fails, 0,
 	  NOT_OPER, -EIO, 0, 0, 0, 0 },
+	{ C(STANDBY, ONLINE), "status lost to an IRQ", prep_enable_busy, 0,
+	  STANDBY, -EBUSY, 0, 0, 0, 0 },
+	{ C(STANDBY, ONLINE), "stale IRBs", prep_stray, 0, IDLE, 0, 1, 0, 0, 0 },
 	{ C(STANDBY, OFFLINE), "", NULL, 0, STANDBY, 0, 0, 0, 0, 0 },
 	{ C(STANDBY, SSCH_REQ), "", NULL, 0, STANDBY, -EIO, 0, 0, 0, 0 },
 	{ C(STANDBY, INTERRUPT), "stray", prep_stray, 0, STANDBY, 0, 0, 0, 0, 0 },
