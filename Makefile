@@ -16,7 +16,7 @@ DEPS_KERNEL := linux-source-6.1 xz-utils perl make gcc-s390x-linux-gnu \
 DEPS_QEMU := $(DEPS_KERNEL) qemu-system-misc libc6-dev-s390x-cross \
 	binutils-s390x-linux-gnu debian-archive-keyring
 
-.PHONY: all verify check generate mutations test-codegen test-c checkpatch \
+.PHONY: all verify verify-deep check generate mutations test-codegen test-c checkpatch \
 	docs bench deps-proofs deps-tests deps-kernel clean kernel kernel-checks \
 	deps-qemu qemu-check bench-qemu bench-nested
 
@@ -36,9 +36,15 @@ generate: deps-tests
 	$(PYTHON) codegen/fsmgen.py
 	dot -Tsvg docs/vfio_ccw_fsm.dot -o docs/vfio_ccw_fsm.svg
 
-## verify: prove every property; fails if generated/ is stale
+## verify: prove every property in each configuration of the default
+## suite (proofs/suites.toml), print the cell grid; fails if generated/ is
+## stale or a cell is never dispatched without an UNREACHABLE() mark
 verify: deps-proofs
 	$(PYTHON) proofs/verify.py --jobs $(JOBS) $(VERIFY_ARGS)
+
+## verify-deep: the same with three writers (suite deep)
+verify-deep: deps-proofs
+	$(PYTHON) proofs/verify.py --suite deep --jobs $(JOBS) $(VERIFY_ARGS)
 
 ## mutations: the negative proofs, each mutant must be refuted
 mutations: deps-proofs
@@ -79,7 +85,7 @@ qemu-check: deps-qemu kernel
 ## check: everything CI runs, the QEMU boot last
 check: verify mutations test-codegen test-c kernel-checks qemu-check
 
-## bench: verify wall time, states and memory for 1, 2, 3 writers
+## bench: what make verify and make verify-deep cost (bench/results.md)
 bench: deps-proofs
 	$(PYTHON) bench/verify_bench.py
 

@@ -84,6 +84,22 @@ def grid(fsm, runs, configs):
     return columns(rows, right_from=99), legend, missing
 
 
+def write_cells(fsm, runs, configs):
+    """build/model-cells.json: per cell, the initials of the configurations
+    that dispatched it, or "unreachable"; make qemu-check prints it beside
+    the cells the running module dispatched."""
+    initials = {config: config[0] for config, _ in configs}
+    cells = {}
+    for s, state in enumerate(fsm.state_names):
+        for e, event in enumerate(fsm.event_names):
+            who = "".join(sorted({initials[r.config] for r in runs
+                                  if r.search == "safety" and r.cells.get((s, e))}))
+            cells[f"{state} {event}"] = "unreachable" if (state, event) in fsm.unreachable else who
+    os.makedirs(os.path.join(spinrun.ROOT, "build"), exist_ok=True)
+    with open(os.path.join(spinrun.ROOT, "build", "model-cells.json"), "w", encoding="utf-8") as handle:
+        json.dump({"states": fsm.state_names, "events": fsm.event_names, "cells": cells}, handle, indent=1)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", default=spinrun.MODEL)
@@ -175,6 +191,8 @@ def main():
             print(f"\n{name} HOLDS in {config}: the known limit is gone; update properties.toml and README")
     for cell in missing:
         print(f"\nverify: cell {cell} was dispatched in no configuration and is not marked UNREACHABLE()")
+    if args.suite == "default" and not args.config and not args.define:
+        write_cells(fsm, runs, configs)
     total = time.monotonic() - started
     if args.json:
         with open(args.json, "w", encoding="utf-8") as handle:

@@ -36,7 +36,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 BUILD = os.path.join(ROOT, "build", "qemu")
 
-SOURCES = ["vfio_ccw_test.c", "vt_sys.c", "vt_vfio.c", "vt_ccw.c",
+SOURCES = ["vfio_ccw_test.c", "vt_sys.c", "vt_cells.c", "vt_vfio.c", "vt_ccw.c",
            "vt_scen_basic.c", "vt_scen_writers.c", "vt_scen_sleep.c",
            "vt_scen_bad.c", "vt_scen_unmap.c", "vt_scen_churn.c",
            "vt_scen_loss.c", "vt_bench.c", "vt_nq.c", "vt_scen_real.c"]
@@ -302,6 +302,9 @@ class Run:
         elif SUMMARY.match(text):
             m = SUMMARY.match(text)
             self.summary = (int(m.group(1)), int(m.group(2)))
+        elif text.startswith("# cell "):
+            state, event, count = text.split()[2:5]
+            KERNEL_CELLS[(state, event)] = KERNEL_CELLS.get((state, event), 0) + int(count)
         elif text.startswith("# "):
             self.info.append(text[2:])
         elif text.startswith("vt: qmp "):
@@ -316,6 +319,52 @@ class Run:
                     self.problems.append((self.lineno, what, text))
                     break
             self.fatal |= any(needle in text for needle in FATAL)
+
+
+# (state, event) -> dispatches the module's FSM tracepoint saw, every boot
+KERNEL_CELLS = {}
+MODEL_CELLS = os.path.join(ROOT, "build", "model-cells.json")
+
+
+def cell_grid():
+    """The cells the module dispatched beside those the model did (make
+    verify writes build/model-cells.json); False if the module reached a
+    cell the model proves unreachable."""
+    try:
+        with open(MODEL_CELLS, encoding="utf-8") as handle:
+            model = json.load(handle)
+    except (OSError, ValueError):
+        log("cells: no %s (run make verify first): the module's cells alone" % MODEL_CELLS)
+        model = None
+    states = model["states"] if model else sorted({s for s, _ in KERNEL_CELLS})
+    events = model["events"] if model else sorted({e for _, e in KERNEL_CELLS})
+    rows = [["model/kernel"] + events]
+    ran_unproved, proved_unrun, impossible = [], [], []
+    for state in states:
+        row = [state]
+        for event in events:
+            key = "%s %s" % (state, event)
+            mine = KERNEL_CELLS.get((state, event), 0)
+            proved = model["cells"].get(key, "") if model else "?"
+            row.append("%s/%d" % (proved or "-", mine))
+            if mine and proved == "unreachable":
+                impossible.append(key)
+            elif mine and not proved:
+                ran_unproved.append(key)
+            elif proved and proved != "unreachable" and not mine:
+                proved_unrun.append(key)
+        rows.append(row)
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    log("FSM cells: configurations of make verify that dispatched each / "
+        "dispatches the module's tracepoint saw")
+    for r in rows:
+        log("  " + "  ".join(c.rjust(w) for c, w in zip(r, widths)))
+    log("  ran in the kernel, never dispatched by the model: %s" % (", ".join(ran_unproved) or "none"))
+    log("  dispatched by the model, never ran in the kernel: %s" % (", ".join(proved_unrun) or "none"))
+    if impossible:
+        log("FAIL cells: the module dispatched cells the model proves unreachable: %s"
+            % ", ".join(impossible))
+    return not impossible
 
 
 def boot(args, kdir, initrd, run, mode, names):
@@ -552,6 +601,11 @@ def main():
                         "%s-%s" % (args.tag, REAL_CLIENT), real,
                         REAL_CLIENT + "-")
         passed, failed = passed + p, failed + f
+    if args.mode == "check" and not args.stock and KERNEL_CELLS:
+        if cell_grid():
+            passed += 1
+        else:
+            failed += 1
     print("%d passed, %d failed" % (passed, failed), flush=True)
     return 0 if failed == 0 else 1
 

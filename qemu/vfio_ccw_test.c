@@ -236,6 +236,8 @@ int main(int argc, char **argv)
 		vt_report("boot", -1, t0);
 		goto out;
 	}
+	if (vt_cells_start())
+		vt_info("FSM cells not counted: %s", vt_why);
 	/* A task stuck for 20 s is reported (and fails the run) */
 	vt_write_file("/proc/sys/kernel/hung_task_timeout_secs", "20");
 	vt_info("device %s on subchannel %s", VT_DEVNO, env.sch);
@@ -250,6 +252,7 @@ int main(int argc, char **argv)
 	}
 	vt_check(&env, nr_names, names);
 out:
+	vt_cells_report();
 	printf("%d passed, %d failed\n", vt_passed, vt_failed);
 	vt_power_off();
 }

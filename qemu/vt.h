@@ -89,6 +89,8 @@ int vt_mdev_create(const char *sch, char *uuid, size_t len);
 int vt_mdev_remove(const char *uuid);
 int vt_group_id(const char *uuid);
 int vt_trace_start(void);
+int vt_cells_start(void);
+void vt_cells_report(void);
 int vt_trace_count(const char *needle);
 int vt_trace_lines(const char *needle, const char *also, int print);
 
