@@ -104,7 +104,7 @@ def load_properties(path=PROPERTIES):
 
 
 def load_suite(name, path=SUITES):
-    """[(config name, spin defines)] of a suite."""
+    """[(config name, spin defines)] of a suite; see suite_searches()."""
     with open(path, "rb") as handle:
         data = tomllib.load(handle)
     if name not in data.get("suite", {}):
@@ -121,6 +121,14 @@ def load_suite(name, path=SUITES):
         defines = [f"-D{f}={int(f in faults)}" for f in data["faults"]["all"]]
         configs.append((config, defines + [f"-D{d}" for d in suite.get("defines", [])]))
     return configs
+
+
+def suite_searches(name, path=SUITES):
+    """The configurations of a suite that run the liveness searches, and
+    those that run the known limits."""
+    with open(path, "rb") as handle:
+        suite = tomllib.load(handle)["suite"][name]
+    return set(suite.get("liveness", suite["configs"])), set(suite.get("limits", suite["configs"]))
 
 
 def claims_in(model_text):

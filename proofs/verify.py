@@ -49,7 +49,7 @@ def verdicts(props, runs, configs, limits_refuted):
                 claim_runs = [r for r in mine if r.claim == prop.name]
                 conj = [r for r in mine if r.claim == spinrun.ALL_LIVENESS]
                 failed = (claim_runs and not claim_runs[0].passed) or (conj and not conj[0].passed and not claim_runs)
-                row[config] = "FAIL" if failed else "pass"
+                row[config] = "FAIL" if failed else ("pass" if conj else "-")
             else:
                 row[config] = "FAIL" if any(r.violated == prop.name for r in mine) else (
                     "pass" if mine and all(r.passed or r.violated for r in mine) else "FAIL")
@@ -140,13 +140,17 @@ def main():
     workdir = args.workdir or tempfile.mkdtemp(prefix="vfio-ccw-verify-")
     try:
         binaries, jobs = {}, []
+        live_configs, limit_configs = spinrun.suite_searches(args.suite)
         for config, defines in configs:
-            binaries[config] = spinrun.build(os.path.join(workdir, config), model, defines,
-                                             ["safety", "liveness", "progress"], args.jobs)
+            live, limit = config in live_configs, config in limit_configs
+            searches = ["safety", "progress"] + (["liveness"] if live or limit else [])
+            binaries[config] = spinrun.build(os.path.join(workdir, config), model, defines, searches, args.jobs)
             jobs += [(config, "safety", binaries[config]["safety"], defines, ""),
-                     (config, "liveness", binaries[config]["liveness"], defines, spinrun.ALL_LIVENESS),
                      (config, "progress", binaries[config]["progress"], defines, "")]
-            jobs += [(config, "liveness", binaries[config]["liveness"], defines, name) for name in limits]
+            if live:
+                jobs.append((config, "liveness", binaries[config]["liveness"], defines, spinrun.ALL_LIVENESS))
+            if limit:
+                jobs += [(config, "liveness", binaries[config]["liveness"], defines, name) for name in limits]
         built = time.monotonic()
         runs = spinrun.run_all(jobs, args.jobs, args.hash_bits)
         # a failed conjunction: each liveness claim alone, to name it
@@ -197,12 +201,12 @@ def main():
     if args.json:
         with open(args.json, "w", encoding="utf-8") as handle:
             json.dump({"suite": args.suite, "defines": args.define, "build_seconds": built - started,
-                       "wall_seconds": total, "runs": [dataclasses.asdict(r) | {"cells": len(r.cells)}
+                       "wall_seconds": total, "runs": [dataclasses.asdict(r) | {"cells": len(r.cells), "also": sorted(r.also)}
                                                         for r in runs]}, handle, indent=1)
-    checks = len(props) * len(configs)
+    checks = sum(v != "-" for row in table.values() for v in row.values())
     bad = len(failed) + len(missing)
     print(f"\n{checks - len(failed)} passed, {bad} failed "
-          f"({len(configs)} configurations x {len(props)} properties, {len(runs)} pan runs; "
+          f"(property x configuration, '-' not run: {len(configs)} configurations, {len(runs)} pan runs; "
           f"build {built - started:.1f} s, total {total:.1f} s wall)")
     if not args.workdir and not bad:
         spinrun.shutil.rmtree(workdir, ignore_errors=True)
