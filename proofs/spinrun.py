@@ -177,9 +177,13 @@ def _run(cmd, cwd, timeout=None):
 
 
 def _compile(workdir, kind, cflags):
-    """pan.c in workdir -> binary, from the cache when pan.c and flags are known."""
-    with open(os.path.join(workdir, "pan.c"), "rb") as handle:
-        key = hashlib.sha256(handle.read() + " ".join([CC, *CFLAGS, *cflags]).encode()).hexdigest()[:20]
+    """pan.* in workdir -> binary, from the cache when all of them and the flags are known."""
+    digest = hashlib.sha256(" ".join([CC, *CFLAGS, *cflags]).encode())
+    for name in sorted(os.listdir(workdir)):  # pan.c includes pan.h, .t, .m, .b, .p
+        if name.startswith("pan.") and os.path.isfile(os.path.join(workdir, name)):
+            with open(os.path.join(workdir, name), "rb") as handle:
+                digest.update(name.encode() + b"\0" + handle.read())
+    key = digest.hexdigest()[:20]
     cached = os.path.join(CACHE, key)
     out = os.path.join(workdir, f"pan_{kind}")
     if not os.path.exists(cached):
