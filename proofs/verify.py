@@ -35,7 +35,7 @@ def columns(rows, right_from=1):
     return "\n".join(lines)
 
 
-def verdicts(props, runs, configs, limits_refuted):
+def verdicts(props, runs, configs):
     """property -> config -> 'pass' / 'FAIL' / 'refuted' / '-'."""
     table = {}
     for prop in props:
@@ -164,7 +164,7 @@ def main():
     params = ", ".join(args.define) or "defaults"
     print(f"model {os.path.relpath(args.model)} ({params}), suite {args.suite}: {len(fsm.states)} states, "
           f"{len(fsm.events)} events, {len(fsm.cells)} cells ({len(fsm.unreachable)} marked unreachable)")
-    table = verdicts(props, runs, configs, limits)
+    table = verdicts(props, runs, configs)
     rows = [("property", "mode", *[c for c, _ in configs])]
     rows += [(p.name, p.mode, *[table[p.name][c] for c, _ in configs]) for p in props]
     print(columns(rows, right_from=2))
@@ -175,6 +175,8 @@ def main():
                      str(r.depth), f"{r.seconds:.2f} s", f"{r.memory_mb:.0f} MB"))
     print(columns(rows, right_from=4))
     cells, legend, missing = grid(fsm, runs, configs)
+    if args.config:  # coverage is the whole suite's
+        missing = []
     print(f"\ncells dispatched, by configuration ({legend}):\n{cells}")
     for (state, event), why in sorted(fsm.unreachable.items()):
         print(f"  unreachable {state} x {event}: {why}")
