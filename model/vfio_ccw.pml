@@ -691,8 +691,7 @@ inline raise_offline()
 /* Waits only if QUIESCING: the blocked guard ends the atomic step there. */
 inline go_offline()
 {
-	atomic { MUTEX_FREE -> fsm_lock(); dispatch(EV_OFFLINE); fsm_unlock(); ans = 0;
-		state != ST_QUIESCING }
+	atomic { raise_offline(); state != ST_QUIESCING }
 }
 
 /* -------------------------------------------------------- processes */

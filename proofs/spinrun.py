@@ -73,7 +73,6 @@ class Run:
     memory_mb: float = 0.0
     problem: str = ""  # pan's own line for what it found
     violated: str = ""  # the property that failed, by name
-    also: set = dataclasses.field(default_factory=set)  # every invariant pan reported (pan -e)
     trail: str = ""
     workdir: str = ""
     defines: tuple = ()
@@ -229,7 +228,7 @@ def _number(pattern, text, cast=int, default=0):
 
 
 def run_search(config, search, binary, defines, claim="", hash_bits=HASH_BITS, extra=()):
-    """One pan run in a directory of its own; the failure is named by replay."""
+    """One pan run in a directory of its own; a failure is named by pan's report."""
     exe, model_dir = binary
     here = os.path.join(model_dir, f"run_{search}_{claim or 'all'}")
     shutil.rmtree(here, ignore_errors=True)
@@ -254,7 +253,6 @@ def run_search(config, search, binary, defines, claim="", hash_bits=HASH_BITS, e
     elif errors > 0:
         line = re.search(r"^pan:\d+:\s*(.*)$", out, re.M)
         run.problem = line.group(1).strip() if line else f"{errors} error(s)"
-        run.also = set(re.findall(r"assertion violated inv_(\w+)", out))
     else:
         run.problem = "pan did not finish: " + (out.strip().splitlines() or ["no output"])[-1]
     if not run.passed:

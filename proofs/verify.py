@@ -203,7 +203,7 @@ def main():
     if args.json:
         with open(args.json, "w", encoding="utf-8") as handle:
             json.dump({"suite": args.suite, "defines": args.define, "build_seconds": built - started,
-                       "wall_seconds": total, "runs": [dataclasses.asdict(r) | {"cells": len(r.cells), "also": sorted(r.also)}
+                       "wall_seconds": total, "runs": [dataclasses.asdict(r) | {"cells": len(r.cells)}
                                                         for r in runs]}, handle, indent=1)
     checks = sum(v != "-" for row in table.values() for v in row.values())
     bad = len(failed) + len(missing)
