@@ -65,7 +65,7 @@ def context(fsm, model):
         for event in fsm.events:
             cell = fsm.cell(state.name, event.name)
             rows[state.name].append({
-                "event": event.name, "line": cell.line,
+                "event": event.name, "state": "ST_" + state.name, "event_id": "EV_" + event.name,
                 "function": "" if cell.fixed else function(cell.action),
                 "answer": _answer(cell),
                 "allowed": [f"BIT(VFIO_CCW_STATE_{n})" for n in cell.next_states],

@@ -28,6 +28,7 @@ enum vfio_ccw_event {
 	VFIO_CCW_EVENT_INTERRUPT,
 	VFIO_CCW_EVENT_SCHIB_CHANGED,
 	VFIO_CCW_EVENT_NOT_OPER,
+	VFIO_CCW_EVENT_ASYNC_REQ,
 	NR_VFIO_CCW_EVENTS
 };
 
@@ -59,8 +60,6 @@ enum vfio_ccw_state vfio_ccw_fsm_init(struct vfio_ccw_private *private,
 				      enum vfio_ccw_event event, int *ret);
 enum vfio_ccw_state vfio_ccw_fsm_online(struct vfio_ccw_private *private,
 					enum vfio_ccw_event event, int *ret);
-enum vfio_ccw_state vfio_ccw_fsm_offline(struct vfio_ccw_private *private,
-					 enum vfio_ccw_event event, int *ret);
 enum vfio_ccw_state vfio_ccw_fsm_start(struct vfio_ccw_private *private,
 				       enum vfio_ccw_event event, int *ret);
 enum vfio_ccw_state vfio_ccw_fsm_irq(struct vfio_ccw_private *private,
@@ -75,6 +74,8 @@ enum vfio_ccw_state vfio_ccw_fsm_sch_event(struct vfio_ccw_private *private,
 					   enum vfio_ccw_event event, int *ret);
 enum vfio_ccw_state vfio_ccw_fsm_not_oper(struct vfio_ccw_private *private,
 					  enum vfio_ccw_event event, int *ret);
+enum vfio_ccw_state vfio_ccw_fsm_async(struct vfio_ccw_private *private,
+				       enum vfio_ccw_event event, int *ret);
 
 /* Provided by the code that links the table: kernel glue or test harness */
 enum vfio_ccw_state *vfio_ccw_fsm_state(struct vfio_ccw_private *private);

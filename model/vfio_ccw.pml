@@ -42,6 +42,19 @@
 #ifndef TRANSLATE_FAILS
 #define TRANSLATE_FAILS	1	/* the guest's channel program is refused */
 #endif
+#ifndef ASYNC_WRITES
+#define ASYNC_WRITES	1	/* 0: writers issue no halt or clear */
+#endif
+#ifndef HANGS
+#define HANGS	1	/* the device stops answering, halt included,
+			 * until a clear */
+#endif
+#ifndef PATH_LOSSES
+#define PATH_LOSSES	1	/* the path an I/O runs on goes (chp event) */
+#endif
+#ifndef REMOVALS
+#define REMOVALS	1	/* the host asks for the device back */
+#endif
 
 /* --------------------------------------------------------------- errnos */
 #define EINTR		4
@@ -70,8 +83,9 @@
 #define EV_INTERRUPT	4
 #define EV_SCHIB_CHANGED 5
 #define EV_NOT_OPER	6
+#define EV_ASYNC_REQ	7
 /* @fsm end */
-#define NR_EVENTS	7
+#define NR_EVENTS	8
 
 /* Cells whose answer is fixed: no hand-written action behind them. */
 /* @fsm fixed */
@@ -84,14 +98,14 @@
 /* @fsm actions */
 #define ACT_INIT	4	/* probe: set up, subchannel left disabled */
 #define ACT_ONLINE	5	/* guest attached: enable the subchannel */
-#define ACT_OFFLINE	6	/* guest gone, no I/O: disable */
-#define ACT_START	7	/* translate the channel program, ssch */
-#define ACT_IRQ		8	/* hand an IRB to the user; free on final */
-#define ACT_QUIESCE	9	/* offline with I/O in flight: clear */
-#define ACT_QUIESCE_IRQ	10	/* interrupt while quiescing */
-#define ACT_DISABLED_IRQ 11	/* interrupt with no guest: disable again */
-#define ACT_SCH_EVENT	12	/* re-read the schib */
-#define ACT_NOT_OPER	13	/* the device is gone */
+#define ACT_START	6	/* translate the channel program, ssch */
+#define ACT_IRQ		7	/* hand an IRB to the user; free on final */
+#define ACT_QUIESCE	8	/* guest gone: halt, then clear, then disable */
+#define ACT_QUIESCE_IRQ	9	/* interrupt while quiescing */
+#define ACT_DISABLED_IRQ 10	/* interrupt with no guest: disable again */
+#define ACT_SCH_EVENT	11	/* re-read the schib */
+#define ACT_NOT_OPER	12	/* the device is gone */
+#define ACT_ASYNC	13	/* halt or clear the subchannel (hsch, csch) */
 /* @fsm end */
 
 #define TO(s)		(1 << (s))
@@ -123,6 +137,8 @@ inline fsm_table_init()
 	CELL(ST_NOT_OPER, EV_INTERRUPT, ACT_DISABLED_IRQ, 0, TO(ST_NOT_OPER));
 	CELL(ST_NOT_OPER, EV_SCHIB_CHANGED, ACT_NOP, 0, TO(ST_NOT_OPER));
 	CELL(ST_NOT_OPER, EV_NOT_OPER, ACT_NOP, 0, TO(ST_NOT_OPER));
+	/* Departs from stock (-EIO): the device is gone, so cc 3 is the answer. */
+	CELL(ST_NOT_OPER, EV_ASYNC_REQ, ACT_ERROR, ENODEV, TO(ST_NOT_OPER));
 
 	CELL(ST_STANDBY, EV_INIT, ACT_NOP, 0, TO(ST_STANDBY));
 	UNREACHABLE(ST_STANDBY, EV_INIT, "probe raises INIT once, on a new subchannel still NOT_OPER");
@@ -134,16 +150,23 @@ inline fsm_table_init()
 	CELL(ST_STANDBY, EV_INTERRUPT, ACT_DISABLED_IRQ, 0, TO(ST_STANDBY));
 	CELL(ST_STANDBY, EV_SCHIB_CHANGED, ACT_SCH_EVENT, 0, TO(ST_STANDBY) | TO(ST_NOT_OPER));
 	CELL(ST_STANDBY, EV_NOT_OPER, ACT_NOT_OPER, 0, TO(ST_NOT_OPER));
+	/* No guest: nothing of the user's to halt or clear (stock: -EIO). */
+	CELL(ST_STANDBY, EV_ASYNC_REQ, ACT_ERROR, EIO, TO(ST_STANDBY));
 
 	CELL(ST_IDLE, EV_INIT, ACT_NOP, 0, TO(ST_IDLE));
 	UNREACHABLE(ST_IDLE, EV_INIT, "probe raises INIT once, on a new subchannel still NOT_OPER");
 	CELL(ST_IDLE, EV_ONLINE, ACT_NOP, 0, TO(ST_IDLE));
 	UNREACHABLE(ST_IDLE, EV_ONLINE, "only open and reset raise ONLINE, one at a time, after an OFFLINE waited out");
-	CELL(ST_IDLE, EV_OFFLINE, ACT_OFFLINE, 0, TO(ST_STANDBY) | TO(ST_NOT_OPER));
+	/* A halt or clear the guest issued may still owe its interrupt:
+	 * quiesce as BUSY does rather than disable under it. */
+	CELL(ST_IDLE, EV_OFFLINE, ACT_QUIESCE, 0, TO(ST_QUIESCING) | TO(ST_STANDBY) | TO(ST_NOT_OPER));
 	CELL(ST_IDLE, EV_SSCH_REQ, ACT_START, 0, TO(ST_BUSY) | TO(ST_IDLE));
 	CELL(ST_IDLE, EV_INTERRUPT, ACT_IRQ, 0, TO(ST_IDLE));
 	CELL(ST_IDLE, EV_SCHIB_CHANGED, ACT_SCH_EVENT, 0, TO(ST_IDLE) | TO(ST_NOT_OPER));
 	CELL(ST_IDLE, EV_NOT_OPER, ACT_NOT_OPER, 0, TO(ST_NOT_OPER));
+	/* Halt or clear of an idle subchannel: the interrupt it owes is the
+	 * user's. Stock also takes it here. */
+	CELL(ST_IDLE, EV_ASYNC_REQ, ACT_ASYNC, 0, TO(ST_IDLE));
 
 	CELL(ST_BUSY, EV_INIT, ACT_NOP, 0, TO(ST_BUSY));
 	UNREACHABLE(ST_BUSY, EV_INIT, "probe raises INIT once, on a new subchannel still NOT_OPER");
@@ -156,6 +179,11 @@ inline fsm_table_init()
 	CELL(ST_BUSY, EV_INTERRUPT, ACT_IRQ, 0, TO(ST_BUSY) | TO(ST_IDLE));
 	CELL(ST_BUSY, EV_SCHIB_CHANGED, ACT_SCH_EVENT, 0, TO(ST_BUSY) | TO(ST_NOT_OPER));
 	CELL(ST_BUSY, EV_NOT_OPER, ACT_NOT_OPER, 0, TO(ST_NOT_OPER));
+	/* Halt or clear of the running program: BUSY until the interrupt that
+	 * ends it, which frees the program and wakes the sleepers. Stock's
+	 * CP_PROCESSING (-EAGAIN) has no twin: the translation holds the
+	 * mutex, so the request waits for it instead of being refused. */
+	CELL(ST_BUSY, EV_ASYNC_REQ, ACT_ASYNC, 0, TO(ST_BUSY));
 
 	CELL(ST_QUIESCING, EV_INIT, ACT_NOP, 0, TO(ST_QUIESCING));
 	UNREACHABLE(ST_QUIESCING, EV_INIT, "probe raises INIT once, on a new subchannel still NOT_OPER");
@@ -163,7 +191,9 @@ inline fsm_table_init()
 	 * quiesces is refused, not taken as done (it would end in STANDBY). */
 	CELL(ST_QUIESCING, EV_ONLINE, ACT_ERROR, EBUSY, TO(ST_QUIESCING));
 	UNREACHABLE(ST_QUIESCING, EV_ONLINE, "open and reset raise ONLINE only after their OFFLINE left QUIESCING");
-	CELL(ST_QUIESCING, EV_OFFLINE, ACT_NOP, 0, TO(ST_QUIESCING));
+	/* Departs from the starting table: raised again when a wait for the
+	 * quiesce times out, it escalates the halt to a clear. */
+	CELL(ST_QUIESCING, EV_OFFLINE, ACT_QUIESCE, 0, TO(ST_QUIESCING) | TO(ST_STANDBY) | TO(ST_NOT_OPER));
 	CELL(ST_QUIESCING, EV_SSCH_REQ, ACT_ERROR, EBUSY, TO(ST_QUIESCING));
 	/* Departs from the starting table: an interrupt that is not the
 	 * clear's does not retry cancel/halt/clear (upstream bug 5: a new
@@ -172,6 +202,8 @@ inline fsm_table_init()
 	CELL(ST_QUIESCING, EV_INTERRUPT, ACT_QUIESCE_IRQ, 0, TO(ST_QUIESCING) | TO(ST_STANDBY) | TO(ST_NOT_OPER));
 	CELL(ST_QUIESCING, EV_SCHIB_CHANGED, ACT_SCH_EVENT, 0, TO(ST_QUIESCING) | TO(ST_NOT_OPER));
 	CELL(ST_QUIESCING, EV_NOT_OPER, ACT_NOT_OPER, 0, TO(ST_NOT_OPER));
+	/* Close or reset is ending the I/O already (halt, then clear). */
+	CELL(ST_QUIESCING, EV_ASYNC_REQ, ACT_ERROR, EBUSY, TO(ST_QUIESCING));
 /* @fsm end */
 }
 
@@ -196,7 +228,12 @@ byte irq_taken;			/* status another CPU took (tsch), its handler
 bit dev_active;			/* the device runs the channel program */
 byte dev_intermediate;		/* intermediate interrupts still to come */
 byte dev_clears;		/* clear functions whose interrupt is owed */
+bit dev_halt;			/* a halt function owes its interrupt */
+bit dev_hung;			/* answers nothing but a clear (HANGS) */
+bit dev_stalled;		/* the I/O's path is gone: only a clear ends it */
 bit dev_lost;
+/* A function owes an interrupt: a start, a halt or a clear */
+#define OWED		(dev_active || dev_halt || dev_clears > 0)
 
 /* The channel program: at most one per subchannel */
 bit cp_live;
@@ -207,9 +244,19 @@ bit cp_translating;
 #define IRB_FINAL	2
 #define IRB_CLEAR_DONE	3
 #define IRB_UNSOLICITED	4
+#define IRB_HALT_DONE	5
+/* The IRB ends the start function: the program is over */
+#define ENDS_START(k)	((k) == IRB_FINAL || (k) == IRB_HALT_DONE || (k) == IRB_CLEAR_DONE)
+
+/* The command of an ASYNC_REQ, as the async region carries it */
+#define CMD_HALT	1
+#define CMD_CLEAR	2
+#define CMD_PATH_GONE	3	/* the chp event: clear if I/O is in flight */
+byte cur_cmd;			/* the command ASYNC_REQ dispatches */
 chan irbq = [IRB_SLOTS] of { byte };
 byte cur_irb;			/* the IRB the work item dispatches */
 chan css_q = [3] of { bit };	/* a CRW: the css calls sch_event */
+chan chp_q = [1] of { bit };	/* a path went: chp_event's work */
 
 /* Fault budgets; those that would rescue a liveness proof are chosen up front */
 byte signals = SIGNALS;
@@ -219,13 +266,21 @@ byte schib_changes = SCHIB_CHANGES;
 byte unsolicited = UNSOLICITED;
 byte enable_fails = ENABLE_FAILS;
 byte translate_fails = TRANSLATE_FAILS;
+byte hangs = HANGS;
+byte path_losses = PATH_LOSSES;
 #ifndef HOST_EVENTS
 #define HOST_EVENTS	1	/* 0: no dma_unmap or shutdown */
 #endif
 #define HOST_NONE	0
 #define HOST_UNMAP	1	/* type1's dma_unmap of pinned memory */
 #define HOST_SHUTDOWN	2	/* css shutdown (reboot, kexec) */
+#define HOST_REMOVE	3	/* mdev removal while the user holds it */
 byte host_does;			/* chosen by init */
+bit removal_asked;		/* the request IRQ was signalled */
+bit honours;			/* the user will close on request (init) */
+bit removal_started;		/* the host began removing the mdev */
+bit released;			/* the user closed for good (removal asked) */
+bit removed;			/* the mdev removal completed */
 
 /* What the liveness claims talk about */
 bit asking[N_USERS];		/* writer i's request awaits its answer */
@@ -455,6 +510,16 @@ inline act_offline()
 }
 
 /*
+ * ssch answers cc 1 with status pending, cc 2 with a halt or clear still
+ * owing its interrupt; and an IRB queued for the user is status pending
+ * to the guest. Refusing the start then keeps every IRB that reaches BUSY
+ * the start's own: the interrupt of an earlier halt or clear cannot end
+ * (and free) a newer program.
+ */
+#define STATUS_PENDING	(sch_status != 0 || len(irbq) > 0)
+#define START_REFUSED	(STATUS_PENDING || dev_halt || dev_clears > 0)
+
+/*
  * IDLE x SSCH_REQ in two steps: the translation (ccwchain, page pinning)
  * is a window where others may run if they can, then the ssch.
  */
@@ -474,9 +539,9 @@ inline act_start()
 	if
 	:: ans != 0 -> cp_free(); nx = ST_IDLE
 	:: ans == 0 && dev_lost -> cp_free(); ans = -ENODEV; nx = ST_IDLE
-	:: ans == 0 && !dev_lost && sch_status != 0 ->	/* ssch cc 1 */
+	:: ans == 0 && !dev_lost && START_REFUSED ->
 		cp_free(); ans = -EBUSY; nx = ST_IDLE
-	:: ans == 0 && !dev_lost && sch_status == 0 ->
+	:: ans == 0 && !dev_lost && !START_REFUSED ->
 		if
 		:: dev_active || state == ST_BUSY -> bad_start_busy = 1
 		:: else
@@ -499,23 +564,46 @@ inline act_start()
 inline act_irq()
 {
 	if
-	:: state == ST_BUSY && cur_irb == IRB_FINAL ->
+	:: state == ST_BUSY && ENDS_START(cur_irb) ->
 		/* Wake one sleeper, to start. If its retry is refused it
 		 * wakes the next (user()): without that the others sleep on
 		 * with no I/O to wake them. complete_all() cost a wake-up
 		 * per sleeper for each start (bench/qemu_results.md). */
 		cp_free(); complete(); nx = ST_IDLE
-	:: else -> nx = state	/* intermediate, unsolicited: user's */
+	:: else -> nx = state	/* intermediate, unsolicited, of an idle
+				 * halt or clear: the user's */
 	fi
 }
 
-/* A clear resets the status pending and owes one interrupt of its own. */
+/*
+ * csch: resets the status pending and any halt, owes one interrupt. The
+ * IRBs queued for the user are status pending to the guest: they go too,
+ * so the clear's IRB is the next the guest sees.
+ */
+inline csch()
+{
+	sch_status = 0; flush_irbs(); dev_halt = 0; dev_clears = 1
+}
+
+/*
+ * The guest is going: end what still owes an interrupt, as cio's
+ * cancel/halt/clear does, then disable. First a halt (a clear if status
+ * is pending or a halt already is); raised again when the wait for the
+ * quiesce times out, a clear, which the architecture always answers
+ * unless the device is gone; after that, nothing but waiting.
+ */
 inline act_quiesce()
 {
 	complete_all();		/* sleepers retry and find QUIESCING */
 	if
-	:: dev_active && !dev_lost ->
-		sch_status = 0; dev_clears++; nx = ST_QUIESCING
+	:: OWED && !dev_lost ->
+		if
+		:: dev_clears > 0	/* answered for sure: wait */
+		:: dev_clears == 0 && (state == ST_QUIESCING || dev_halt || sch_status != 0) -> csch()
+		:: dev_clears == 0 && state != ST_QUIESCING && !dev_halt && sch_status == 0 ->
+			dev_halt = 1	/* hsch */
+		fi;
+		nx = ST_QUIESCING
 	:: else -> sch_shutdown()	/* already quiet, or gone */
 	fi
 }
@@ -523,7 +611,7 @@ inline act_quiesce()
 inline act_quiesce_irq()
 {
 	if
-	:: (dev_active || dev_clears > 0) && !dev_lost ->
+	:: OWED && !dev_lost ->
 		nx = ST_QUIESCING	/* an interrupt is still owed */
 	:: else -> sch_shutdown()
 	fi
@@ -548,15 +636,39 @@ inline act_not_oper()
  * owed, pending or queued: our I/O was lost with the device and will never
  * end, so NOT_OPER too (SPIN found writers asleep forever without this).
  */
-#define IO_LOST	(!dev_active && \
-		 ((state == ST_BUSY && sch_status != IRB_FINAL && !(irbq ?? [IRB_FINAL])) || \
-		  (state == ST_QUIESCING && dev_clears == 0 && sch_status == 0 && len(irbq) == 0)))
+#define IO_LOST	(!OWED && \
+		 ((state == ST_BUSY && !ENDS_START(sch_status) && !(irbq ?? [IRB_FINAL]) && \
+		   !(irbq ?? [IRB_HALT_DONE]) && !(irbq ?? [IRB_CLEAR_DONE])) || \
+		  (state == ST_QUIESCING && sch_status == 0 && len(irbq) == 0)))
 
 inline act_sch_event()
 {
 	if
 	:: dev_lost || IO_LOST -> act_not_oper()
 	:: else -> nx = state
+	fi
+}
+
+/*
+ * A write of the async command region (halt or clear), or the chp event's
+ * work for a path gone under an I/O, which clears only if I/O is in
+ * flight. The answer is hsch's or csch's condition code, status pending
+ * counting the IRBs queued for the user as ssch does. Nothing changes
+ * state here: the interrupt the function owes ends the start, if any.
+ */
+inline act_async()
+{
+	nx = state;
+	if
+	:: dev_lost -> ans = -ENODEV	/* cc 3 */
+	:: !dev_lost && cur_cmd == CMD_PATH_GONE && !(state == ST_BUSY && dev_active)
+	:: !dev_lost && (cur_cmd == CMD_CLEAR || (cur_cmd == CMD_PATH_GONE && state == ST_BUSY && dev_active)) ->
+		csch()	/* cc 0, always */
+	:: !dev_lost && cur_cmd == CMD_HALT && STATUS_PENDING -> ans = -EBUSY	/* cc 1 */
+	:: !dev_lost && cur_cmd == CMD_HALT && !STATUS_PENDING && (dev_halt || dev_clears > 0) ->
+		ans = -EBUSY	/* cc 2 */
+	:: !dev_lost && cur_cmd == CMD_HALT && !STATUS_PENDING && !dev_halt && dev_clears == 0 ->
+		dev_halt = 1	/* cc 0 */
 	fi
 }
 
@@ -577,7 +689,6 @@ inline run_action(ev)
 	:: cell_action[cell] == ACT_WAIT -> nx = state; ans = FSM_RETRY
 	:: cell_action[cell] == ACT_INIT -> act_init()
 	:: cell_action[cell] == ACT_ONLINE -> act_online()
-	:: cell_action[cell] == ACT_OFFLINE -> act_offline()
 	:: cell_action[cell] == ACT_START -> act_start()
 	:: cell_action[cell] == ACT_IRQ -> act_irq()
 	:: cell_action[cell] == ACT_QUIESCE -> act_quiesce()
@@ -585,6 +696,7 @@ inline run_action(ev)
 	:: cell_action[cell] == ACT_DISABLED_IRQ -> act_disabled_irq()
 	:: cell_action[cell] == ACT_SCH_EVENT -> act_sch_event()
 	:: cell_action[cell] == ACT_NOT_OPER -> act_not_oper()
+	:: cell_action[cell] == ACT_ASYNC -> act_async()
 	:: else -> nx = state; bad_transition = 1	/* missing cell */
 	fi
 }
@@ -688,10 +800,18 @@ inline raise_offline()
 	atomic { MUTEX_FREE -> fsm_lock(); dispatch(EV_OFFLINE); fsm_unlock(); ans = 0 }
 }
 
-/* Waits only if QUIESCING: the blocked guard ends the atomic step there. */
+/*
+ * Waits only if QUIESCING. A wait that times out raises OFFLINE again,
+ * which escalates the halt to a clear; after that it waits for good.
+ */
 inline go_offline()
 {
-	atomic { raise_offline(); state != ST_QUIESCING }
+	raise_offline();
+	do
+	:: state != ST_QUIESCING -> break
+	:: state == ST_QUIESCING && !escalated -> escalated = 1; raise_offline()
+	od;
+	escalated = 0
 }
 
 /* -------------------------------------------------------- processes */
@@ -745,6 +865,16 @@ retry:
 		fi;
 progress_answer:
 		answer_request()
+	:: ASYNC_WRITES -> asking[me] = 1;	/* pwrite() of the async region */
+		atomic { MUTEX_FREE ->
+			fsm_lock();
+			if
+			:: cur_cmd = CMD_HALT
+			:: cur_cmd = CMD_CLEAR
+			fi;
+			dispatch(EV_ASYNC_REQ); cur_cmd = 0; fsm_unlock() };
+progress_async:
+		answer_request()
 	:: break
 	od
 }
@@ -787,7 +917,7 @@ end_idle:
 }
 
 /*
- * sch_event of the css driver, for any CRW: SCHIB_CHANGED, then, under
+ * The css side. sch_event, for any CRW: SCHIB_CHANGED, then, under
  * the same mutex hold, the schib read again and NOT_OPER if the device is
  * gone by then (the css then unregisters the subchannel). The device may
  * go between the two: the step is split there. After NOT_OPER the css
@@ -795,6 +925,10 @@ end_idle:
  * waits for the user's close, which is the admin's OFFLINE. A stale report of a device
  * that answers again raises no NOT_OPER (SPIN found the program a device
  * runs freed when NOT_OPER was raised unconditionally).
+ * NOT_OPER, from wherever, schedules the unregistration: until it runs,
+ * CRWs still come. chp_event, for a path gone, queues work that raises
+ * ASYNC_REQ to clear the I/O running on it (chp_event itself runs under
+ * sch->lock, where the FSM mutex cannot be taken).
  */
 proctype css()
 {
@@ -808,36 +942,57 @@ end_idle:
 		fsm_lock(); dispatch(EV_SCHIB_CHANGED)
 		MUTEX_HELD_ACROSS
 			if
-			:: dev_lost -> dispatch(EV_NOT_OPER); unregistered = 1
+			:: dev_lost -> dispatch(EV_NOT_OPER)
 			:: else
 			fi;
 			ans = 0;
 			fsm_unlock() }
+	:: atomic { !unregistered && initialized && state == ST_NOT_OPER ->
+		unregistered = 1 }
+	:: atomic { nempty(chp_q) && MUTEX_FREE ->
+		chp_q ? _;
+		fsm_lock(); cur_cmd = CMD_PATH_GONE; dispatch(EV_ASYNC_REQ);
+		cur_cmd = 0; ans = 0; fsm_unlock() }
 	od
 }
 
 /*
  * The channel and device: after an accepted start, zero or more
  * intermediate interrupts then one final; a clear ends the I/O with one
- * interrupt of its own. Each makes status pending in the subchannel, and
+ * interrupt of its own, always, and resets a hung or cut-off device; a
+ * halt ends it with one interrupt too, unless the device hangs (then only
+ * a clear is answered). Each makes status pending in the subchannel, and
  * the next waits until the IRQ has taken it (tsch). The device can vanish
  * at any moment, answer again later, and the schib can change while it
  * stays (a path comes or goes): each raises a CRW.
  */
+/* The device answers a start or a halt: neither hung nor cut off, no clear under way */
+#define ANSWERS		(!dev_hung && !dev_stalled && dev_clears == 0)
+
 proctype channel()
 {
 end_idle:
 	do
-	:: atomic { sch_status == 0 && dev_active && dev_intermediate > 0 ->
+	:: atomic { sch_status == 0 && dev_active && dev_intermediate > 0 && ANSWERS ->
 		printf("@dev intermediate interrupt\n");
 		dev_intermediate--; sch_status = IRB_INTERMEDIATE }
-	:: atomic { sch_status == 0 && dev_active && dev_intermediate == 0 && dev_clears == 0 ->
+	:: atomic { sch_status == 0 && dev_active && dev_intermediate == 0 && !dev_halt && ANSWERS ->
 		printf("@dev final interrupt\n");
 		dev_active = 0; sch_status = IRB_FINAL }
+	:: atomic { sch_status == 0 && dev_halt && ANSWERS ->
+		printf("@dev halt done interrupt\n");
+		dev_halt = 0; dev_active = 0; dev_intermediate = 0;
+		sch_status = IRB_HALT_DONE }
 	:: atomic { sch_status == 0 && dev_clears > 0 ->
 		printf("@dev clear done interrupt\n");
-		dev_clears--; dev_active = 0; dev_intermediate = 0;
-		sch_status = IRB_CLEAR_DONE }
+		dev_clears = 0; dev_active = 0; dev_intermediate = 0;
+		dev_hung = 0; dev_stalled = 0; sch_status = IRB_CLEAR_DONE }
+	:: atomic { hangs > 0 && dev_active && !dev_hung ->
+		printf("@dev device hangs\n");
+		hangs--; dev_hung = 1 }
+	:: atomic { path_losses > 0 && dev_active && !dev_stalled ->
+		printf("@dev the I/O's path goes\n");
+		path_losses--; dev_stalled = 1; chp_q ! 0 }
 	:: atomic { sch_status == 0 && unsolicited > 0 && sch_enabled && !dev_active && !dev_lost ->
 		printf("@dev unsolicited interrupt\n");
 		unsolicited--; sch_status = IRB_UNSOLICITED }
@@ -850,18 +1005,22 @@ end_idle:
 	:: atomic { losses > 0 ->
 		printf("@dev device lost\n");
 		losses--; dev_lost = 1; not_oper_cause = 1; dev_active = 0;
-		dev_intermediate = 0; dev_clears = 0; sch_status = 0; css_q ! 1 }
+		dev_intermediate = 0; dev_clears = 0; dev_halt = 0; dev_hung = 0;
+		dev_stalled = 0; sch_status = 0; css_q ! 1 }
 	od
 }
 
 /*
  * The host side of the kernel, once, if init chose it: type1's dma_unmap
- * of pinned memory (go offline, stay there) or the css shutdown (go
- * offline waiting at most 3 s, then NOT_OPER unless still quiescing).
+ * of pinned memory (go offline, stay there), the css shutdown (go
+ * offline waiting at most 3 s, then NOT_OPER unless still quiescing), or
+ * the removal of the mdev while the user holds it: the request IRQ asks
+ * the user to let go, and the removal completes once the user closed.
  */
 proctype host()
 {
 	DISPATCH_LOCALS;
+	bit escalated;
 
 	initialized;	/* bound to the subchannel */
 	if
@@ -881,6 +1040,11 @@ proctype host()
 			:: else
 			fi;
 			fsm_unlock(); ans = 0 }
+	:: host_does == HOST_REMOVE ->
+		removal_started = 1;
+		removal_asked = 1;	/* .request: eventfd of the request IRQ */
+end_removal:
+		released -> removed = 1
 	:: else
 	fi
 }
@@ -894,11 +1058,13 @@ proctype host()
  * it is a close and an open. Reset and close never overlap: VFIO holds a
  * file reference across an ioctl, and close_device runs only after the
  * last one is dropped; so the kernel's guest_open is always set where a
- * reset raises ONLINE, and is not modelled.
+ * reset raises ONLINE, and is not modelled. Asked to give the device back
+ * (REMOVALS), the user closes for good if it honours the request.
  */
 init
 {
 	DISPATCH_LOCALS;
+	bit escalated;
 	byte i;
 
 	atomic {
@@ -921,6 +1087,11 @@ init
 		:: host_does = HOST_NONE
 		:: HOST_EVENTS -> host_does = HOST_UNMAP
 		:: HOST_EVENTS -> host_does = HOST_SHUTDOWN
+		:: REMOVALS -> host_does = HOST_REMOVE
+		fi;
+		if
+		:: REMOVALS -> honours = 1
+		:: true	/* a user that ignores the request */
 		fi;
 		/* pid -> process name, for readable counterexamples */
 		printf("@proc pid=%d name=admin\n", _pid);
@@ -936,6 +1107,7 @@ init
 	}
 	fsm_event(EV_INIT);
 	do
+	:: removal_asked && honours -> break
 	:: true ->
 progress_open:
 		atomic { MUTEX_FREE ->
@@ -948,7 +1120,13 @@ progress_open:
 progress_close:
 		go_offline()
 	od;
-end_open:
+	released = 1;
+	goto end_released;
+end_open:	/* kept open for good, unless it honours a removal */
+	removal_asked && honours;
+	go_offline();
+	released = 1;
+end_released:
 	skip
 }
 
@@ -984,10 +1162,20 @@ ltl irq_never_waits { [] !bad_irb_overflow }
  * mutex, and the newcomer may win): each overtaking toggles start_flip,
  * so "until the flip" reads "unless another start got in first".
  */
-#define OVERTAKEN(p)	(((p) && !start_flip) -> <> (!(p) || start_flip)) && \
-			[] (((p) && start_flip) -> <> (!(p) || !start_flip))
+#define OVERTAKEN(p)	(((p) && !start_flip) -> <> (!(p) || start_flip || dev_hung)) && \
+			[] (((p) && start_flip) -> <> (!(p) || !start_flip || dev_hung))
+/* Once a clear is issued, writer 0 wakes, unless overtaken */
+#define WAKES_AFTER_CLEAR \
+	(((asleep[0] && dev_clears > 0) && !start_flip) -> <> (!asleep[0] || start_flip)) && \
+	[] (((asleep[0] && dev_clears > 0) && start_flip) -> <> (!asleep[0] || !start_flip))
+/* A hung device (HANGS) answers nothing but a clear: requests and
+ * sleepers wait for one, which clear_ends_io and clear_wakes_sleepers
+ * then promise. A path gone (PATH_LOSSES) is no excuse: chp_event clears. */
 ltl every_request_answered { [] OVERTAKEN(asking[0]) }
 ltl sleepers_wake { [] OVERTAKEN(asleep[0]) }
+ltl clear_wakes_sleepers { [] WAKES_AFTER_CLEAR }
+ltl clear_ends_io { [] ((state == ST_BUSY && dev_clears > 0) -> <> (state != ST_BUSY)) }
 ltl offline_completes { [] ((state == ST_QUIESCING) -> <> (state != ST_QUIESCING)) }
+ltl removal_completes { [] ((removal_started && honours) -> <> removed) }
 /* Known limit, refuted on purpose: a writer can be overtaken forever. */
 ltl starvation_free { [] (asking[0] -> <> !asking[0]) }
