@@ -43,7 +43,9 @@
 #define TRANSLATE_FAILS	1	/* the guest's channel program is refused */
 #endif
 #ifndef ASYNC_WRITES
-#define ASYNC_WRITES	1	/* 0: writers issue no halt or clear */
+#define ASYNC_WRITES	1	/* halts and clears the writers issue: a
+				 * guest clearing forever would never let
+				 * its own I/O end, as on hardware */
 #endif
 #ifndef HANGS
 #define HANGS	1	/* the device stops answering, halt included,
@@ -267,6 +269,7 @@ byte unsolicited = UNSOLICITED;
 byte enable_fails = ENABLE_FAILS;
 byte translate_fails = TRANSLATE_FAILS;
 byte hangs = HANGS;
+byte async_writes = ASYNC_WRITES;
 byte path_losses = PATH_LOSSES;
 #ifndef HOST_EVENTS
 #define HOST_EVENTS	1	/* 0: no dma_unmap or shutdown */
@@ -865,7 +868,8 @@ retry:
 		fi;
 progress_answer:
 		answer_request()
-	:: ASYNC_WRITES -> asking[me] = 1;	/* pwrite() of the async region */
+	:: atomic { async_writes > 0 -> async_writes--;
+		asking[me] = 1 };	/* pwrite() of the async region */
 		atomic { MUTEX_FREE ->
 			fsm_lock();
 			if
@@ -1011,6 +1015,25 @@ end_idle:
 }
 
 /*
+ * The guest's missing-interrupt handler: an I/O that does not end in time
+ * is cleared (Linux's cio does so). A guest without one leaves a hung
+ * device, its I/O and whoever sleeps behind it hung for good: no driver
+ * can end an I/O but by a clear. The guest issues it through the async
+ * region, from another vCPU (README: QEMU and the sleeping write).
+ */
+proctype mih()
+{
+	DISPATCH_LOCALS;
+
+end_idle:
+	do
+	:: atomic { dev_hung && state == ST_BUSY && dev_clears == 0 && MUTEX_FREE ->
+		fsm_lock(); cur_cmd = CMD_CLEAR; dispatch(EV_ASYNC_REQ);
+		cur_cmd = 0; ans = 0; fsm_unlock() }
+	od
+}
+
+/*
  * The host side of the kernel, once, if init chose it: type1's dma_unmap
  * of pinned memory (go offline, stay there), the css shutdown (go
  * offline waiting at most 3 s, then NOT_OPER unless still quiescing), or
@@ -1100,6 +1123,10 @@ init
 		printf("@proc pid=%d name=css\n", run css());
 		printf("@proc pid=%d name=channel\n", run channel());
 		printf("@proc pid=%d name=host\n", run host());
+		if
+		:: HANGS -> printf("@proc pid=%d name=mih\n", run mih())
+		:: else
+		fi;
 		for (i : 0 .. N_USERS - 1) {
 			printf("@proc pid=%d name=user%d\n", run user(i), i)
 		}
@@ -1162,15 +1189,14 @@ ltl irq_never_waits { [] !bad_irb_overflow }
  * mutex, and the newcomer may win): each overtaking toggles start_flip,
  * so "until the flip" reads "unless another start got in first".
  */
-#define OVERTAKEN(p)	(((p) && !start_flip) -> <> (!(p) || start_flip || dev_hung)) && \
-			[] (((p) && start_flip) -> <> (!(p) || !start_flip || dev_hung))
+#define OVERTAKEN(p)	(((p) && !start_flip) -> <> (!(p) || start_flip)) && \
+			[] (((p) && start_flip) -> <> (!(p) || !start_flip))
 /* Once a clear is issued, writer 0 wakes, unless overtaken */
 #define WAKES_AFTER_CLEAR \
 	(((asleep[0] && dev_clears > 0) && !start_flip) -> <> (!asleep[0] || start_flip)) && \
 	[] (((asleep[0] && dev_clears > 0) && start_flip) -> <> (!asleep[0] || !start_flip))
-/* A hung device (HANGS) answers nothing but a clear: requests and
- * sleepers wait for one, which clear_ends_io and clear_wakes_sleepers
- * then promise. A path gone (PATH_LOSSES) is no excuse: chp_event clears. */
+/* A hung device (HANGS) answers nothing but a clear, which the guest's
+ * missing-interrupt handler issues; a path gone (PATH_LOSSES), chp_event's. */
 ltl every_request_answered { [] OVERTAKEN(asking[0]) }
 ltl sleepers_wake { [] OVERTAKEN(asleep[0]) }
 ltl clear_wakes_sleepers { [] WAKES_AFTER_CLEAR }
