@@ -181,13 +181,6 @@ enum vfio_ccw_state vfio_ccw_fsm_online(struct vfio_ccw_private *private,
 	return VFIO_CCW_STATE_IDLE;
 }
 
-/* The guest is gone and no I/O of ours runs. */
-enum vfio_ccw_state vfio_ccw_fsm_offline(struct vfio_ccw_private *private,
-					 enum vfio_ccw_event event, int *ret)
-{
-	return vfio_ccw_sch_shutdown(private);
-}
-
 /*
  * The guest's channel program, from the request being written: check the
  * function asked for, build and pin the program into @cp. On error @cp
@@ -319,7 +312,7 @@ enum vfio_ccw_state vfio_ccw_fsm_irq(struct vfio_ccw_private *private,
 	return private->state;
 }
 
-/* BUSY x OFFLINE: end the I/O in flight, or shut down if it is over. */
+/* IDLE, BUSY x OFFLINE: end the I/O in flight, or shut down if it is over. */
 enum vfio_ccw_state vfio_ccw_fsm_quiesce(struct vfio_ccw_private *private,
 					 enum vfio_ccw_event event, int *ret)
 {
@@ -427,6 +420,99 @@ enum vfio_ccw_state vfio_ccw_fsm_sch_event(struct vfio_ccw_private *private,
 	return private->state;
 }
 
+/*
+ * sch->lock held: csch. It resets the status pending and any halt, and
+ * owes one interrupt of its own. The IRBs queued for the user are status
+ * pending to the guest: they go too, so that the clear's IRB is the next
+ * the user sees (model: csch()).
+ */
+static int vfio_ccw_csch(struct vfio_ccw_private *private)
+{
+	struct subchannel *sch = private->sch;
+
+	lockdep_assert_held(sch->lock);
+	if (csch(sch->schid))
+		return -ENODEV;		/* cc 3, csch has no other */
+	sch->schib.scsw.cmd.actl |= SCSW_ACTL_CLEAR_PEND;
+	vfio_ccw_irb_flush(private);
+	return 0;
+}
+
+/*
+ * sch->lock held: hsch, as the guest asked. An IRB queued for the user is
+ * status pending to the guest: cc 1, as ssch answers it.
+ */
+static int vfio_ccw_hsch(struct vfio_ccw_private *private)
+{
+	struct subchannel *sch = private->sch;
+
+	lockdep_assert_held(sch->lock);
+	if (private->irb_count)
+		return cio_update_schib(sch) ? -ENODEV : -EBUSY;
+	switch (hsch(sch->schid)) {
+	case 0:
+		sch->schib.scsw.cmd.actl |= SCSW_ACTL_HALT_PEND;
+		return 0;
+	case 1:		/* status pending */
+	case 2:		/* a halt or clear is pending */
+		return -EBUSY;
+	default:	/* not operational */
+		return -ENODEV;
+	}
+}
+
+/*
+ * sch->lock held: a path of the subchannel went (chp_event's work). If our
+ * I/O still runs there, nothing but a clear ends it: clear. Else nothing.
+ */
+static int vfio_ccw_path_gone(struct vfio_ccw_private *private)
+{
+	struct subchannel *sch = private->sch;
+	u32 actl;
+
+	lockdep_assert_held(sch->lock);
+	if (cio_update_schib(sch))
+		return -ENODEV;
+	actl = scsw_actl(&sch->schib.scsw);
+	if (private->state != VFIO_CCW_STATE_BUSY ||
+	    !(actl & ~SCSW_ACTL_CLEAR_PEND))
+		return 0;
+	return vfio_ccw_csch(private);
+}
+
+/*
+ * IDLE or BUSY x ASYNC_REQ: halt or clear the subchannel, as the user asked
+ * through the async region, or clear it for a path gone. The answer is the
+ * instruction's condition code as an errno; the state does not change: the
+ * interrupt the function owes ends the start, if one runs.
+ */
+enum vfio_ccw_state vfio_ccw_fsm_async(struct vfio_ccw_private *private,
+				       enum vfio_ccw_event event, int *ret)
+{
+	struct subchannel *sch = private->sch;
+	int err;
+
+	spin_lock_irq(sch->lock);
+	switch (private->async_cmd) {
+	case VFIO_CCW_ASYNC_CMD_HSCH:
+		err = vfio_ccw_hsch(private);
+		break;
+	case VFIO_CCW_ASYNC_CMD_CSCH:
+		err = vfio_ccw_csch(private);
+		break;
+	case VFIO_CCW_ASYNC_PATH_GONE:
+		err = vfio_ccw_path_gone(private);
+		break;
+	default:	/* raised outside vfio_ccw_async_request() */
+		err = -EINVAL;
+		break;
+	}
+	spin_unlock_irq(sch->lock);
+	if (err)
+		*ret = err;
+	return private->state;
+}
+
 /* ------------------------------------------ the dispatcher's hooks */
 
 enum vfio_ccw_state *vfio_ccw_fsm_state(struct vfio_ccw_private *private)
@@ -527,6 +613,38 @@ int vfio_ccw_fsm_write(struct vfio_ccw_private *private,
 	/* woken for a start we did not make: hand the wake-up on */
 	if (woken && ret)
 		complete(&private->completion);
+	return ret;
+}
+
+/**
+ * vfio_ccw_async_request() - halt or clear the subchannel
+ * @private: the subchannel, io_mutex not held
+ * @cmd: VFIO_CCW_ASYNC_CMD_HSCH or VFIO_CCW_ASYNC_CMD_CSCH (the async
+ *	region's command), or VFIO_CCW_ASYNC_PATH_GONE (chp_event's work: a
+ *	path went, clear the I/O in flight on it, if any)
+ *
+ * Raises ASYNC_REQ. Never sleeps on the completion: a halt or clear of
+ * the running program is answered at once, and its interrupt ends the
+ * program and wakes the writers asleep behind it.
+ *
+ * Return: 0 if the function was issued (or, for a path gone, not needed),
+ * -EBUSY if status is pending or a halt or clear is (hsch's cc 1 and 2,
+ * and in QUIESCING), -ENODEV if the device is gone, -EIO without a guest,
+ * -EINVAL for an unknown command.
+ */
+int vfio_ccw_async_request(struct vfio_ccw_private *private, u32 cmd)
+{
+	int ret;
+
+	if (cmd != VFIO_CCW_ASYNC_CMD_HSCH && cmd != VFIO_CCW_ASYNC_CMD_CSCH &&
+	    cmd != VFIO_CCW_ASYNC_PATH_GONE)
+		return -EINVAL;
+
+	mutex_lock(&private->io_mutex);
+	private->async_cmd = cmd;
+	ret = vfio_ccw_fsm_dispatch(private, VFIO_CCW_EVENT_ASYNC_REQ);
+	private->async_cmd = 0;
+	mutex_unlock(&private->io_mutex);
 	return ret;
 }
 

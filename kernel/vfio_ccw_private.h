@@ -11,6 +11,7 @@
 #ifndef _VFIO_CCW_PRIVATE_H_
 #define _VFIO_CCW_PRIVATE_H_
 
+#include <linux/bits.h>
 #include <linux/completion.h>
 #include <linux/eventfd.h>
 #include <linux/kref.h>
@@ -30,12 +31,19 @@
 /* IRBs the IRQ handler may queue for the work item */
 #define VFIO_CCW_IRB_SLOTS	16
 
+/*
+ * The commands vfio_ccw_async_request() takes: the async region's
+ * VFIO_CCW_ASYNC_CMD_HSCH and VFIO_CCW_ASYNC_CMD_CSCH, and ours, from
+ * chp_event's work for a path gone: clear the I/O in flight, if any.
+ */
+#define VFIO_CCW_ASYNC_PATH_GONE	BIT(31)
+
 /**
  * struct vfio_ccw_private - one subchannel bound to vfio_ccw
  * @vdev: the VFIO device, embedded: vfio_ccw_cp.c finds it next to @cp
  * @cp: the channel program of the start in flight, at most one
- * @io_mutex: the FSM mutex; also protects @cp, @io_region, @req, @irb,
- *	@guest_open and @io_trigger
+ * @io_mutex: the FSM mutex; also protects @cp, @io_region, @req,
+ *	@async_cmd, @irb, @guest_open and @io_trigger
  * @state: written by vfio_ccw_fsm_dispatch() only, io_mutex held
  * @sch: the subchannel, referenced while this lives
  * @ref: the css binding holds one, each running sch_event callback one
@@ -43,6 +51,8 @@
  * @quiesced: closers sleep here while a clear is owed (QUIESCING)
  * @io_region: what the I/O region reads back: the last request and IRB
  * @req: the start request being dispatched, NULL outside the write path
+ * @async_cmd: the command ASYNC_REQ is being dispatched for, 0 outside
+ *	vfio_ccw_async_request()
  * @guest_open: the VFIO device is open (between open and close_device)
  * @irb_ring: IRBs stored by the IRQ handler, oldest at @irb_head; the
  *	ring, @irb_head, @irb_count and @irb_dropped are under sch->lock
@@ -68,6 +78,7 @@ struct vfio_ccw_private {
 	struct completion quiesced;
 	struct ccw_io_region io_region;
 	const struct ccw_io_region *req;
+	u32 async_cmd;
 	bool guest_open;
 	struct irb irb_ring[VFIO_CCW_IRB_SLOTS];
 	unsigned int irb_head;
@@ -96,6 +107,7 @@ int vfio_ccw_fsm_write(struct vfio_ccw_private *private,
 		       const struct ccw_io_region *req);
 enum vfio_ccw_state vfio_ccw_go_offline(struct vfio_ccw_private *private,
 					bool closing, unsigned long limit);
+int vfio_ccw_async_request(struct vfio_ccw_private *private, u32 cmd);
 void vfio_ccw_irb_push(struct vfio_ccw_private *private, struct irb *irb);
 bool vfio_ccw_irb_pop(struct vfio_ccw_private *private, struct irb *irb);
 
