@@ -93,11 +93,21 @@ struct vfio_ccw_private {
 	struct mdev_type *mdev_types[1];
 };
 
-/* The final interrupt of a start: solicited, nothing left running */
+/*
+ * The interrupt that ends a start function (the model's ENDS_START): the
+ * final one of the start, solicited with nothing left running, or the end
+ * of a halt or clear (its function bit, none of its own pending bits, no
+ * activity), which ends the start with it, whatever status it carries.
+ */
 static inline bool vfio_ccw_irb_is_final(struct irb *irb)
 {
-	return scsw_is_solicited(&irb->scsw) &&
-	       !(scsw_actl(&irb->scsw) & (SCSW_ACTL_DEVACT | SCSW_ACTL_SCHACT));
+	union scsw *scsw = &irb->scsw;
+	u32 running = SCSW_ACTL_DEVACT | SCSW_ACTL_SCHACT;
+
+	if (scsw_fctl(scsw) & (SCSW_FCTL_HALT_FUNC | SCSW_FCTL_CLEAR_FUNC))
+		return !(scsw_actl(scsw) & (running | SCSW_ACTL_HALT_PEND |
+					    SCSW_ACTL_CLEAR_PEND));
+	return scsw_is_solicited(scsw) && !(scsw_actl(scsw) & running);
 }
 
 /* vfio_ccw_fsm.c */
