@@ -159,6 +159,10 @@ static const struct vt_scenario vt_scenarios[] = {
 	{ "bad-input", vt_scen_bad_input, true },
 	{ "close-after-start", vt_scen_close_after_start, true },
 	{ "remove-after-start", vt_scen_remove_after_start, true },
+	{ "halt-suspended", vt_scen_halt_suspended, true },
+	{ "clear-suspended", vt_scen_clear_suspended, true },
+	{ "clear-racing-start", vt_scen_clear_racing_start, true },
+	{ "async-offline", vt_scen_async_offline, true },
 	{ "device-loss", vt_scen_device_loss, true },
 	/* last: lockdep reports once per boot, and this one finds a cycle */
 	{ "unmap-while-pinned", vt_scen_unmap_pinned, true },

@@ -13,6 +13,7 @@
  *   vt_scen_loss.c    5: the device unplugged under its users
  *   vt_scen_bad.c     6: bad input through the UAPI
  *   vt_scen_unmap.c   the user's memory unmapped under pinned starts
+ *   vt_scen_async.c   halt and clear through the async command region
  *   vt_bench.c        bench mode (bench/qemu_bench.py)
  *   vt_nq.c           the nested QEMU of the real-client boot
  *   vt_scen_real.c    the real-client boot: QEMU's vfio-ccw on our mdev
@@ -217,6 +218,10 @@ int vt_scen_bad_input(struct vt_env *env);
 int vt_scen_close_after_start(struct vt_env *env);
 int vt_scen_remove_after_start(struct vt_env *env);
 int vt_scen_device_loss(struct vt_env *env);
+int vt_scen_halt_suspended(struct vt_env *env);
+int vt_scen_clear_suspended(struct vt_env *env);
+int vt_scen_clear_racing_start(struct vt_env *env);
+int vt_scen_async_offline(struct vt_env *env);
 int vt_scen_unmap_pinned(struct vt_env *env);
 
 /* bench mode (qemu_bench) */
