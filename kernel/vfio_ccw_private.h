@@ -17,11 +17,13 @@
 #include <linux/kref.h>
 #include <linux/mdev.h>
 #include <linux/mutex.h>
+#include <linux/spinlock.h>
 #include <linux/types.h>
 #include <linux/vfio.h>
 #include <linux/vfio_ccw.h>
 #include <linux/workqueue.h>
 #include <asm/cio.h>
+#include <asm/crw.h>
 #include <asm/scsw.h>
 
 #include "css.h"
@@ -37,6 +39,22 @@
  * chp_event's work for a path gone: clear the I/O in flight, if any.
  */
 #define VFIO_CCW_ASYNC_PATH_GONE	BIT(31)
+
+/*
+ * The device file: region n at offset n << VFIO_CCW_OFFSET_SHIFT, as
+ * stock. The I/O region (index 0) is always there; the others follow in
+ * stock's order, found by the user through their capability (type
+ * VFIO_REGION_TYPE_CCW and a subtype).
+ */
+#define VFIO_CCW_OFFSET_SHIFT		10
+#define VFIO_CCW_OFFSET_MASK		((1ULL << VFIO_CCW_OFFSET_SHIFT) - 1)
+#define VFIO_CCW_ASYNC_REGION_INDEX	(VFIO_CCW_CONFIG_REGION_INDEX + 1)
+#define VFIO_CCW_SCHIB_REGION_INDEX	(VFIO_CCW_CONFIG_REGION_INDEX + 2)
+#define VFIO_CCW_CRW_REGION_INDEX	(VFIO_CCW_CONFIG_REGION_INDEX + 3)
+#define VFIO_CCW_REGIONS		(VFIO_CCW_CONFIG_REGION_INDEX + 4)
+
+/* CRWs queued for the user; a full queue marks its newest one overflowed */
+#define VFIO_CCW_CRW_SLOTS	16
 
 /**
  * struct vfio_ccw_private - one subchannel bound to vfio_ccw
@@ -66,6 +84,23 @@
  * @parent: the mdev parent, the subchannel
  * @mdev_type: the single mdev type, "io"
  * @mdev_types: the list of types handed to the mdev core
+ * @cmd_lock: serializes the users of the async command region
+ * @cmd_region: what the async command region reads back: the last command
+ *	and its answer (under @cmd_lock)
+ * @irq_lock: spinlock (IRQ-safe, inside sch->lock) for @crw_ring,
+ *	@crw_head, @crw_count, @crw_trigger and @req_trigger
+ * @crw_ring: channel report words for the user, oldest at @crw_head
+ * @crw_head: slot of the oldest queued CRW
+ * @crw_count: CRWs queued
+ * @crw_trigger: eventfd signalled when a CRW waits in the CRW region
+ * @req_trigger: eventfd signalled when the mdev is to be removed
+ * @chp_work: a path went under our I/O: ASYNC_REQ to clear it (chp_event
+ *	runs under sch->lock, where io_mutex cannot be taken)
+ * @unmap_iova: the range of the last dma_unmap() call (io_mutex)
+ * @unmap_length: its length
+ * @unmap_calls: dma_unmap() calls for that range in a row (io_mutex)
+ * @unmap_fenced: too many of them: the device stays offline until the
+ *	user resets or reopens it (io_mutex)
  */
 struct vfio_ccw_private {
 	struct vfio_device vdev;
@@ -91,6 +126,19 @@ struct vfio_ccw_private {
 	struct mdev_parent parent;
 	struct mdev_type mdev_type;
 	struct mdev_type *mdev_types[1];
+	struct mutex cmd_lock;		/* the async command region */
+	struct ccw_cmd_region cmd_region;
+	spinlock_t irq_lock;		/* CRWs, CRW and request eventfds */
+	struct crw crw_ring[VFIO_CCW_CRW_SLOTS];
+	unsigned int crw_head;
+	unsigned int crw_count;
+	struct eventfd_ctx *crw_trigger;
+	struct eventfd_ctx *req_trigger;
+	struct work_struct chp_work;
+	u64 unmap_iova;
+	u64 unmap_length;
+	unsigned int unmap_calls;
+	bool unmap_fenced;
 };
 
 /*
@@ -121,7 +169,27 @@ int vfio_ccw_async_request(struct vfio_ccw_private *private, u32 cmd);
 void vfio_ccw_irb_push(struct vfio_ccw_private *private, struct irb *irb);
 bool vfio_ccw_irb_pop(struct vfio_ccw_private *private, struct irb *irb);
 
+/* vfio_ccw_drv.c */
+extern struct workqueue_struct *vfio_ccw_work_q;
+
 /* vfio_ccw_ops.c */
 extern struct mdev_driver vfio_ccw_mdev_driver;
+
+/* vfio_ccw_async.c */
+ssize_t vfio_ccw_async_region_read(struct vfio_ccw_private *private,
+				   char __user *buf, size_t count, loff_t pos);
+ssize_t vfio_ccw_async_region_write(struct vfio_ccw_private *private,
+				    const char __user *buf, size_t count,
+				    loff_t pos);
+
+/* vfio_ccw_chp.c */
+ssize_t vfio_ccw_schib_region_read(struct vfio_ccw_private *private,
+				   char __user *buf, size_t count, loff_t pos);
+ssize_t vfio_ccw_crw_region_read(struct vfio_ccw_private *private,
+				 char __user *buf, size_t count, loff_t pos);
+void vfio_ccw_crw_flush(struct vfio_ccw_private *private);
+void vfio_ccw_chp_work(struct work_struct *work);
+int vfio_ccw_chp_event(struct subchannel *sch, struct chp_link *link,
+		       int event);
 
 #endif /* _VFIO_CCW_PRIVATE_H_ */

@@ -25,8 +25,6 @@
 
 #include "vt.h"
 
-#define SLOT_SLEEPER	11	/* vt_start_sleeper()'s SENSE ID, 24 bytes */
-#define SLEEPER_COUNT	24
 #define SLOT_RACE	30
 #define RACE_COUNT	16
 #define RACE_ROUNDS	100
@@ -48,113 +46,20 @@
 
 /* ------------------------------------------------ the async region */
 
-/* The file offset of the async region of @d: 0, or -1 and why. */
-static int async_region(struct vt_dev *d, uint64_t *off)
-{
-	struct vfio_device_info info = { .argsz = sizeof(info) };
-	unsigned int index;
-
-	if (ioctl(d->fd, VFIO_DEVICE_GET_INFO, &info))
-		return vt_fail("VFIO_DEVICE_GET_INFO: %m");
-	for (index = VFIO_CCW_CONFIG_REGION_INDEX + 1;
-	     index < info.num_regions; index++) {
-		struct vfio_region_info *reg;
-		struct vfio_info_cap_header *cap;
-		size_t size = sizeof(*reg);
-		uint32_t next;
-		bool found = false;
-
-		reg = calloc(1, size);
-		if (!reg)
-			return vt_fail("calloc");
-		reg->argsz = size;
-		reg->index = index;
-		if (ioctl(d->fd, VFIO_DEVICE_GET_REGION_INFO, reg)) {
-			free(reg);
-			return vt_fail("VFIO_DEVICE_GET_REGION_INFO %u: %m",
-				       index);
-		}
-		if (reg->argsz > size) {	/* room for the capabilities */
-			size = reg->argsz;
-			free(reg);
-			reg = calloc(1, size);
-			if (!reg)
-				return vt_fail("calloc");
-			reg->argsz = size;
-			reg->index = index;
-			if (ioctl(d->fd, VFIO_DEVICE_GET_REGION_INFO, reg)) {
-				free(reg);
-				return vt_fail("VFIO_DEVICE_GET_REGION_INFO %u: %m",
-					       index);
-			}
-		}
-		next = (reg->flags & VFIO_REGION_INFO_FLAG_CAPS) ?
-		       reg->cap_offset : 0;
-		while (next && next + sizeof(*cap) <= size) {
-			cap = (void *)((char *)reg + next);
-			if (cap->id == VFIO_REGION_INFO_CAP_TYPE &&
-			    next + sizeof(struct vfio_region_info_cap_type) <=
-			    size) {
-				struct vfio_region_info_cap_type *type =
-					(void *)cap;
-
-				found = type->type == VFIO_REGION_TYPE_CCW &&
-					type->subtype ==
-					VFIO_REGION_SUBTYPE_CCW_ASYNC_CMD;
-			}
-			if (found || cap->next <= next)
-				break;
-			next = cap->next;
-		}
-		if (found) {
-			bool rw = (reg->flags & (VFIO_REGION_INFO_FLAG_READ |
-						 VFIO_REGION_INFO_FLAG_WRITE)) ==
-				  (VFIO_REGION_INFO_FLAG_READ |
-				   VFIO_REGION_INFO_FLAG_WRITE);
-			uint64_t rsize = reg->size;
-
-			*off = reg->offset;
-			free(reg);
-			if (rsize < sizeof(struct ccw_cmd_region) || !rw)
-				return vt_fail("async region %u: size %llu, %s",
-					       index,
-					       (unsigned long long)rsize,
-					       rw ? "read-write" :
-					       "not read-write");
-			return 0;
-		}
-		free(reg);
-	}
-	return vt_fail("no async command region among %u regions",
-		       info.num_regions);
-}
-
-/* Issue @cmd through the async region at @off: 0 or -errno. */
-static int async_cmd(struct vt_dev *d, uint64_t off, uint32_t cmd)
-{
-	struct ccw_cmd_region r = { .command = cmd };
-	long n;
-
-	n = pwrite(d->fd, &r, sizeof(r), off);
-	if (n < 0)
-		return -errno;
-	if (n != sizeof(r))
-		return -ENOSPC;
-	return 0;
-}
-
 /* Open, find the async region, drop stale interrupt counts. */
-static int async_open(struct vt_env *env, struct vt_dev *d, uint64_t *off)
+static int async_open(struct vt_env *env, struct vt_dev *d,
+		      struct vt_region *async)
 {
-	uint64_t n;
+	int ret;
 
 	if (vt_open(d, env->uuid, env->group_id))
 		return vt_at("open");
-	if (async_region(d, off)) {
+	ret = vt_cap_region(d, VFIO_REGION_SUBTYPE_CCW_ASYNC_CMD, async);
+	if (ret) {
 		vt_close(d);
-		return vt_at("async region");
+		return vt_fail("no async command region: %s", vt_err(ret));
 	}
-	vt_wait_irq(d, 0, &n);
+	vt_wait_irq(d, 0, NULL);
 	return 0;
 }
 
@@ -216,125 +121,117 @@ static int wait_irqs(struct vt_dev *d, uint64_t count, int ms)
 
 /*
  * Halt or clear (@cmd, @fctl) of a suspended program: answered 0, one
- * interrupt with the IRB of the halt or clear; a second halt or clear is
- * refused or taken as the architecture says; then a writer asleep behind
- * a new suspended program wakes when it is halted or cleared, and its
- * SENSE ID runs.
+ * interrupt, with the IRB of the halt or clear; the device works after.
+ * Then a writer asleep behind a new suspended program wakes when it is
+ * halted or cleared, and its SENSE ID runs: two interrupts, the last its
+ * own. 0; -1 and why; 1 if the writer is stuck (leave the device open).
  */
-static int end_suspended(struct vt_env *env, uint32_t cmd, unsigned int fctl)
+static int end_suspended(struct vt_dev *d, const struct vt_region *async,
+			 uint32_t cmd, unsigned int fctl)
 {
 	const char *what = fctl == FCTL_HALT ? "halt" : "clear";
 	struct vt_sleeper sl;
 	struct ccw_io_region r;
-	struct vt_dev d;
-	uint64_t off;
 	int ret;
 
-	if (async_open(env, &d, &off))
-		return -1;
-	vt_trace_start();
-
 	/* Alone: the IRB is the halt's or clear's */
-	if (vt_start_suspended(&d))
-		goto fail_at_start;
-	ret = async_cmd(&d, off, cmd);
-	if (vt_expect(what, ret, 0))
-		goto fail;
-	if (wait_irqs(&d, 1, 2000))
-		goto fail;
-	if (vt_read_region(&d, &r)) {
-		vt_fail("read region: %m");
-		goto fail;
-	}
+	if (vt_start_suspended(d))
+		return vt_at("suspended program");
+	ret = vt_async_cmd(d, async, cmd);
+	if (vt_expect(what, ret, 0) || wait_irqs(d, 1, 2000))
+		return -1;
+	if (vt_read_region(d, &r))
+		return vt_fail("read region: %m");
 	if (check_end_irb(&r, fctl))
-		goto fail;
-	if (vt_senseid(&d, SLOT_SLEEPER, SLEEPER_COUNT)) {
-		vt_at("SENSE ID after it");
-		goto fail;
-	}
+		return -1;
+	if (vt_senseid(d, VT_SLEEPER_SLOT, VT_SLEEPER_COUNT))
+		return vt_at("SENSE ID after it");
 
 	/* A writer asleep behind the program wakes and starts */
-	if (vt_start_suspended(&d))
-		goto fail_at_start;
-	ret = vt_start_sleeper(&sl, &d);
-	if (ret) {
-		if (ret > 0)	/* a thread we cannot join: leave it */
-			return vt_at("sleeper");
-		goto fail;
-	}
-	ret = async_cmd(&d, off, cmd);
+	if (vt_start_suspended(d))
+		return vt_at("suspended program");
+	ret = vt_start_sleeper(&sl, d);
+	if (ret)
+		return ret > 0 ? (vt_at("sleeper"), 1) : vt_at("sleeper");
+	ret = vt_async_cmd(d, async, cmd);
 	if (vt_expect(what, ret, 0)) {
-		vt_close(&d);	/* the close wakes the sleeper */
+		ioctl(d->fd, VFIO_DEVICE_RESET);	/* wakes the sleeper */
 		vt_join_sleeper(&sl, 5000);
 		return vt_at("with a sleeper");
 	}
 	if (vt_join_sleeper(&sl, 5000)) {
-		vt_close(&d);
-		vt_join_sleeper(&sl, 5000);
-		return vt_at("the sleeper");
+		ioctl(d->fd, VFIO_DEVICE_RESET);
+		return vt_join_sleeper(&sl, 5000) ? 1 : vt_at("the sleeper");
 	}
 	if (vt_expect("the woken writer's SENSE ID", sl.ret, 0))
-		goto fail;
+		return -1;
 	/* the halt's or clear's, then the SENSE ID's */
-	if (wait_irqs(&d, 2, 2000))
-		goto fail;
-	if (vt_read_region(&d, &r)) {
-		vt_fail("read region: %m");
-		goto fail;
-	}
-	if (vt_check_irb(&r, vt_slot_iova(SLOT_SLEEPER)) ||
-	    vt_check_senseid(SLOT_SLEEPER, SLEEPER_COUNT)) {
-		vt_at("the woken writer's IRB");
-		goto fail;
-	}
-	vt_info("%s: %d BUSY x ASYNC_REQ, %d IDLE x ASYNC_REQ in the trace",
-		what, vt_trace_count("BUSY x ASYNC_REQ -> BUSY ret=0"),
-		vt_trace_count("IDLE x ASYNC_REQ"));
-	if (vt_trace_count("BUSY x ASYNC_REQ -> BUSY ret=0") < 2 && !vt_stock) {
-		vt_fail("the FSM tracepoint shows no BUSY x ASYNC_REQ");
-		goto fail;
-	}
-	vt_close(&d);
+	if (wait_irqs(d, 2, 2000))
+		return vt_at("with a sleeper");
+	if (vt_read_region(d, &r))
+		return vt_fail("read region: %m");
+	if (vt_check_irb(&r, vt_slot_iova(VT_SLEEPER_SLOT)) ||
+	    vt_check_senseid(VT_SLEEPER_SLOT, VT_SLEEPER_COUNT))
+		return vt_at("the woken writer's IRB");
 	return 0;
+}
 
-fail_at_start:
-	vt_at("suspended program");
-fail:
+/*
+ * Halt, then clear, of a suspended program, each alone and with a writer
+ * asleep behind it; the FSM tracepoint shows BUSY x ASYNC_REQ for each.
+ */
+int vt_scen_async_suspended(struct vt_env *env)
+{
+	struct vt_region async;
+	struct vt_dev d;
+	int ret, busy;
+
+	if (async_open(env, &d, &async))
+		return -1;
+	vt_trace_start();
+	ret = end_suspended(&d, &async, VFIO_CCW_ASYNC_CMD_HSCH, FCTL_HALT);
+	if (ret > 0)
+		return -1;	/* a writer stuck in write: leave it open */
+	if (ret) {
+		vt_close(&d);
+		return vt_at("halt");
+	}
+	ret = end_suspended(&d, &async, VFIO_CCW_ASYNC_CMD_CSCH, FCTL_CLEAR);
+	if (ret > 0)
+		return -1;
+	if (ret) {
+		vt_close(&d);
+		return vt_at("clear");
+	}
+	busy = vt_trace_count("BUSY x ASYNC_REQ -> BUSY ret=0");
+	vt_info("async-suspended: %d BUSY x ASYNC_REQ in the trace", busy);
+	if (!vt_stock && busy != 4)
+		ret = vt_fail("%d BUSY x ASYNC_REQ answered 0 in the trace, "
+			      "expected 4", busy);
 	vt_close(&d);
-	return -1;
-}
-
-int vt_scen_halt_suspended(struct vt_env *env)
-{
-	return end_suspended(env, VFIO_CCW_ASYNC_CMD_HSCH, FCTL_HALT);
-}
-
-int vt_scen_clear_suspended(struct vt_env *env)
-{
-	return end_suspended(env, VFIO_CCW_ASYNC_CMD_CSCH, FCTL_CLEAR);
+	return ret;
 }
 
 /*
  * A clear of the idle subchannel, then at once a start: the start is
  * refused (EBUSY) until the user had the clear's IRB, or taken after it;
  * either way the next IRB is the start's own and its data are right: the
- * clear's interrupt never ends a later program. Also the halt of an idle
- * subchannel, and an unknown command.
+ * clear's interrupt never ends a later program.
  */
 int vt_scen_clear_racing_start(struct vt_env *env)
 {
-	struct ccw_io_region r;
 	int refused = 0, taken = 0, i, ret;
+	struct ccw_io_region r;
+	struct vt_region async;
 	struct vt_dev d;
-	uint64_t off, n;
 
-	if (async_open(env, &d, &off))
+	if (async_open(env, &d, &async))
 		return -1;
 	for (i = 0; i < RACE_ROUNDS; i++) {
 		uint64_t before = 0;
 		int owed = 1;	/* interrupts still to come: the start's */
 
-		ret = async_cmd(&d, off, VFIO_CCW_ASYNC_CMD_CSCH);
+		ret = vt_async_cmd(&d, &async, VFIO_CCW_ASYNC_CMD_CSCH);
 		if (vt_expect("clear", ret, 0))
 			goto fail;
 		vt_senseid_prepare(SLOT_RACE, RACE_COUNT, &r);
@@ -355,12 +252,12 @@ int vt_scen_clear_racing_start(struct vt_env *env)
 					"clear's IRB was handed over", i);
 				goto fail;
 			}
-			owed = before > 1 ? 0 : 1;	/* the start's own? */
 			if (before > 2) {
 				vt_fail("round %d: %llu interrupts", i,
 					(unsigned long long)before);
 				goto fail;
 			}
+			owed = before == 2 ? 0 : 1;	/* the start's own? */
 		} else {
 			vt_expect("start after a clear", ret, 0);
 			goto fail;
@@ -380,37 +277,11 @@ int vt_scen_clear_racing_start(struct vt_env *env)
 	vt_info("clear-racing-start: %d rounds, start refused %d times, "
 		"taken after the clear's IRB %d times", RACE_ROUNDS, refused,
 		taken);
-
-	/* The halt of an idle subchannel owes an interrupt too */
-	ret = async_cmd(&d, off, VFIO_CCW_ASYNC_CMD_HSCH);
-	if (vt_expect("halt of the idle subchannel", ret, 0))
-		goto fail;
-	if (wait_irqs(&d, 1, 2000) || vt_read_region(&d, &r))
-		goto fail_at_halt;
-	if (check_end_irb(&r, FCTL_HALT))
-		goto fail_at_halt;
-	ret = async_cmd(&d, off, 0);
-	if (vt_expect("no command", ret, -EINVAL))
-		goto fail;
-	ret = async_cmd(&d, off,
-			VFIO_CCW_ASYNC_CMD_HSCH | VFIO_CCW_ASYNC_CMD_CSCH);
-	if (vt_expect("two commands", ret, -EINVAL))
-		goto fail;
-	if (!vt_wait_irq(&d, 100, &n)) {
-		vt_fail("%llu interrupts after refused commands",
-			(unsigned long long)n);
-		goto fail;
-	}
-	if (vt_senseid(&d, SLOT_RACE, RACE_COUNT)) {
-		vt_at("SENSE ID after");
-		goto fail;
-	}
 	vt_close(&d);
 	return 0;
 
-fail_at_halt:
-	vt_at("halt of the idle subchannel");
 fail:
+	vt_at("round");
 	vt_close(&d);
 	return -1;
 }
@@ -419,7 +290,7 @@ fail:
 struct async_writer {
 	pthread_t thread;
 	struct vt_dev *d;
-	uint64_t off;
+	struct vt_region async;
 	int stop;
 	int answers[4];		/* 0, EBUSY, EIO, ENODEV */
 	int bad;		/* any other answer */
@@ -431,7 +302,7 @@ static void *async_writer_run(void *arg)
 	int i = 0, ret;
 
 	while (!__atomic_load_n(&w->stop, __ATOMIC_SEQ_CST)) {
-		ret = async_cmd(w->d, w->off, i++ % 2 ?
+		ret = vt_async_cmd(w->d, &w->async, i++ % 2 ?
 				VFIO_CCW_ASYNC_CMD_HSCH :
 				VFIO_CCW_ASYNC_CMD_CSCH);
 		if (!ret)
@@ -461,7 +332,7 @@ int vt_scen_async_offline(struct vt_env *env)
 	struct vt_dev d;
 	int i, ret = 0, standby, quiescing;
 
-	if (async_open(env, &d, &w.off))
+	if (async_open(env, &d, &w.async))
 		return -1;
 	vt_trace_start();
 	w.d = &d;
