@@ -100,8 +100,8 @@ SCENARIOS = ["lifecycle", "writers", "signal", "reset-wakes-sleeper",
 REAL_CLIENT = "real-client"
 REAL_SCENARIOS = ["real-client-" + n for n in [
     "stsch", "msch", "sense-id", "chain-page-cross", "orb-outside-memory",
-    "ccw-outside-memory", "data-outside-memory", "round-trips",
-    "device-del", "device-del-release", "run-io",
+    "ccw-outside-memory", "data-outside-memory", "round-trips", "hsch",
+    "csch", "device-del", "device-del-release", "run-io",
     "mdev-remove", "mdev-remove-host", "run-remove", "after"]]
 # Guest memory of each boot: the real-client one holds a second QEMU
 MEMORY_MB = {"check": 512, "bench": 512, REAL_CLIENT: 1024}

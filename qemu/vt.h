@@ -95,6 +95,7 @@ int vt_group_id(const char *uuid);
 int vt_trace_start(void);
 int vt_cells_start(void);
 void vt_cells_report(void);
+unsigned long vt_cells_count_of(const char *from, const char *event);
 int vt_trace_count(const char *needle);
 int vt_trace_lines(const char *needle, const char *also, int print);
 

@@ -40,6 +40,30 @@ int ng_tsch(uint32_t schid, struct irb *irb)
 	return CC_OF("tsch", irb, schid);
 }
 
+/* HSCH and CSCH have no operand: the subchannel id alone */
+#define CC_OF_SCHID(insn, schid)					\
+	({								\
+		register uint32_t r1 asm("1") = (schid);		\
+		int cc;							\
+		asm volatile("	" insn "\n"				\
+			     "	ipm	%[cc]\n"			\
+			     "	srl	%[cc],28\n"			\
+			     : [cc] "=d" (cc)				\
+			     : "d" (r1)					\
+			     : "cc", "memory");				\
+		cc;							\
+	})
+
+int ng_hsch(uint32_t schid)
+{
+	return CC_OF_SCHID("hsch", schid);
+}
+
+int ng_csch(uint32_t schid)
+{
+	return CC_OF_SCHID("csch", schid);
+}
+
 int ng_stcrw(uint32_t *crw)
 {
 	return CC_OF("stcrw", crw, 0);

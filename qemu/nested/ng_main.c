@@ -20,6 +20,7 @@
 /* 2 GiB - 1 MiB: 31-bit, doubleword aligned, far above our 32 MiB */
 #define NOT_OUR_MEMORY		0x7ff00000UL
 #define PGM_ADDRESSING		0x0005
+#define SUSPEND_QUIET_MS	300	/* a suspended start stays silent */
 
 static char why[256];
 static int passed, failed;
@@ -364,6 +365,84 @@ static int check_round_trips(char *detail, size_t len)
 }
 
 /*
+ * A start that stays in flight: a NOOP with the suspend flag, in an ORB
+ * that allows suspension. The channel suspends it before the NOOP and,
+ * with nobody to resume it, it runs until halted or cleared.
+ */
+static int start_suspended(void)
+{
+	int cc;
+
+	put_ccw(0, CCW_NOOP, CCW_FLAG_SUSPEND | CCW_FLAG_SLI, 0, 0);
+	memset(&orb, 0, sizeof(orb));
+	orb.intparm = ++next_intparm;
+	orb.flags = ORB_SPND | ORB_FMT1 | ORB_PFCH | ORB_LPM_ANY;
+	orb.cpa = addr31(ccw);
+	cc = ng_ssch(schid, &orb);
+	if (cc)
+		return fail("ssch of the suspended program: cc %d", cc);
+	if (!ng_wait_io(SUSPEND_QUIET_MS)) {
+		ng_tsch(schid, &irb);
+		return fail("the suspended program ended: scsw %08x dstat %02x",
+			    irb.scsw.ctrl, irb.scsw.dstat);
+	}
+	return 0;
+}
+
+/*
+ * HSCH or CSCH of a suspended program, through QEMU's vfio-ccw and the
+ * module's async region: cc 0, then one interruption whose IRB shows
+ * the halt or clear function (a clear: that alone, and no activity left
+ * at all), status pending, nothing pending or active; nothing more is
+ * pending after it, and the device works.
+ */
+static int check_end(int (*insn)(uint32_t schid), unsigned int fctl,
+		     char *detail, size_t len)
+{
+	const char *name = fctl == FCTL_HALT ? "hsch" : "csch";
+	uint32_t busy = ACTL_RESUME_PEND | ACTL_START_PEND | ACTL_HALT_PEND |
+			ACTL_CLEAR_PEND | ACTL_SCH_ACTIVE | ACTL_DEV_ACTIVE;
+	struct irb again;
+	uint32_t ctrl;
+	int cc;
+
+	if (start_suspended())
+		return -1;
+	cc = insn(schid);
+	if (cc)
+		return fail("%s of the suspended program: cc %d", name, cc);
+	if (interrupted())
+		return -1;
+	ctrl = irb.scsw.ctrl;
+	if (!(SCSW_FCTL(ctrl) & fctl) || (SCSW_FCTL(ctrl) & FCTL_START) ||
+	    (fctl == FCTL_CLEAR && SCSW_FCTL(ctrl) != FCTL_CLEAR))
+		return fail("%s: scsw %08x: function %x", name, ctrl,
+			    SCSW_FCTL(ctrl));
+	if (!(SCSW_STCTL(ctrl) & STCTL_PENDING) || (SCSW_ACTL(ctrl) & busy) ||
+	    (fctl == FCTL_CLEAR && SCSW_ACTL(ctrl)) || irb.scsw.cstat)
+		return fail("%s: scsw %08x cstat %02x: not the end of the function",
+			    name, ctrl, irb.scsw.cstat);
+	cc = ng_tsch(schid, &again);
+	if (cc != 1)
+		return fail("%s: second tsch cc %d, expected 1", name, cc);
+	if (sense_id())
+		return fail("the device after the %s: %s", name, why);
+	say(detail, len, "cc 0, scsw %08x dstat %02x, SENSE ID after", ctrl,
+	    irb.scsw.dstat);
+	return 0;
+}
+
+static int check_hsch(char *detail, size_t len)
+{
+	return check_end(ng_hsch, FCTL_HALT, detail, len);
+}
+
+static int check_csch(char *detail, size_t len)
+{
+	return check_end(ng_csch, FCTL_CLEAR, detail, len);
+}
+
+/*
  * Ask the host to take the device away, then keep starting SENSE IDs
  * until the subchannel is gone (cc 3), for UNPLUG_TIMEOUT_S at most;
  * then fetch the channel report word, if any. What is seen on the way
@@ -445,6 +524,8 @@ static const struct check io_checks[] = {
 	{ "ccw-outside-memory", check_ccw_outside },
 	{ "data-outside-memory", check_data_outside },
 	{ "round-trips", check_round_trips },
+	{ "hsch", check_hsch },
+	{ "csch", check_csch },
 	{ "device-del", check_unplug },
 };
 
