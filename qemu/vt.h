@@ -283,7 +283,8 @@ struct vt_nq {
 	int nr_msgs;		/* lines on QEMU's stderr */
 };
 
-int vt_nq_start(struct vt_nq *nq, const char *uuid, const char *mode);
+int vt_nq_start(struct vt_nq *nq, const char *uuid, const char *mode,
+		int lpum);
 bool vt_nq_poll(struct vt_nq *nq, int ms);
 int vt_nq_qmp(struct vt_nq *nq, const char *cmd, int ms);
 int vt_nq_device_del(struct vt_nq *nq);

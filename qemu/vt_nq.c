@@ -33,8 +33,11 @@ static int make_fifo(const char *path)
 	return 0;
 }
 
-/* QEMU's command line: 32 MiB, one CPU, the console, QMP, our mdev */
-static void nq_exec(const char *uuid, const char *mode)
+/*
+ * QEMU's command line: 32 MiB, one CPU, the console, QMP, our mdev; the
+ * nested guest's: "MODE DEVNO [LPUM]" (qemu/nested/ng_main.c)
+ */
+static void nq_exec(const char *uuid, const char *mode, int lpum)
 {
 	char sysfsdev[128], devno[32], append[64];
 	char *const env[] = { "LD_LIBRARY_PATH=/lib/s390x-linux-gnu", NULL };
@@ -44,7 +47,11 @@ static void nq_exec(const char *uuid, const char *mode)
 		 ",sysfsdev=/sys/bus/mdev/devices/%s,devno=fe.0.%04x",
 		 uuid, VT_NESTED_DEVNO);
 	snprintf(devno, sizeof(devno), "%04x", VT_NESTED_DEVNO);
-	snprintf(append, sizeof(append), "%s %s", mode, devno);
+	if (lpum >= 0)
+		snprintf(append, sizeof(append), "%s %s %02x", mode, devno,
+			 lpum);
+	else
+		snprintf(append, sizeof(append), "%s %s", mode, devno);
 	execle(NQ_BINARY, NQ_BINARY, "-M", "s390-ccw-virtio", "-m", "32",
 	       "-smp", "1", "-nodefaults", "-no-user-config", "-display",
 	       "none", "-accel", "tcg,tb-size=32",
@@ -58,8 +65,12 @@ static void nq_exec(const char *uuid, const char *mode)
 	_exit(127);
 }
 
-/* QEMU running with the nested guest in @mode ("io", "remove") */
-int vt_nq_start(struct vt_nq *nq, const char *uuid, const char *mode)
+/*
+ * QEMU running with the nested guest in @mode ("io", "remove"), which is
+ * told the host's last-path-used mask @lpum to expect (-1: none)
+ */
+int vt_nq_start(struct vt_nq *nq, const char *uuid, const char *mode,
+		int lpum)
 {
 	int out[2], err[2];
 
@@ -79,7 +90,7 @@ int vt_nq_start(struct vt_nq *nq, const char *uuid, const char *mode)
 		dup2(null, 0);
 		dup2(out[1], 1);
 		dup2(err[1], 2);
-		nq_exec(uuid, mode);
+		nq_exec(uuid, mode, lpum);
 	}
 	close(out[1]);
 	close(err[1]);

@@ -157,9 +157,9 @@ int ng_stsch(uint32_t schid, struct schib *schib);
 int ng_msch(uint32_t schid, struct schib *schib);
 int ng_ssch(uint32_t schid, const void *orb);
 int ng_tsch(uint32_t schid, struct irb *irb);
+int ng_stcrw(uint32_t *crw);
 int ng_hsch(uint32_t schid);
 int ng_csch(uint32_t schid);
-int ng_stcrw(uint32_t *crw);
 int ng_wait_io(unsigned int timeout_ms);
 
 #endif /* NG_H */

@@ -40,8 +40,13 @@ int ng_tsch(uint32_t schid, struct irb *irb)
 	return CC_OF("tsch", irb, schid);
 }
 
-/* HSCH and CSCH have no operand: the subchannel id alone */
-#define CC_OF_SCHID(insn, schid)					\
+int ng_stcrw(uint32_t *crw)
+{
+	return CC_OF("stcrw", crw, 0);
+}
+
+/* HSCH and CSCH: no operand, the subchannel id in register 1 */
+#define CC_OF_SCH(insn, schid)						\
 	({								\
 		register uint32_t r1 asm("1") = (schid);		\
 		int cc;							\
@@ -56,17 +61,12 @@ int ng_tsch(uint32_t schid, struct irb *irb)
 
 int ng_hsch(uint32_t schid)
 {
-	return CC_OF_SCHID("hsch", schid);
+	return CC_OF_SCH("hsch", schid);
 }
 
 int ng_csch(uint32_t schid)
 {
-	return CC_OF_SCHID("csch", schid);
-}
-
-int ng_stcrw(uint32_t *crw)
-{
-	return CC_OF("stcrw", crw, 0);
+	return CC_OF_SCH("csch", schid);
 }
 
 /*

@@ -2,9 +2,12 @@
 /*
  * The nested guest's checks on the subchannel QEMU's vfio-ccw passes
  * through (qemu/README.md, "The real client"). The command line (QEMU's
- * -append) is "MODE DEVNO": MODE "io" runs every check and ends with
- * device-del, MODE "remove" sets the subchannel up and ends with
- * mdev-remove; DEVNO (hex) is the device number QEMU gave the device.
+ * -append) is "MODE DEVNO [LPUM]": MODE "io" runs every check and ends
+ * with device-del, MODE "remove" sets the subchannel up and ends with
+ * mdev-remove; DEVNO (hex) is the device number QEMU gave the device;
+ * LPUM (hex), if given, is the last-path-used mask the subchannel has on
+ * the host, which STSCH must show: QEMU refreshes it from the host on
+ * each STSCH (the schib region), where its own would be 0.
  * Both unplug checks print "vt: unplug", which asks the test guest to
  * take the device away, and go on starting I/O until it is gone.
  */
@@ -20,12 +23,12 @@
 /* 2 GiB - 1 MiB: 31-bit, doubleword aligned, far above our 32 MiB */
 #define NOT_OUR_MEMORY		0x7ff00000UL
 #define PGM_ADDRESSING		0x0005
-#define SUSPEND_QUIET_MS	300	/* a suspended start stays silent */
 
 static char why[256];
 static int passed, failed;
 static uint32_t schid;
 static uint16_t devno;
+static int host_lpum = -1;	/* LPUM of the command line, -1 if none */
 static uint32_t next_intparm = 0x4e470000;	/* "NG", then a count */
 
 static struct schib schib;
@@ -86,19 +89,25 @@ static void put_ccw(int i, uint8_t cmd, uint8_t flags, uint16_t count,
 	ccw[i].cda = cda;
 }
 
-/* Start the program at @cpa; 0 or -1 with why (cc on @cc_out if set) */
-static int start(uint32_t cpa, int *cc_out)
+/* Start the program at @cpa with ORB flags @extra too; 0 or -1 with why */
+static int start_orb(uint32_t cpa, uint32_t extra, int *cc_out)
 {
 	int cc;
 
 	memset(&orb, 0, sizeof(orb));
 	orb.intparm = ++next_intparm;
-	orb.flags = ORB_FMT1 | ORB_PFCH | ORB_LPM_ANY;
+	orb.flags = ORB_FMT1 | ORB_PFCH | ORB_LPM_ANY | extra;
 	orb.cpa = cpa;
 	cc = ng_ssch(schid, &orb);
 	if (cc_out)
 		*cc_out = cc;
 	return cc ? fail("ssch: cc %d", cc) : 0;
+}
+
+/* Start the program at @cpa; 0 or -1 with why (cc on @cc_out if set) */
+static int start(uint32_t cpa, int *cc_out)
+{
+	return start_orb(cpa, 0, cc_out);
 }
 
 /*
@@ -208,9 +217,12 @@ static int check_stsch(char *detail, size_t len)
 	if (!p->pim || SCSW_FCTL(schib.scsw.ctrl))
 		return fail("pim %02x, function %x", p->pim,
 			    SCSW_FCTL(schib.scsw.ctrl));
-	say(detail, len, "0.0.%04x devno %04x pim %02x pam %02x pom %02x chpid0 %02x, %u subchannel(s)",
-	    schid & 0xffff, p->devno, p->pim, p->pam, p->pom, p->chpid[0],
-	    valid);
+	if (host_lpum >= 0 && p->lpum != host_lpum)
+		return fail("lpum %02x, the host's is %02x: not a fresh schib",
+			    p->lpum, host_lpum);
+	say(detail, len, "0.0.%04x devno %04x pim %02x pam %02x pom %02x lpum %02x%s chpid0 %02x, %u subchannel(s)",
+	    schid & 0xffff, p->devno, p->pim, p->pam, p->pom, p->lpum,
+	    host_lpum >= 0 ? " (the host's)" : "", p->chpid[0], valid);
 	return 0;
 }
 
@@ -366,25 +378,18 @@ static int check_round_trips(char *detail, size_t len)
 
 /*
  * A start that stays in flight: a NOOP with the suspend flag, in an ORB
- * that allows suspension. The channel suspends it before the NOOP and,
- * with nobody to resume it, it runs until halted or cleared.
+ * that allows suspension. The channel suspends it before the NOOP, and
+ * nothing resumes it: no interruption comes.
  */
 static int start_suspended(void)
 {
-	int cc;
-
 	put_ccw(0, CCW_NOOP, CCW_FLAG_SUSPEND | CCW_FLAG_SLI, 0, 0);
-	memset(&orb, 0, sizeof(orb));
-	orb.intparm = ++next_intparm;
-	orb.flags = ORB_SPND | ORB_FMT1 | ORB_PFCH | ORB_LPM_ANY;
-	orb.cpa = addr31(ccw);
-	cc = ng_ssch(schid, &orb);
-	if (cc)
-		return fail("ssch of the suspended program: cc %d", cc);
-	if (!ng_wait_io(SUSPEND_QUIET_MS)) {
+	if (start_orb(addr31(ccw), ORB_SPND, NULL))
+		return -1;
+	if (!ng_wait_io(200)) {
 		ng_tsch(schid, &irb);
-		return fail("the suspended program ended: scsw %08x dstat %02x",
-			    irb.scsw.ctrl, irb.scsw.dstat);
+		return fail("the suspended program ended: scsw %08x",
+			    irb.scsw.ctrl);
 	}
 	return 0;
 }
@@ -408,6 +413,10 @@ static int check_end(int (*insn)(uint32_t schid), unsigned int fctl,
 
 	if (start_suspended())
 		return -1;
+	/* QEMU's own SCSW: start pending, it never learns of the suspension */
+	if (ng_stsch(schid, &schib) || SCSW_FCTL(schib.scsw.ctrl) != FCTL_START)
+		return fail("stsch of the suspended start: scsw %08x",
+			    schib.scsw.ctrl);
 	cc = insn(schid);
 	if (cc)
 		return fail("%s of the suspended program: cc %d", name, cc);
@@ -541,18 +550,24 @@ static const struct check remove_checks[] = {
 	{ "mdev-remove", remove_setup },
 };
 
-static unsigned int parse_hex(const char *s)
+/* A hex number at *@s, which moves past it; -1 if there is none */
+static int parse_hex(const char **s)
 {
+	const char *p = *s;
 	unsigned int v = 0;
 
-	for (;; s++) {
-		if (*s >= '0' && *s <= '9')
-			v = v * 16 + *s - '0';
-		else if (*s >= 'a' && *s <= 'f')
-			v = v * 16 + *s - 'a' + 10;
+	for (;; p++) {
+		if (*p >= '0' && *p <= '9')
+			v = v * 16 + *p - '0';
+		else if (*p >= 'a' && *p <= 'f')
+			v = v * 16 + *p - 'a' + 10;
 		else
-			return v;
+			break;
 	}
+	if (p == *s)
+		return -1;
+	*s = p;
+	return (int)v;
 }
 
 void ng_main(void)
@@ -565,7 +580,13 @@ void ng_main(void)
 	ng_init();
 	while (*arg && *arg != ' ')
 		arg++;
-	devno = parse_hex(*arg ? arg + 1 : arg);
+	if (*arg)
+		arg++;
+	devno = (uint16_t)parse_hex(&arg);
+	if (*arg == ' ') {
+		arg++;
+		host_lpum = parse_hex(&arg);
+	}
 	if (!memcmp(cmd, "io ", 3)) {
 		checks = io_checks;
 		n = NG_ARRAY_SIZE(io_checks);
@@ -574,7 +595,7 @@ void ng_main(void)
 		n = NG_ARRAY_SIZE(remove_checks);
 	}
 	if (!checks || !devno) {
-		ng_print("FAIL guest: command line '%s': expected 'io|remove DEVNO'",
+		ng_print("FAIL guest: command line '%s': expected 'io|remove DEVNO [LPUM]'",
 			 cmd);
 		failed++;
 	}
