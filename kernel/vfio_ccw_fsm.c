@@ -490,7 +490,9 @@ enum vfio_ccw_state vfio_ccw_fsm_quiesce_irq(struct vfio_ccw_private *private,
 /*
  * An interrupt with no guest: a disable did not take, disable again. Once
  * it takes (or the device is gone), a program vfio_ccw_sch_shutdown() had
- * to leave pinned is no longer the channel's: free it.
+ * to leave pinned is no longer the channel's: free it, while the device is
+ * open. After the close nothing may be unpinned any more (VFIO warns, and
+ * type1 has dropped the pages with the container): it stays, leaked.
  */
 enum vfio_ccw_state vfio_ccw_fsm_disabled_irq(struct vfio_ccw_private *private,
 					      enum vfio_ccw_event event, int *ret)
@@ -501,7 +503,7 @@ enum vfio_ccw_state vfio_ccw_fsm_disabled_irq(struct vfio_ccw_private *private,
 	spin_lock_irq(sch->lock);
 	err = cio_disable_subchannel(sch);
 	spin_unlock_irq(sch->lock);
-	if (!err || err == -ENODEV)
+	if (private->guest_open && (!err || err == -ENODEV))
 		cp_free(&private->cp);
 	return private->state;
 }

@@ -162,6 +162,9 @@ static const struct vt_scenario vt_scenarios[] = {
 	{ "request-irq", vt_scen_request, true },
 	{ "close-after-start", vt_scen_close_after_start, true },
 	{ "remove-after-start", vt_scen_remove_after_start, true },
+	{ "async-suspended", vt_scen_async_suspended, true },
+	{ "clear-racing-start", vt_scen_clear_racing_start, true },
+	{ "async-offline", vt_scen_async_offline, true },
 	{ "device-loss", vt_scen_device_loss, true },
 	/* after device-loss: a vary reaches every device on the path */
 	{ "path-vary", vt_scen_path, true },

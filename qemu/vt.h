@@ -15,6 +15,8 @@
  *   vt_scen_unmap.c   the user's memory unmapped under pinned starts
  *   vt_scen_regions.c the async, schib and CRW regions, the request
  *                     interrupt, a channel path varied off and on
+ *   vt_scen_async.c   halt and clear of suspended programs, racing starts
+ *                     and resets, through the async command region
  *   vt_bench.c        bench mode (bench/qemu_bench.py)
  *   vt_nq.c           the nested QEMU of the real-client boot
  *   vt_scen_real.c    the real-client boot: QEMU's vfio-ccw on our mdev
@@ -93,6 +95,7 @@ int vt_group_id(const char *uuid);
 int vt_trace_start(void);
 int vt_cells_start(void);
 void vt_cells_report(void);
+unsigned long vt_cells_count_of(const char *from, const char *event);
 int vt_trace_count(const char *needle);
 int vt_trace_lines(const char *needle, const char *also, int print);
 
@@ -237,6 +240,9 @@ int vt_scen_bad_input(struct vt_env *env);
 int vt_scen_close_after_start(struct vt_env *env);
 int vt_scen_remove_after_start(struct vt_env *env);
 int vt_scen_device_loss(struct vt_env *env);
+int vt_scen_async_suspended(struct vt_env *env);
+int vt_scen_clear_racing_start(struct vt_env *env);
+int vt_scen_async_offline(struct vt_env *env);
 int vt_scen_unmap_pinned(struct vt_env *env);
 /* vt_scen_regions.c */
 int vt_scen_regions(struct vt_env *env);

@@ -93,6 +93,13 @@ struct scsw {
 #define FCTL_START		4
 #define FCTL_HALT		2
 #define FCTL_CLEAR		1
+#define ACTL_RESUME_PEND	0x40
+#define ACTL_START_PEND		0x20
+#define ACTL_HALT_PEND		0x10
+#define ACTL_CLEAR_PEND		0x08
+#define ACTL_SCH_ACTIVE		0x04
+#define ACTL_DEV_ACTIVE		0x02
+#define ACTL_SUSPENDED		0x01
 #define STCTL_ALERT		0x10
 #define STCTL_PRIMARY		0x04
 #define STCTL_SECONDARY		0x02

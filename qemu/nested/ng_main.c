@@ -395,15 +395,20 @@ static int start_suspended(void)
 }
 
 /*
- * HSCH or CSCH (@clear) of a start in flight: cc 0, then an interruption
- * whose IRB shows the function and no start left, and a SENSE ID works
- * after. QEMU passes both to the host through the async command region;
- * without it, QEMU only pretends, the host's start runs on, and the next
- * start waits behind it for good.
+ * HSCH or CSCH of a suspended program, through QEMU's vfio-ccw and the
+ * module's async region: cc 0, then one interruption whose IRB shows
+ * the halt or clear function (a clear: that alone, and no activity left
+ * at all), status pending, nothing pending or active; nothing more is
+ * pending after it, and the device works.
  */
-static int halt_or_clear(int clear, uint32_t *ctrl)
+static int check_end(int (*insn)(uint32_t schid), unsigned int fctl,
+		     char *detail, size_t len)
 {
-	unsigned int fctl = clear ? FCTL_CLEAR : FCTL_HALT;
+	const char *name = fctl == FCTL_HALT ? "hsch" : "csch";
+	uint32_t busy = ACTL_RESUME_PEND | ACTL_START_PEND | ACTL_HALT_PEND |
+			ACTL_CLEAR_PEND | ACTL_SCH_ACTIVE | ACTL_DEV_ACTIVE;
+	struct irb again;
+	uint32_t ctrl;
 	int cc;
 
 	if (start_suspended())
@@ -412,30 +417,38 @@ static int halt_or_clear(int clear, uint32_t *ctrl)
 	if (ng_stsch(schid, &schib) || SCSW_FCTL(schib.scsw.ctrl) != FCTL_START)
 		return fail("stsch of the suspended start: scsw %08x",
 			    schib.scsw.ctrl);
-	cc = clear ? ng_csch(schid) : ng_hsch(schid);
+	cc = insn(schid);
 	if (cc)
-		return fail("%s: cc %d", clear ? "csch" : "hsch", cc);
+		return fail("%s of the suspended program: cc %d", name, cc);
 	if (interrupted())
 		return -1;
-	*ctrl = irb.scsw.ctrl;
-	if (!(SCSW_FCTL(*ctrl) & fctl) || (SCSW_FCTL(*ctrl) & FCTL_START) ||
-	    !(SCSW_STCTL(*ctrl) & STCTL_PENDING))
-		return fail("%s: scsw %08x", clear ? "csch" : "hsch", *ctrl);
+	ctrl = irb.scsw.ctrl;
+	if (!(SCSW_FCTL(ctrl) & fctl) || (SCSW_FCTL(ctrl) & FCTL_START) ||
+	    (fctl == FCTL_CLEAR && SCSW_FCTL(ctrl) != FCTL_CLEAR))
+		return fail("%s: scsw %08x: function %x", name, ctrl,
+			    SCSW_FCTL(ctrl));
+	if (!(SCSW_STCTL(ctrl) & STCTL_PENDING) || (SCSW_ACTL(ctrl) & busy) ||
+	    (fctl == FCTL_CLEAR && SCSW_ACTL(ctrl)) || irb.scsw.cstat)
+		return fail("%s: scsw %08x cstat %02x: not the end of the function",
+			    name, ctrl, irb.scsw.cstat);
+	cc = ng_tsch(schid, &again);
+	if (cc != 1)
+		return fail("%s: second tsch cc %d, expected 1", name, cc);
 	if (sense_id())
-		return fail("SENSE ID after the %s: %s",
-			    clear ? "clear" : "halt", why);
+		return fail("the device after the %s: %s", name, why);
+	say(detail, len, "cc 0, scsw %08x dstat %02x, SENSE ID after", ctrl,
+	    irb.scsw.dstat);
 	return 0;
 }
 
-static int check_halt_clear(char *detail, size_t len)
+static int check_hsch(char *detail, size_t len)
 {
-	uint32_t halted, cleared;
+	return check_end(ng_hsch, FCTL_HALT, detail, len);
+}
 
-	if (halt_or_clear(0, &halted) || halt_or_clear(1, &cleared))
-		return -1;
-	say(detail, len, "of a suspended start: hsch scsw %08x, csch scsw %08x, SENSE ID after each",
-	    halted, cleared);
-	return 0;
+static int check_csch(char *detail, size_t len)
+{
+	return check_end(ng_csch, FCTL_CLEAR, detail, len);
 }
 
 /*
@@ -520,7 +533,8 @@ static const struct check io_checks[] = {
 	{ "ccw-outside-memory", check_ccw_outside },
 	{ "data-outside-memory", check_data_outside },
 	{ "round-trips", check_round_trips },
-	{ "halt-clear", check_halt_clear },
+	{ "hsch", check_hsch },
+	{ "csch", check_csch },
 	{ "device-del", check_unplug },
 };
 
