@@ -3,7 +3,7 @@
  * vfio-ccw: the css driver. It binds I/O subchannels, raises INIT at probe,
  * registers each as an mdev parent, turns interrupts into INTERRUPT events
  * through a work item and channel subsystem reports into SCHIB_CHANGED and
- * NOT_OPER.
+ * NOT_OPER; path events go to vfio_ccw_chp.c.
  *
  * The IRQ handler never touches the FSM: it copies the IRB into the ring
  * (sch->lock, held by cio around it) and queues the work item, which
@@ -23,7 +23,7 @@
 
 #include "vfio_ccw_private.h"
 
-static struct workqueue_struct *vfio_ccw_work_q;
+struct workqueue_struct *vfio_ccw_work_q;
 
 /* -------------------------------------------------- private's lifetime */
 
@@ -33,6 +33,7 @@ static void vfio_ccw_release_private(struct kref *ref)
 		container_of(ref, struct vfio_ccw_private, ref);
 
 	kfree(private->cp.guest_cp);
+	mutex_destroy(&private->cmd_lock);
 	mutex_destroy(&private->io_mutex);
 	put_device(&private->sch->dev);
 	kfree(private);
@@ -109,11 +110,14 @@ static struct vfio_ccw_private *vfio_ccw_alloc_private(struct subchannel *sch)
 	get_device(&sch->dev);
 	private->sch = sch;
 	mutex_init(&private->io_mutex);
+	mutex_init(&private->cmd_lock);
+	spin_lock_init(&private->irq_lock);
 	kref_init(&private->ref);
 	init_completion(&private->completion);
 	init_completion(&private->quiesced);
 	init_completion(&private->release_comp);
 	INIT_WORK(&private->io_work, vfio_ccw_io_work);
+	INIT_WORK(&private->chp_work, vfio_ccw_chp_work);
 	/* Where the model starts: INIT moves it on */
 	private->state = VFIO_CCW_STATE_NOT_OPER;
 	return private;
@@ -128,10 +132,10 @@ static void vfio_ccw_set_private(struct subchannel *sch,
 }
 
 /*
- * Unbind under both locks: the IRQ handler stops finding us, and an
- * sch_event callback that took a reference before sees it before it
+ * Unbind under both locks: the IRQ handler and chp_event stop finding us,
+ * and an sch_event callback that took a reference before sees it before it
  * dispatches anything. Then no work item can be queued any more: drain
- * it and drop the binding's reference.
+ * them and drop the binding's reference.
  */
 static void vfio_ccw_unbind(struct vfio_ccw_private *private)
 {
@@ -139,6 +143,7 @@ static void vfio_ccw_unbind(struct vfio_ccw_private *private)
 	vfio_ccw_set_private(private->sch, NULL);
 	mutex_unlock(&private->io_mutex);
 	cancel_work_sync(&private->io_work);
+	cancel_work_sync(&private->chp_work);
 	vfio_ccw_put_private(private);
 }
 
@@ -271,13 +276,6 @@ static int vfio_ccw_css_sch_event(struct subchannel *sch, int process)
 	return 0;
 }
 
-/* Path events: the guest learns of them from its own I/O. */
-static int vfio_ccw_css_chp_event(struct subchannel *sch,
-				  struct chp_link *link, int event)
-{
-	return 0;
-}
-
 static struct css_device_id vfio_ccw_sch_ids[] = {
 	{ .match_flags = 0x1, .type = SUBCHANNEL_TYPE_IO, },
 	{ /* end of list */ },
@@ -291,7 +289,7 @@ static struct css_driver vfio_ccw_css_driver = {
 	},
 	.subchannel_type = vfio_ccw_sch_ids,
 	.irq = vfio_ccw_css_irq,
-	.chp_event = vfio_ccw_css_chp_event,
+	.chp_event = vfio_ccw_chp_event,
 	.sch_event = vfio_ccw_css_sch_event,
 	.probe = vfio_ccw_css_probe,
 	.remove = vfio_ccw_css_remove,

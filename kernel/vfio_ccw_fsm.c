@@ -23,8 +23,14 @@
 #include "vfio_ccw_private.h"
 #include "vfio_ccw_trace.h"
 
-/* How long a closer sleeps between two looks at a quiesce */
-#define VFIO_CCW_QUIESCE_TICK	(5 * HZ)
+/*
+ * How long a closer sleeps between two looks at a quiesce. The first tick
+ * that finds it still quiescing escalates the halt to a clear; after
+ * VFIO_CCW_CLEAR_TICKS more (30 s), a clear still not answered, the
+ * subchannel is given up for not operational (vfio_ccw_go_offline()).
+ */
+#define VFIO_CCW_QUIESCE_TICK	(3 * HZ)
+#define VFIO_CCW_CLEAR_TICKS	10
 
 /* ------------------------------------------------------- the IRB ring */
 
@@ -104,30 +110,107 @@ static bool vfio_ccw_sch_busy(struct subchannel *sch)
 }
 
 /*
+ * sch->lock held, schib just refreshed: a start, halt or clear function is
+ * in progress and owes its interrupt (the model's OWED). Status pending
+ * alone owes nothing more.
+ */
+static bool vfio_ccw_sch_owes(struct subchannel *sch)
+{
+	return scsw_actl(&sch->schib.scsw) != 0;
+}
+
+/*
+ * NOT_OPER, from whatever action: the css is asked to unregister the
+ * subchannel, as stock's fsm_notoper() does. Scheduling it twice is
+ * harmless (the css keeps one todo per subchannel), and NOT_OPER is never
+ * left, so each binding asks at most once from here.
+ */
+static enum vfio_ccw_state vfio_ccw_gone(struct vfio_ccw_private *private)
+{
+	struct subchannel *sch = private->sch;
+
+	spin_lock_irq(sch->lock);
+	css_sched_sch_todo(sch, SCH_TODO_UNREG);
+	spin_unlock_irq(sch->lock);
+	return VFIO_CCW_STATE_NOT_OPER;
+}
+
+/*
  * Disable, drop stale IRBs, free the program, wake every sleeper: the
  * model's sch_shutdown(). Ends in NOT_OPER if the subchannel is gone (the
  * msch answered cc 3, or there is no device behind it any more).
+ *
+ * The model calls it only when nothing is owed, where a disable fails
+ * only on status pending. The glue also calls it when a quiesce gives up
+ * on a clear that never ends (vfio_ccw_go_offline()): there msch finds the
+ * function still in progress, and the channel may still touch the
+ * program's pages. Those stay pinned rather than be freed under it; the
+ * next interrupt that lets the subchannel be disabled frees them
+ * (vfio_ccw_fsm_disabled_irq()). Not in the model, which holds that every
+ * clear is answered.
  */
 static enum vfio_ccw_state vfio_ccw_sch_shutdown(struct vfio_ccw_private *private)
 {
 	struct subchannel *sch = private->sch;
+	bool running = false;
 	int err;
 
 	spin_lock_irq(sch->lock);
 	err = cio_disable_subchannel(sch);
+	if (err && err != -ENODEV)
+		running = !cio_update_schib(sch) && vfio_ccw_sch_owes(sch);
 	vfio_ccw_irb_flush(private);
 	spin_unlock_irq(sch->lock);
-	if (err && err != -ENODEV)
+	if (running)
+		dev_warn_ratelimited(&sch->dev,
+				     "vfio_ccw: the subchannel still runs the channel program, which stays pinned\n");
+	else if (err && err != -ENODEV)
 		/* Still enabled: an interrupt will find STANDBY and retry */
 		dev_warn_ratelimited(&sch->dev,
 				     "vfio_ccw: disabling the subchannel failed: %d\n",
 				     err);
 
-	cp_free(&private->cp);
+	if (!running)
+		cp_free(&private->cp);
 	complete_all(&private->completion);
 	complete_all(&private->quiesced);
-	return err == -ENODEV ? VFIO_CCW_STATE_NOT_OPER :
-				VFIO_CCW_STATE_STANDBY;
+	if (err == -ENODEV)
+		return vfio_ccw_gone(private);
+	return VFIO_CCW_STATE_STANDBY;
+}
+
+/*
+ * sch->lock held: csch. It resets the status pending and any halt, and
+ * owes one interrupt of its own. The IRBs queued for the user are status
+ * pending to the guest: they go too, so that the clear's IRB is the next
+ * the user sees (model: csch()).
+ */
+static int vfio_ccw_csch(struct vfio_ccw_private *private)
+{
+	struct subchannel *sch = private->sch;
+
+	lockdep_assert_held(sch->lock);
+	if (csch(sch->schid))
+		return -ENODEV;		/* cc 3, csch has no other */
+	sch->schib.scsw.cmd.actl |= SCSW_ACTL_CLEAR_PEND;
+	vfio_ccw_irb_flush(private);
+	return 0;
+}
+
+/* sch->lock held: hsch, the answer as an errno (cio_halt() also traces). */
+static int vfio_ccw_halt(struct subchannel *sch)
+{
+	lockdep_assert_held(sch->lock);
+	switch (hsch(sch->schid)) {
+	case 0:
+		sch->schib.scsw.cmd.actl |= SCSW_ACTL_HALT_PEND;
+		return 0;
+	case 1:		/* status pending */
+	case 2:		/* a halt or clear is pending */
+		return -EBUSY;
+	default:	/* not operational */
+		return -ENODEV;
+	}
 }
 
 /* --------------------------------------------------------- the actions */
@@ -176,16 +259,9 @@ enum vfio_ccw_state vfio_ccw_fsm_online(struct vfio_ccw_private *private,
 	}
 	if (err) {
 		*ret = err;
-		return VFIO_CCW_STATE_NOT_OPER;
+		return vfio_ccw_gone(private);
 	}
 	return VFIO_CCW_STATE_IDLE;
-}
-
-/* The guest is gone and no I/O of ours runs. */
-enum vfio_ccw_state vfio_ccw_fsm_offline(struct vfio_ccw_private *private,
-					 enum vfio_ccw_event event, int *ret)
-{
-	return vfio_ccw_sch_shutdown(private);
 }
 
 /*
@@ -207,7 +283,7 @@ static int vfio_ccw_translate(struct vfio_ccw_private *private,
 	memcpy(&scsw, req->scsw_area, sizeof(scsw));
 
 	if (!(scsw.cmd.fctl & SCSW_FCTL_START_FUNC))
-		/* halt and clear belong to the async region, not offered */
+		/* halt and clear belong to the async region */
 		return scsw.cmd.fctl & (SCSW_FCTL_HALT_FUNC |
 					SCSW_FCTL_CLEAR_FUNC) ?
 		       -EOPNOTSUPP : -EINVAL;
@@ -224,31 +300,63 @@ static int vfio_ccw_translate(struct vfio_ccw_private *private,
 	return err;
 }
 
-/* ssch the translated program: 0, or why the subchannel refused it. */
+/*
+ * sch->lock held, ssch answered cc 3: the path the ORB chose is not
+ * operational. As stock does: drop it from the paths we offer (all of
+ * them if the ORB left the choice to the channel), then -EACCES while
+ * paths remain, -ENODEV when none do or the device is gone.
+ */
+static int vfio_ccw_ssch_not_oper(struct subchannel *sch, union orb *orb)
+{
+	u8 lpm = orb->cmd.lpm;
+
+	sch->lpm = lpm ? sch->lpm & ~lpm : 0;
+	if (cio_update_schib(sch))
+		return -ENODEV;
+	return sch->lpm ? -EACCES : -ENODEV;
+}
+
+/*
+ * ssch the translated program: 0, or why the subchannel refused it. An
+ * IRB queued for the user is status pending to the guest, so the start is
+ * refused as ssch's cc 1 would: every IRB that reaches BUSY is then the
+ * start's own, never that of an earlier halt or clear (model:
+ * START_REFUSED; a pending halt or clear is ssch's cc 2).
+ */
 static int vfio_ccw_ssch(struct vfio_ccw_private *private)
 {
 	struct subchannel *sch = private->sch;
 	union orb *orb;
-	int cc;
+	int ret;
 
 	spin_lock_irq(sch->lock);
-	orb = cp_get_orb(&private->cp, (u32)(unsigned long)sch, sch->lpm);
-	cc = orb ? ssch(sch->schid, orb) : -EIO;
-	if (!cc)
-		sch->schib.scsw.cmd.actl |= SCSW_ACTL_START_PEND;
-	spin_unlock_irq(sch->lock);
-
-	switch (cc) {
-	case 0:
-		return 0;
-	case 1:		/* status pending */
-	case 2:		/* busy */
-		return -EBUSY;
-	case 3:		/* not operational */
-		return -ENODEV;
-	default:	/* program check: -EIO */
-		return cc;
+	if (private->irb_count) {
+		ret = cio_update_schib(sch) ? -ENODEV : -EBUSY;
+		goto out;
 	}
+	orb = cp_get_orb(&private->cp, (u32)(unsigned long)sch, sch->lpm);
+	if (!orb) {
+		ret = -EIO;
+		goto out;
+	}
+	ret = ssch(sch->schid, orb);
+	switch (ret) {
+	case 0:
+		sch->schib.scsw.cmd.actl |= SCSW_ACTL_START_PEND;
+		break;
+	case 1:		/* status pending */
+	case 2:		/* a start, halt or clear is pending */
+		ret = -EBUSY;
+		break;
+	case 3:		/* not operational */
+		ret = vfio_ccw_ssch_not_oper(sch, orb);
+		break;
+	default:	/* program check: -EIO */
+		break;
+	}
+out:
+	spin_unlock_irq(sch->lock);
+	return ret;
 }
 
 /*
@@ -319,33 +427,36 @@ enum vfio_ccw_state vfio_ccw_fsm_irq(struct vfio_ccw_private *private,
 	return private->state;
 }
 
-/* BUSY x OFFLINE: end the I/O in flight, or shut down if it is over. */
+/*
+ * IDLE, BUSY, QUIESCING x OFFLINE: the guest is going. If a start, halt or
+ * clear still owes its interrupt (a halt or clear the guest issued in IDLE
+ * too), end it: a halt first; a clear if status is pending, a halt already
+ * is, or OFFLINE comes again while QUIESCING (vfio_ccw_go_offline() raises
+ * it when a wait for the quiesce times out: the halt is escalated); with a
+ * clear pending, just wait, the architecture answers every clear unless
+ * the device is gone. Then QUIESCING until the interrupt owed. Nothing
+ * owed, or the device gone: shut down at once.
+ */
 enum vfio_ccw_state vfio_ccw_fsm_quiesce(struct vfio_ccw_private *private,
 					 enum vfio_ccw_event event, int *ret)
 {
 	struct subchannel *sch = private->sch;
+	union scsw *scsw = &sch->schib.scsw;
 	bool owed = false;
-	int iretry = 255;
-	int err;
 
 	/* Sleepers retry and find QUIESCING (or STANDBY) */
 	complete_all(&private->completion);
 
 	spin_lock_irq(sch->lock);
-	if (!cio_update_schib(sch) && vfio_ccw_sch_busy(sch)) {
-		/* cancel, else halt, else clear, as cio allows */
-		err = cio_cancel_halt_clear(sch, &iretry);
-		if (err && err != -ENODEV &&
-		    !(scsw_actl(&sch->schib.scsw) &
-		      (SCSW_ACTL_HALT_PEND | SCSW_ACTL_CLEAR_PEND)))
-			/*
-			 * Nothing issued: cancel met pending status, which
-			 * need not end the I/O. Clear it, so that the one
-			 * interrupt owed ends everything.
-			 */
-			err = cio_clear(sch) ? -ENODEV : -EBUSY;
-		/* 0: cancelled at once; -ENODEV: gone with its I/O */
-		owed = err && err != -ENODEV;
+	if (!cio_update_schib(sch) && vfio_ccw_sch_owes(sch)) {
+		if (scsw_actl(scsw) & SCSW_ACTL_CLEAR_PEND)
+			owed = true;
+		else if (private->state == VFIO_CCW_STATE_QUIESCING ||
+			 (scsw_actl(scsw) & SCSW_ACTL_HALT_PEND) ||
+			 (scsw_stctl(scsw) & SCSW_STCTL_STATUS_PEND))
+			owed = !vfio_ccw_csch(private);
+		else	/* a halt that does not take: clear */
+			owed = !vfio_ccw_halt(sch) || !vfio_ccw_csch(private);
 	}
 	spin_unlock_irq(sch->lock);
 
@@ -358,8 +469,9 @@ enum vfio_ccw_state vfio_ccw_fsm_quiesce(struct vfio_ccw_private *private,
 
 /*
  * QUIESCING x INTERRUPT: while the subchannel still owes an interrupt,
- * wait for it; do not issue cancel/halt/clear again, which would owe a
- * new one (the upstream loop that never ends).
+ * wait for it; do not issue halt or clear again, which would owe a new one
+ * (the upstream loop that never ends). Escalating is go_offline's, on a
+ * timeout.
  */
 enum vfio_ccw_state vfio_ccw_fsm_quiesce_irq(struct vfio_ccw_private *private,
 					     enum vfio_ccw_event event, int *ret)
@@ -368,30 +480,43 @@ enum vfio_ccw_state vfio_ccw_fsm_quiesce_irq(struct vfio_ccw_private *private,
 	bool owed;
 
 	spin_lock_irq(sch->lock);
-	owed = !cio_update_schib(sch) && vfio_ccw_sch_busy(sch);
+	owed = !cio_update_schib(sch) && vfio_ccw_sch_owes(sch);
 	spin_unlock_irq(sch->lock);
 	if (owed)
 		return VFIO_CCW_STATE_QUIESCING;
 	return vfio_ccw_sch_shutdown(private);
 }
 
-/* An interrupt with no guest: a disable did not take, disable again. */
+/*
+ * An interrupt with no guest: a disable did not take, disable again. Once
+ * it takes (or the device is gone), a program vfio_ccw_sch_shutdown() had
+ * to leave pinned is no longer the channel's: free it, while the device is
+ * open. After the close nothing may be unpinned any more (VFIO warns, and
+ * type1 has dropped the pages with the container): it stays, leaked.
+ */
 enum vfio_ccw_state vfio_ccw_fsm_disabled_irq(struct vfio_ccw_private *private,
 					      enum vfio_ccw_event event, int *ret)
 {
 	struct subchannel *sch = private->sch;
+	int err;
 
 	spin_lock_irq(sch->lock);
-	cio_disable_subchannel(sch);
+	err = cio_disable_subchannel(sch);
 	spin_unlock_irq(sch->lock);
+	if (private->guest_open && (!err || err == -ENODEV))
+		cp_free(&private->cp);
 	return private->state;
 }
 
-/* The device is gone. */
+/*
+ * The device is gone (or, from vfio_ccw_go_offline(), a clear was never
+ * answered): shut down, and have the css unregister the subchannel.
+ */
 enum vfio_ccw_state vfio_ccw_fsm_not_oper(struct vfio_ccw_private *private,
 					  enum vfio_ccw_event event, int *ret)
 {
-	vfio_ccw_sch_shutdown(private);
+	if (vfio_ccw_sch_shutdown(private) != VFIO_CCW_STATE_NOT_OPER)
+		vfio_ccw_gone(private);
 	return VFIO_CCW_STATE_NOT_OPER;
 }
 
@@ -424,6 +549,72 @@ enum vfio_ccw_state vfio_ccw_fsm_sch_event(struct vfio_ccw_private *private,
 	spin_unlock_irq(sch->lock);
 	if (gone)
 		return vfio_ccw_fsm_not_oper(private, event, ret);
+	return private->state;
+}
+
+/*
+ * sch->lock held: hsch, as the guest asked. An IRB queued for the user is
+ * status pending to the guest: cc 1, as ssch answers it.
+ */
+static int vfio_ccw_hsch(struct vfio_ccw_private *private)
+{
+	struct subchannel *sch = private->sch;
+
+	lockdep_assert_held(sch->lock);
+	if (private->irb_count)
+		return cio_update_schib(sch) ? -ENODEV : -EBUSY;
+	return vfio_ccw_halt(sch);
+}
+
+/*
+ * sch->lock held: a path of the subchannel went (chp_event's work). If our
+ * I/O still runs there, nothing but a clear ends it: clear. Else nothing.
+ */
+static int vfio_ccw_path_gone(struct vfio_ccw_private *private)
+{
+	struct subchannel *sch = private->sch;
+	u32 actl;
+
+	lockdep_assert_held(sch->lock);
+	if (cio_update_schib(sch))
+		return -ENODEV;
+	actl = scsw_actl(&sch->schib.scsw);
+	if (private->state != VFIO_CCW_STATE_BUSY ||
+	    !(actl & ~SCSW_ACTL_CLEAR_PEND))
+		return 0;
+	return vfio_ccw_csch(private);
+}
+
+/*
+ * IDLE or BUSY x ASYNC_REQ: halt or clear the subchannel, as the user asked
+ * through the async region, or clear it for a path gone. The answer is the
+ * instruction's condition code as an errno; the state does not change: the
+ * interrupt the function owes ends the start, if one runs.
+ */
+enum vfio_ccw_state vfio_ccw_fsm_async(struct vfio_ccw_private *private,
+				       enum vfio_ccw_event event, int *ret)
+{
+	struct subchannel *sch = private->sch;
+	int err;
+
+	spin_lock_irq(sch->lock);
+	switch (private->async_cmd) {
+	case VFIO_CCW_ASYNC_CMD_HSCH:
+		err = vfio_ccw_hsch(private);
+		break;
+	case VFIO_CCW_ASYNC_CMD_CSCH:
+		err = vfio_ccw_csch(private);
+		break;
+	case VFIO_CCW_ASYNC_PATH_GONE:
+		err = vfio_ccw_path_gone(private);
+		break;
+	default:	/* raised outside vfio_ccw_async_request() */
+		err = -EINVAL;
+		break;
+	}
+	spin_unlock_irq(sch->lock);
+	if (err)
+		*ret = err;
 	return private->state;
 }
 
@@ -531,16 +722,58 @@ int vfio_ccw_fsm_write(struct vfio_ccw_private *private,
 }
 
 /**
+ * vfio_ccw_async_request() - halt or clear the subchannel
+ * @private: the subchannel, io_mutex not held
+ * @cmd: VFIO_CCW_ASYNC_CMD_HSCH or VFIO_CCW_ASYNC_CMD_CSCH (the async
+ *	region's command), or VFIO_CCW_ASYNC_PATH_GONE (chp_event's work: a
+ *	path went, clear the I/O in flight on it, if any)
+ *
+ * Raises ASYNC_REQ. Never sleeps on the completion: a halt or clear of
+ * the running program is answered at once, and its interrupt ends the
+ * program and wakes the writers asleep behind it.
+ *
+ * Return: 0 if the function was issued (or, for a path gone, not needed),
+ * -EBUSY if status is pending or a halt or clear is (hsch's cc 1 and 2,
+ * and in QUIESCING), -ENODEV if the device is gone, -EIO without a guest,
+ * -EINVAL for an unknown command.
+ */
+int vfio_ccw_async_request(struct vfio_ccw_private *private, u32 cmd)
+{
+	int ret;
+
+	if (cmd != VFIO_CCW_ASYNC_CMD_HSCH && cmd != VFIO_CCW_ASYNC_CMD_CSCH &&
+	    cmd != VFIO_CCW_ASYNC_PATH_GONE)
+		return -EINVAL;
+
+	mutex_lock(&private->io_mutex);
+	private->async_cmd = cmd;
+	ret = vfio_ccw_fsm_dispatch(private, VFIO_CCW_EVENT_ASYNC_REQ);
+	private->async_cmd = 0;
+	mutex_unlock(&private->io_mutex);
+	return ret;
+}
+
+/**
  * vfio_ccw_go_offline() - raise OFFLINE and wait out the quiesce it starts
  * @private: the subchannel, io_mutex not held
  * @closing: the guest is going away: a reset racing with us must not bring
  *	the subchannel back online
- * @limit: give up waiting after this many jiffies; 0: wait for good
+ * @limit: give up waiting after this many jiffies; 0: wait for the
+ *	quiesce to end (bounded, see below)
  *
- * OFFLINE in BUSY leaves QUIESCING until the interrupt owed arrives; the
- * channel program stays pinned until then, and the VFIO core wants it
- * unpinned before close_device() or dma_unmap() returns. The wait is
- * uninterruptible but wakes every VFIO_CCW_QUIESCE_TICK to look again.
+ * OFFLINE with a function still owing its interrupt leaves QUIESCING until
+ * that interrupt arrives; the channel program stays pinned until then, and
+ * the VFIO core wants it unpinned before close_device() or dma_unmap()
+ * returns. The wait is uninterruptible but wakes every
+ * VFIO_CCW_QUIESCE_TICK to look again. The first tick that finds
+ * QUIESCING raises OFFLINE again, which escalates the halt to a clear (the
+ * model's go_offline()). The architecture answers every clear unless the
+ * device is gone, and then the css reports it; should neither happen
+ * within VFIO_CCW_CLEAR_TICKS more ticks, the glue gives up: NOT_OPER,
+ * raised through the dispatcher, and the subchannel is unregistered. The
+ * model leaves that out, since the clear is always answered there. A
+ * program the channel may still run then stays pinned (see
+ * vfio_ccw_sch_shutdown()).
  *
  * Return: the state reached.
  */
@@ -550,7 +783,7 @@ enum vfio_ccw_state vfio_ccw_go_offline(struct vfio_ccw_private *private,
 	unsigned long deadline = jiffies + limit;
 	struct subchannel *sch = private->sch;
 	enum vfio_ccw_state state;
-	bool warned = false;
+	unsigned int ticks = 0;
 
 	mutex_lock(&private->io_mutex);
 	if (closing)
@@ -561,20 +794,34 @@ enum vfio_ccw_state vfio_ccw_go_offline(struct vfio_ccw_private *private,
 
 	while (state == VFIO_CCW_STATE_QUIESCING) {
 		unsigned long tick = VFIO_CCW_QUIESCE_TICK;
+		bool timed_out;
 
 		if (limit) {
 			if (time_after_eq(jiffies, deadline))
 				break;
 			tick = min(tick, deadline - jiffies);
 		}
-		if (!wait_for_completion_timeout(&private->quiesced, tick) &&
-		    !warned) {
-			dev_warn(&sch->dev,
-				 "vfio_ccw: still waiting for the subchannel to quiesce\n");
-			warned = true;
-		}
+		timed_out = !wait_for_completion_timeout(&private->quiesced,
+							 tick);
+
 		mutex_lock(&private->io_mutex);
 		state = private->state;
+		if (timed_out && state == VFIO_CCW_STATE_QUIESCING &&
+		    tick == VFIO_CCW_QUIESCE_TICK) {
+			if (!ticks) {
+				dev_warn(&sch->dev,
+					 "vfio_ccw: the subchannel does not quiesce, clearing it\n");
+				vfio_ccw_fsm_dispatch(private,
+						      VFIO_CCW_EVENT_OFFLINE);
+			} else if (ticks == VFIO_CCW_CLEAR_TICKS) {
+				dev_err(&sch->dev,
+					"vfio_ccw: the subchannel does not answer a clear, giving up on it\n");
+				vfio_ccw_fsm_dispatch(private,
+						      VFIO_CCW_EVENT_NOT_OPER);
+			}
+			ticks++;
+			state = private->state;
+		}
 		mutex_unlock(&private->io_mutex);
 	}
 	return state;

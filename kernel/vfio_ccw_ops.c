@@ -1,23 +1,29 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * vfio-ccw: the mdev driver and the VFIO device of a subchannel, with the
- * user ABI of Linux 6.1 for what it offers: the I/O region (index 0), the
- * I/O interrupt (index 0), reset. The async, schib and crw regions and
- * the crw and request interrupts are not offered.
+ * user ABI of Linux 6.1: the I/O region (index 0), the async command, schib
+ * and CRW regions (1 to 3, each with its capability), the I/O, CRW and
+ * request interrupts (eventfds), reset, and the VFIO core's request and
+ * dma_unmap callbacks.
  */
 
 #include <linux/eventfd.h>
 #include <linux/mdev.h>
 #include <linux/mutex.h>
+#include <linux/spinlock.h>
 #include <linux/string.h>
 #include <linux/uaccess.h>
 #include <linux/vfio.h>
+#include <linux/workqueue.h>
 
 #include "vfio_ccw_private.h"
 
-/* What this device offers of the vfio-ccw region and interrupt indexes */
-#define VFIO_CCW_OFFERED_REGIONS	(VFIO_CCW_CONFIG_REGION_INDEX + 1)
-#define VFIO_CCW_OFFERED_IRQS		(VFIO_CCW_IO_IRQ_INDEX + 1)
+/*
+ * dma_unmap() calls in a row for one range after which the device is left
+ * offline until the user resets it (see vfio_ccw_dma_unmap()); type1 BUGs
+ * on its twelfth.
+ */
+#define VFIO_CCW_UNMAP_CALLS	5
 
 static const struct vfio_device_ops vfio_ccw_dev_ops;
 
@@ -26,13 +32,152 @@ static struct vfio_ccw_private *vfio_ccw_vdev_private(struct vfio_device *vdev)
 	return container_of(vdev, struct vfio_ccw_private, vdev);
 }
 
-/* OFFLINE, waited out, then ONLINE unless the device is being closed. */
+/* ----------------------------------------------------------- regions */
+
+/**
+ * struct vfio_ccw_cap_region - a region after the I/O region
+ * @subtype: its VFIO_REGION_SUBTYPE_CCW_*, of type VFIO_REGION_TYPE_CCW
+ * @size: its size
+ * @flags: VFIO_REGION_INFO_FLAG_READ, _WRITE
+ * @read: read it
+ * @write: write it, NULL if read-only
+ */
+struct vfio_ccw_cap_region {
+	u32 subtype;
+	size_t size;
+	u32 flags;
+	ssize_t (*read)(struct vfio_ccw_private *private, char __user *buf,
+			size_t count, loff_t pos);
+	ssize_t (*write)(struct vfio_ccw_private *private,
+			 const char __user *buf, size_t count, loff_t pos);
+};
+
+/* Indexes 1.. of the device file, in stock's order */
+static const struct vfio_ccw_cap_region vfio_ccw_cap_regions[] = {
+	{
+		.subtype = VFIO_REGION_SUBTYPE_CCW_ASYNC_CMD,
+		.size = sizeof(struct ccw_cmd_region),
+		.flags = VFIO_REGION_INFO_FLAG_READ |
+			 VFIO_REGION_INFO_FLAG_WRITE,
+		.read = vfio_ccw_async_region_read,
+		.write = vfio_ccw_async_region_write,
+	},
+	{
+		.subtype = VFIO_REGION_SUBTYPE_CCW_SCHIB,
+		.size = sizeof(struct ccw_schib_region),
+		.flags = VFIO_REGION_INFO_FLAG_READ,
+		.read = vfio_ccw_schib_region_read,
+	},
+	{
+		.subtype = VFIO_REGION_SUBTYPE_CCW_CRW,
+		.size = sizeof(struct ccw_crw_region),
+		.flags = VFIO_REGION_INFO_FLAG_READ,
+		.read = vfio_ccw_crw_region_read,
+	},
+};
+
+/* The region of @index after the I/O region, NULL if there is none */
+static const struct vfio_ccw_cap_region *vfio_ccw_cap_region(u64 index)
+{
+	BUILD_BUG_ON(ARRAY_SIZE(vfio_ccw_cap_regions) !=
+		     VFIO_CCW_REGIONS - VFIO_CCW_ASYNC_REGION_INDEX);
+	BUILD_BUG_ON(VFIO_CCW_CONFIG_REGION_INDEX != 0);
+	if (index < VFIO_CCW_ASYNC_REGION_INDEX || index >= VFIO_CCW_REGIONS)
+		return NULL;
+	return &vfio_ccw_cap_regions[index - VFIO_CCW_ASYNC_REGION_INDEX];
+}
+
+/* Split a file offset into the region's index and the offset in it. */
+static u64 vfio_ccw_region_index(loff_t off, loff_t *pos)
+{
+	*pos = off & VFIO_CCW_OFFSET_MASK;
+	return (u64)off >> VFIO_CCW_OFFSET_SHIFT;
+}
+
+/* ------------------------------------------- the interrupts' eventfds */
+
+/*
+ * Install @ctx (or none) as the eventfd of interrupt @index, under its
+ * lock: io_mutex for the I/O interrupt (the FSM signals it), irq_lock for
+ * the others (the CRW one is signalled under sch->lock). Returns the one
+ * it replaces, for the caller to put.
+ */
+static struct eventfd_ctx *vfio_ccw_swap_trigger(struct vfio_ccw_private *private,
+						 unsigned int index,
+						 struct eventfd_ctx *ctx)
+{
+	struct eventfd_ctx *old;
+
+	if (index == VFIO_CCW_IO_IRQ_INDEX) {
+		mutex_lock(&private->io_mutex);
+		old = private->io_trigger;
+		private->io_trigger = ctx;
+		mutex_unlock(&private->io_mutex);
+		return old;
+	}
+
+	spin_lock_irq(&private->irq_lock);
+	if (index == VFIO_CCW_CRW_IRQ_INDEX) {
+		old = private->crw_trigger;
+		private->crw_trigger = ctx;
+	} else {
+		old = private->req_trigger;
+		private->req_trigger = ctx;
+	}
+	spin_unlock_irq(&private->irq_lock);
+	return old;
+}
+
+/* Signal the eventfd of interrupt @index by hand, if there is one. */
+static void vfio_ccw_signal_trigger(struct vfio_ccw_private *private,
+				    unsigned int index)
+{
+	struct eventfd_ctx *ctx;
+
+	if (index == VFIO_CCW_IO_IRQ_INDEX) {
+		mutex_lock(&private->io_mutex);
+		if (private->io_trigger)
+			eventfd_signal(private->io_trigger, 1);
+		mutex_unlock(&private->io_mutex);
+		return;
+	}
+
+	spin_lock_irq(&private->irq_lock);
+	ctx = index == VFIO_CCW_CRW_IRQ_INDEX ? private->crw_trigger :
+						private->req_trigger;
+	if (ctx)
+		eventfd_signal(ctx, 1);
+	spin_unlock_irq(&private->irq_lock);
+}
+
+/* Drop every eventfd: the device is closed. */
+static void vfio_ccw_put_triggers(struct vfio_ccw_private *private)
+{
+	unsigned int index;
+
+	for (index = 0; index < VFIO_CCW_NUM_IRQS; index++) {
+		struct eventfd_ctx *old;
+
+		old = vfio_ccw_swap_trigger(private, index, NULL);
+		if (old)
+			eventfd_ctx_put(old);
+	}
+}
+
+/* ------------------------------------------------------------- reset */
+
+/*
+ * OFFLINE, waited out, then ONLINE unless the device is being closed. A
+ * device left offline by dma_unmap() comes back too.
+ */
 static int vfio_ccw_reset(struct vfio_ccw_private *private)
 {
 	int ret = -ENODEV;
 
 	vfio_ccw_go_offline(private, false, 0);
 	mutex_lock(&private->io_mutex);
+	private->unmap_calls = 0;
+	private->unmap_fenced = false;
 	if (private->guest_open)
 		ret = vfio_ccw_fsm_dispatch(private, VFIO_CCW_EVENT_ONLINE);
 	mutex_unlock(&private->io_mutex);
@@ -46,7 +191,15 @@ static int vfio_ccw_open_device(struct vfio_device *vdev)
 	struct vfio_ccw_private *private = vfio_ccw_vdev_private(vdev);
 	int ret;
 
+	/* A new user: nothing of the last one's in the regions */
+	mutex_lock(&private->cmd_lock);
+	memset(&private->cmd_region, 0, sizeof(private->cmd_region));
+	mutex_unlock(&private->cmd_lock);
+	vfio_ccw_crw_flush(private);
+
 	mutex_lock(&private->io_mutex);
+	private->unmap_calls = 0;
+	private->unmap_fenced = false;
 	ret = vfio_ccw_fsm_dispatch(private, VFIO_CCW_EVENT_ONLINE);
 	if (ret >= 0)
 		private->guest_open = true;
@@ -57,30 +210,26 @@ static int vfio_ccw_open_device(struct vfio_device *vdev)
 static void vfio_ccw_close_device(struct vfio_device *vdev)
 {
 	struct vfio_ccw_private *private = vfio_ccw_vdev_private(vdev);
-	struct eventfd_ctx *trigger;
 
 	/* Returns with the channel program unpinned, as the core wants */
 	vfio_ccw_go_offline(private, true, 0);
+	/* A path-gone clear meant for this user's I/O: not the next one's */
+	cancel_work_sync(&private->chp_work);
+	vfio_ccw_put_triggers(private);
 
 	mutex_lock(&private->io_mutex);
-	trigger = private->io_trigger;
-	private->io_trigger = NULL;
 	/* the next user starts from a clean region */
 	memset(&private->io_region, 0, sizeof(private->io_region));
 	mutex_unlock(&private->io_mutex);
-	if (trigger)
-		eventfd_ctx_put(trigger);
 }
 
-static ssize_t vfio_ccw_read(struct vfio_device *vdev, char __user *buf,
-			     size_t count, loff_t *ppos)
+static ssize_t vfio_ccw_io_region_read(struct vfio_ccw_private *private,
+				       char __user *buf, size_t count,
+				       loff_t pos)
 {
-	struct vfio_ccw_private *private = vfio_ccw_vdev_private(vdev);
 	struct ccw_io_region region;
-	loff_t pos = *ppos;
 
-	if (pos < 0 || pos > sizeof(region) ||
-	    count > sizeof(region) - (size_t)pos)
+	if (count > sizeof(region) || pos > sizeof(region) - count)
 		return -EINVAL;
 
 	mutex_lock(&private->io_mutex);
@@ -92,16 +241,48 @@ static ssize_t vfio_ccw_read(struct vfio_device *vdev, char __user *buf,
 	return count;
 }
 
+static ssize_t vfio_ccw_read(struct vfio_device *vdev, char __user *buf,
+			     size_t count, loff_t *ppos)
+{
+	struct vfio_ccw_private *private = vfio_ccw_vdev_private(vdev);
+	const struct vfio_ccw_cap_region *region;
+	loff_t pos;
+	u64 index;
+
+	if (*ppos < 0)
+		return -EINVAL;
+	index = vfio_ccw_region_index(*ppos, &pos);
+	if (index == VFIO_CCW_CONFIG_REGION_INDEX)
+		return vfio_ccw_io_region_read(private, buf, count, pos);
+	region = vfio_ccw_cap_region(index);
+	if (!region)
+		return -EINVAL;
+	return region->read(private, buf, count, pos);
+}
+
 static ssize_t vfio_ccw_write(struct vfio_device *vdev,
 			      const char __user *buf, size_t count,
 			      loff_t *ppos)
 {
 	struct vfio_ccw_private *private = vfio_ccw_vdev_private(vdev);
+	const struct vfio_ccw_cap_region *region;
 	struct ccw_io_region req;
+	loff_t pos;
+	u64 index;
 	int ret;
 
-	/* A start request is the whole region, nothing less */
-	if (*ppos != 0 || count != sizeof(req))
+	if (*ppos < 0)
+		return -EINVAL;
+	index = vfio_ccw_region_index(*ppos, &pos);
+	if (index != VFIO_CCW_CONFIG_REGION_INDEX) {
+		region = vfio_ccw_cap_region(index);
+		if (!region || !region->write)
+			return -EINVAL;
+		return region->write(private, buf, count, pos);
+	}
+
+	/* A start request is the whole I/O region, nothing less */
+	if (pos != 0 || count != sizeof(req))
 		return -EINVAL;
 	if (copy_from_user(&req, buf, sizeof(req)))
 		return -EFAULT;
@@ -121,25 +302,58 @@ static int vfio_ccw_get_device_info(unsigned long arg)
 		return -EINVAL;
 
 	info.flags = VFIO_DEVICE_FLAGS_CCW | VFIO_DEVICE_FLAGS_RESET;
-	info.num_regions = VFIO_CCW_OFFERED_REGIONS;
-	info.num_irqs = VFIO_CCW_OFFERED_IRQS;
+	info.num_regions = VFIO_CCW_REGIONS;
+	info.num_irqs = VFIO_CCW_NUM_IRQS;
 	return copy_to_user((void __user *)arg, &info, minsz) ? -EFAULT : 0;
 }
 
+/*
+ * The I/O region, or one after it, whose info carries one capability, its
+ * type and subtype, right after struct vfio_region_info (if argsz leaves
+ * room for it; else argsz says how much is needed), as stock.
+ */
 static int vfio_ccw_get_region_info(unsigned long arg)
 {
 	unsigned long minsz = offsetofend(struct vfio_region_info, offset);
+	struct vfio_region_info_cap_type cap = {
+		.header.id = VFIO_REGION_INFO_CAP_TYPE,
+		.header.version = 1,
+		.type = VFIO_REGION_TYPE_CCW,
+	};
+	const struct vfio_ccw_cap_region *region;
 	struct vfio_region_info info;
 
 	if (copy_from_user(&info, (void __user *)arg, minsz))
 		return -EFAULT;
-	if (info.argsz < minsz ||
-	    info.index != VFIO_CCW_CONFIG_REGION_INDEX)
+	if (info.argsz < minsz)
 		return -EINVAL;
 
-	info.offset = 0;
-	info.size = sizeof(struct ccw_io_region);
-	info.flags = VFIO_REGION_INFO_FLAG_READ | VFIO_REGION_INFO_FLAG_WRITE;
+	if (info.index == VFIO_CCW_CONFIG_REGION_INDEX) {
+		info.offset = 0;
+		info.size = sizeof(struct ccw_io_region);
+		info.flags = VFIO_REGION_INFO_FLAG_READ |
+			     VFIO_REGION_INFO_FLAG_WRITE;
+		info.cap_offset = 0;
+		goto out;
+	}
+
+	region = vfio_ccw_cap_region(info.index);
+	if (!region)
+		return -EINVAL;
+	info.offset = (u64)info.index << VFIO_CCW_OFFSET_SHIFT;
+	info.size = region->size;
+	info.flags = region->flags | VFIO_REGION_INFO_FLAG_CAPS;
+	cap.subtype = region->subtype;
+	if (info.argsz < sizeof(info) + sizeof(cap)) {
+		info.argsz = sizeof(info) + sizeof(cap);
+		info.cap_offset = 0;
+	} else {
+		if (copy_to_user((void __user *)(arg + sizeof(info)), &cap,
+				 sizeof(cap)))
+			return -EFAULT;
+		info.cap_offset = sizeof(info);
+	}
+out:
 	return copy_to_user((void __user *)arg, &info, minsz) ? -EFAULT : 0;
 }
 
@@ -150,7 +364,7 @@ static int vfio_ccw_get_irq_info(unsigned long arg)
 
 	if (copy_from_user(&info, (void __user *)arg, minsz))
 		return -EFAULT;
-	if (info.argsz < minsz || info.index != VFIO_CCW_IO_IRQ_INDEX)
+	if (info.argsz < minsz || info.index >= VFIO_CCW_NUM_IRQS)
 		return -EINVAL;
 
 	info.flags = VFIO_IRQ_INFO_EVENTFD;
@@ -158,8 +372,9 @@ static int vfio_ccw_get_irq_info(unsigned long arg)
 	return copy_to_user((void __user *)arg, &info, minsz) ? -EFAULT : 0;
 }
 
-/* Install (fd >= 0) or remove (fd == -1) the I/O interrupt's eventfd. */
-static int vfio_ccw_set_io_trigger(struct vfio_ccw_private *private, s32 fd)
+/* Install (fd >= 0) or remove (fd == -1) the eventfd of interrupt @index. */
+static int vfio_ccw_set_trigger(struct vfio_ccw_private *private,
+				unsigned int index, s32 fd)
 {
 	struct eventfd_ctx *ctx = NULL;
 	struct eventfd_ctx *old;
@@ -172,10 +387,7 @@ static int vfio_ccw_set_io_trigger(struct vfio_ccw_private *private, s32 fd)
 			return PTR_ERR(ctx);
 	}
 
-	mutex_lock(&private->io_mutex);
-	old = private->io_trigger;
-	private->io_trigger = ctx;
-	mutex_unlock(&private->io_mutex);
+	old = vfio_ccw_swap_trigger(private, index, ctx);
 	if (old)
 		eventfd_ctx_put(old);
 	return 0;
@@ -194,8 +406,8 @@ static int vfio_ccw_set_irqs(struct vfio_ccw_private *private,
 
 	if (copy_from_user(&hdr, (void __user *)arg, minsz))
 		return -EFAULT;
-	ret = vfio_set_irqs_validate_and_prepare(&hdr, 1,
-						 VFIO_CCW_OFFERED_IRQS,
+	/* index below VFIO_CCW_NUM_IRQS, at most one interrupt each */
+	ret = vfio_set_irqs_validate_and_prepare(&hdr, 1, VFIO_CCW_NUM_IRQS,
 						 &data_size);
 	if (ret)
 		return ret;
@@ -204,7 +416,6 @@ static int vfio_ccw_set_irqs(struct vfio_ccw_private *private,
 
 	switch (hdr.flags & VFIO_IRQ_SET_DATA_TYPE_MASK) {
 	case VFIO_IRQ_SET_DATA_NONE:
-		ret = 0;
 		break;
 	case VFIO_IRQ_SET_DATA_BOOL:
 		if (data_size < sizeof(trigger))
@@ -219,16 +430,13 @@ static int vfio_ccw_set_irqs(struct vfio_ccw_private *private,
 			return -EINVAL;
 		if (get_user(fd, (s32 __user *)data))
 			return -EFAULT;
-		return vfio_ccw_set_io_trigger(private, fd);
+		return vfio_ccw_set_trigger(private, hdr.index, fd);
 	default:
 		return -EINVAL;
 	}
 
 	/* NONE, or BOOL true: signal the user's eventfd by hand */
-	mutex_lock(&private->io_mutex);
-	if (private->io_trigger)
-		eventfd_signal(private->io_trigger, 1);
-	mutex_unlock(&private->io_mutex);
+	vfio_ccw_signal_trigger(private, hdr.index);
 	return 0;
 }
 
@@ -254,27 +462,85 @@ static long vfio_ccw_ioctl(struct vfio_device *vdev, unsigned int cmd,
 }
 
 /*
- * The user unmaps memory with pages pinned: type1 wants them back before we
- * return, and asks again at most ten times before it BUGs. Wait out the
- * translation or cp_free() that may hold io_mutex: the pages they pin or
- * unpin are invisible to cp_iova_pinned(), and they need type1's lock,
- * free only while it calls us. Then, if the program in flight holds the
- * range, end the I/O by going offline, and stay there until the user
- * resets the device: no start may pin the range again while the unmap
- * goes on (upstream's reset leaves that window open). Starts meanwhile
- * get -EIO (STANDBY x SSCH_REQ).
+ * The mdev is being removed while the user holds the device: the VFIO core
+ * calls this at once, then every 10 s until the device is closed. Ask the
+ * user to let go through the request interrupt. Without its eventfd the
+ * removal just waits for the close (interruptibly, in the core), as it
+ * did before the request interrupt was offered.
+ */
+static void vfio_ccw_request(struct vfio_device *vdev, unsigned int count)
+{
+	struct vfio_ccw_private *private = vfio_ccw_vdev_private(vdev);
+	bool asked = false;
+
+	spin_lock_irq(&private->irq_lock);
+	if (private->req_trigger) {
+		eventfd_signal(private->req_trigger, 1);
+		asked = true;
+	}
+	spin_unlock_irq(&private->irq_lock);
+
+	if (asked && !(count % 10))
+		dev_notice_ratelimited(vdev->dev,
+				       "vfio_ccw: asking the user to release the device (#%u)\n",
+				       count);
+	else if (!asked && !count)
+		dev_notice(vdev->dev,
+			   "vfio_ccw: no request eventfd, waiting for the user to release the device\n");
+}
+
+/*
+ * The user unmaps memory with pages pinned: type1 wants them back before
+ * we return, and calls again (at most ten times more for one range, then
+ * it BUGs) while any are pinned.
+ *
+ * Take and drop io_mutex first: that waits out a translation or
+ * cp_free() in progress, whose pins cp_iova_pinned() cannot see and which
+ * need type1's lock, free only while it calls us. Then, if the program in
+ * flight holds the range, end it by going offline (its pages are unpinned
+ * when we return), and go online again if the user still has the device:
+ * it stays usable without a reset.
+ *
+ * The user's next start may pin the range again before type1 looks again
+ * (another thread of the user's), and then type1 calls again. So the
+ * calls for one range are counted: the VFIO_CCW_UNMAP_CALLS-th in a row
+ * takes the device offline whether it holds the range or not (that also
+ * ends a translation's short-lived pins), and leaves it there until the
+ * user resets or reopens it. Starts meanwhile get -EIO (STANDBY x
+ * SSCH_REQ), and nothing of ours can pin the range any more.
+ *
+ * Going online here raises ONLINE only in STANDBY with the guest there,
+ * under io_mutex, as a reset does.
  */
 static void vfio_ccw_dma_unmap(struct vfio_device *vdev, u64 iova, u64 length)
 {
 	struct vfio_ccw_private *private = vfio_ccw_vdev_private(vdev);
-	bool in_flight;
+	bool in_flight, fence;
 
 	mutex_lock(&private->io_mutex);
+	if (private->unmap_iova != iova || private->unmap_length != length) {
+		private->unmap_iova = iova;
+		private->unmap_length = length;
+		private->unmap_calls = 0;
+	}
+	fence = ++private->unmap_calls >= VFIO_CCW_UNMAP_CALLS;
 	in_flight = private->state == VFIO_CCW_STATE_BUSY ||
 		    private->state == VFIO_CCW_STATE_QUIESCING;
 	mutex_unlock(&private->io_mutex);
-	if (in_flight && cp_iova_pinned(&private->cp, iova, length))
-		vfio_ccw_go_offline(private, false, 0);
+
+	if (!fence &&
+	    !(in_flight && cp_iova_pinned(&private->cp, iova, length)))
+		return;
+
+	vfio_ccw_go_offline(private, false, 0);
+
+	mutex_lock(&private->io_mutex);
+	if (fence)
+		private->unmap_fenced = true;
+	else if (private->guest_open && !private->unmap_fenced &&
+		 private->state == VFIO_CCW_STATE_STANDBY)
+		vfio_ccw_fsm_dispatch(private, VFIO_CCW_EVENT_ONLINE);
+	mutex_unlock(&private->io_mutex);
 }
 
 /*
@@ -297,6 +563,7 @@ static const struct vfio_device_ops vfio_ccw_dev_ops = {
 	.read = vfio_ccw_read,
 	.write = vfio_ccw_write,
 	.ioctl = vfio_ccw_ioctl,
+	.request = vfio_ccw_request,
 	.dma_unmap = vfio_ccw_dma_unmap,
 };
 

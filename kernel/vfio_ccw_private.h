@@ -11,16 +11,19 @@
 #ifndef _VFIO_CCW_PRIVATE_H_
 #define _VFIO_CCW_PRIVATE_H_
 
+#include <linux/bits.h>
 #include <linux/completion.h>
 #include <linux/eventfd.h>
 #include <linux/kref.h>
 #include <linux/mdev.h>
 #include <linux/mutex.h>
+#include <linux/spinlock.h>
 #include <linux/types.h>
 #include <linux/vfio.h>
 #include <linux/vfio_ccw.h>
 #include <linux/workqueue.h>
 #include <asm/cio.h>
+#include <asm/crw.h>
 #include <asm/scsw.h>
 
 #include "css.h"
@@ -30,12 +33,35 @@
 /* IRBs the IRQ handler may queue for the work item */
 #define VFIO_CCW_IRB_SLOTS	16
 
+/*
+ * The commands vfio_ccw_async_request() takes: the async region's
+ * VFIO_CCW_ASYNC_CMD_HSCH and VFIO_CCW_ASYNC_CMD_CSCH, and ours, from
+ * chp_event's work for a path gone: clear the I/O in flight, if any.
+ */
+#define VFIO_CCW_ASYNC_PATH_GONE	BIT(31)
+
+/*
+ * The device file: region n at offset n << VFIO_CCW_OFFSET_SHIFT, as
+ * stock. The I/O region (index 0) is always there; the others follow in
+ * stock's order, found by the user through their capability (type
+ * VFIO_REGION_TYPE_CCW and a subtype).
+ */
+#define VFIO_CCW_OFFSET_SHIFT		10
+#define VFIO_CCW_OFFSET_MASK		((1ULL << VFIO_CCW_OFFSET_SHIFT) - 1)
+#define VFIO_CCW_ASYNC_REGION_INDEX	(VFIO_CCW_CONFIG_REGION_INDEX + 1)
+#define VFIO_CCW_SCHIB_REGION_INDEX	(VFIO_CCW_CONFIG_REGION_INDEX + 2)
+#define VFIO_CCW_CRW_REGION_INDEX	(VFIO_CCW_CONFIG_REGION_INDEX + 3)
+#define VFIO_CCW_REGIONS		(VFIO_CCW_CONFIG_REGION_INDEX + 4)
+
+/* CRWs queued for the user; a full queue marks its newest one overflowed */
+#define VFIO_CCW_CRW_SLOTS	16
+
 /**
  * struct vfio_ccw_private - one subchannel bound to vfio_ccw
  * @vdev: the VFIO device, embedded: vfio_ccw_cp.c finds it next to @cp
  * @cp: the channel program of the start in flight, at most one
- * @io_mutex: the FSM mutex; also protects @cp, @io_region, @req, @irb,
- *	@guest_open and @io_trigger
+ * @io_mutex: the FSM mutex; also protects @cp, @io_region, @req,
+ *	@async_cmd, @irb, @guest_open and @io_trigger
  * @state: written by vfio_ccw_fsm_dispatch() only, io_mutex held
  * @sch: the subchannel, referenced while this lives
  * @ref: the css binding holds one, each running sch_event callback one
@@ -43,6 +69,8 @@
  * @quiesced: closers sleep here while a clear is owed (QUIESCING)
  * @io_region: what the I/O region reads back: the last request and IRB
  * @req: the start request being dispatched, NULL outside the write path
+ * @async_cmd: the command ASYNC_REQ is being dispatched for, 0 outside
+ *	vfio_ccw_async_request()
  * @guest_open: the VFIO device is open (between open and close_device)
  * @irb_ring: IRBs stored by the IRQ handler, oldest at @irb_head; the
  *	ring, @irb_head, @irb_count and @irb_dropped are under sch->lock
@@ -56,6 +84,23 @@
  * @parent: the mdev parent, the subchannel
  * @mdev_type: the single mdev type, "io"
  * @mdev_types: the list of types handed to the mdev core
+ * @cmd_lock: serializes the users of the async command region
+ * @cmd_region: what the async command region reads back: the last command
+ *	and its answer (under @cmd_lock)
+ * @irq_lock: spinlock (IRQ-safe, inside sch->lock) for @crw_ring,
+ *	@crw_head, @crw_count, @crw_trigger and @req_trigger
+ * @crw_ring: channel report words for the user, oldest at @crw_head
+ * @crw_head: slot of the oldest queued CRW
+ * @crw_count: CRWs queued
+ * @crw_trigger: eventfd signalled when a CRW waits in the CRW region
+ * @req_trigger: eventfd signalled when the mdev is to be removed
+ * @chp_work: a path went under our I/O: ASYNC_REQ to clear it (chp_event
+ *	runs under sch->lock, where io_mutex cannot be taken)
+ * @unmap_iova: the range of the last dma_unmap() call (io_mutex)
+ * @unmap_length: its length
+ * @unmap_calls: dma_unmap() calls for that range in a row (io_mutex)
+ * @unmap_fenced: too many of them: the device stays offline until the
+ *	user resets or reopens it (io_mutex)
  */
 struct vfio_ccw_private {
 	struct vfio_device vdev;
@@ -68,6 +113,7 @@ struct vfio_ccw_private {
 	struct completion quiesced;
 	struct ccw_io_region io_region;
 	const struct ccw_io_region *req;
+	u32 async_cmd;
 	bool guest_open;
 	struct irb irb_ring[VFIO_CCW_IRB_SLOTS];
 	unsigned int irb_head;
@@ -80,13 +126,36 @@ struct vfio_ccw_private {
 	struct mdev_parent parent;
 	struct mdev_type mdev_type;
 	struct mdev_type *mdev_types[1];
+	struct mutex cmd_lock;		/* the async command region */
+	struct ccw_cmd_region cmd_region;
+	spinlock_t irq_lock;		/* CRWs, CRW and request eventfds */
+	struct crw crw_ring[VFIO_CCW_CRW_SLOTS];
+	unsigned int crw_head;
+	unsigned int crw_count;
+	struct eventfd_ctx *crw_trigger;
+	struct eventfd_ctx *req_trigger;
+	struct work_struct chp_work;
+	u64 unmap_iova;
+	u64 unmap_length;
+	unsigned int unmap_calls;
+	bool unmap_fenced;
 };
 
-/* The final interrupt of a start: solicited, nothing left running */
+/*
+ * The interrupt that ends a start function (the model's ENDS_START): the
+ * final one of the start, solicited with nothing left running, or the end
+ * of a halt or clear (its function bit, none of its own pending bits, no
+ * activity), which ends the start with it, whatever status it carries.
+ */
 static inline bool vfio_ccw_irb_is_final(struct irb *irb)
 {
-	return scsw_is_solicited(&irb->scsw) &&
-	       !(scsw_actl(&irb->scsw) & (SCSW_ACTL_DEVACT | SCSW_ACTL_SCHACT));
+	union scsw *scsw = &irb->scsw;
+	u32 running = SCSW_ACTL_DEVACT | SCSW_ACTL_SCHACT;
+
+	if (scsw_fctl(scsw) & (SCSW_FCTL_HALT_FUNC | SCSW_FCTL_CLEAR_FUNC))
+		return !(scsw_actl(scsw) & (running | SCSW_ACTL_HALT_PEND |
+					    SCSW_ACTL_CLEAR_PEND));
+	return scsw_is_solicited(scsw) && !(scsw_actl(scsw) & running);
 }
 
 /* vfio_ccw_fsm.c */
@@ -96,10 +165,31 @@ int vfio_ccw_fsm_write(struct vfio_ccw_private *private,
 		       const struct ccw_io_region *req);
 enum vfio_ccw_state vfio_ccw_go_offline(struct vfio_ccw_private *private,
 					bool closing, unsigned long limit);
+int vfio_ccw_async_request(struct vfio_ccw_private *private, u32 cmd);
 void vfio_ccw_irb_push(struct vfio_ccw_private *private, struct irb *irb);
 bool vfio_ccw_irb_pop(struct vfio_ccw_private *private, struct irb *irb);
 
+/* vfio_ccw_drv.c */
+extern struct workqueue_struct *vfio_ccw_work_q;
+
 /* vfio_ccw_ops.c */
 extern struct mdev_driver vfio_ccw_mdev_driver;
+
+/* vfio_ccw_async.c */
+ssize_t vfio_ccw_async_region_read(struct vfio_ccw_private *private,
+				   char __user *buf, size_t count, loff_t pos);
+ssize_t vfio_ccw_async_region_write(struct vfio_ccw_private *private,
+				    const char __user *buf, size_t count,
+				    loff_t pos);
+
+/* vfio_ccw_chp.c */
+ssize_t vfio_ccw_schib_region_read(struct vfio_ccw_private *private,
+				   char __user *buf, size_t count, loff_t pos);
+ssize_t vfio_ccw_crw_region_read(struct vfio_ccw_private *private,
+				 char __user *buf, size_t count, loff_t pos);
+void vfio_ccw_crw_flush(struct vfio_ccw_private *private);
+void vfio_ccw_chp_work(struct work_struct *work);
+int vfio_ccw_chp_event(struct subchannel *sch, struct chp_link *link,
+		       int event);
 
 #endif /* _VFIO_CCW_PRIVATE_H_ */

@@ -39,7 +39,8 @@ BUILD = os.path.join(ROOT, "build", "qemu")
 SOURCES = ["vfio_ccw_test.c", "vt_sys.c", "vt_cells.c", "vt_vfio.c", "vt_ccw.c",
            "vt_scen_basic.c", "vt_scen_writers.c", "vt_scen_sleep.c",
            "vt_scen_bad.c", "vt_scen_unmap.c", "vt_scen_churn.c",
-           "vt_scen_loss.c", "vt_bench.c", "vt_nq.c", "vt_scen_real.c"]
+           "vt_scen_loss.c", "vt_scen_regions.c", "vt_scen_async.c",
+           "vt_bench.c", "vt_nq.c", "vt_scen_real.c"]
 CC = "s390x-linux-gnu-gcc"
 CFLAGS = ["-static", "-O2", "-pthread", "-Wall", "-Wextra",
           "-Wno-unused-parameter", "-Werror"]
@@ -90,15 +91,17 @@ KERNEL_CHECKERS = [
 
 # The scenarios of qemu/vfio_ccw_test.c, in their order: each must report
 SCENARIOS = ["lifecycle", "writers", "signal", "reset-wakes-sleeper",
-             "bad-input", "close-after-start", "remove-after-start",
-             "device-loss", "unmap-while-pinned"]
+             "bad-input", "regions", "async-halt-clear", "request-irq",
+             "close-after-start", "remove-after-start", "async-suspended",
+             "clear-racing-start", "async-offline",
+             "device-loss", "path-vary", "unmap-while-pinned"]
 # Those of the real-client boot: the nested guest's checks (run io, then
 # run remove) and the test guest's own around them (vt_scen_real.c)
 REAL_CLIENT = "real-client"
 REAL_SCENARIOS = ["real-client-" + n for n in [
     "stsch", "msch", "sense-id", "chain-page-cross", "orb-outside-memory",
-    "ccw-outside-memory", "data-outside-memory", "round-trips",
-    "device-del", "device-del-release", "run-io",
+    "ccw-outside-memory", "data-outside-memory", "round-trips", "hsch",
+    "csch", "device-del", "device-del-release", "run-io",
     "mdev-remove", "mdev-remove-host", "run-remove", "after"]]
 # Guest memory of each boot: the real-client one holds a second QEMU
 MEMORY_MB = {"check": 512, "bench": 512, REAL_CLIENT: 1024}

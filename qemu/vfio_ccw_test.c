@@ -157,9 +157,17 @@ static const struct vt_scenario vt_scenarios[] = {
 	{ "signal", vt_scen_signal, true },
 	{ "reset-wakes-sleeper", vt_scen_reset_wakes, true },
 	{ "bad-input", vt_scen_bad_input, true },
+	{ "regions", vt_scen_regions, true },
+	{ "async-halt-clear", vt_scen_async, true },
+	{ "request-irq", vt_scen_request, true },
 	{ "close-after-start", vt_scen_close_after_start, true },
 	{ "remove-after-start", vt_scen_remove_after_start, true },
+	{ "async-suspended", vt_scen_async_suspended, true },
+	{ "clear-racing-start", vt_scen_clear_racing_start, true },
+	{ "async-offline", vt_scen_async_offline, true },
 	{ "device-loss", vt_scen_device_loss, true },
+	/* after device-loss: a vary reaches every device on the path */
+	{ "path-vary", vt_scen_path, true },
 	/* last: lockdep reports once per boot, and this one finds a cycle */
 	{ "unmap-while-pinned", vt_scen_unmap_pinned, true },
 };

@@ -13,6 +13,10 @@
  *   vt_scen_loss.c    5: the device unplugged under its users
  *   vt_scen_bad.c     6: bad input through the UAPI
  *   vt_scen_unmap.c   the user's memory unmapped under pinned starts
+ *   vt_scen_regions.c the async, schib and CRW regions, the request
+ *                     interrupt, a channel path varied off and on
+ *   vt_scen_async.c   halt and clear of suspended programs, racing starts
+ *                     and resets, through the async command region
  *   vt_bench.c        bench mode (bench/qemu_bench.py)
  *   vt_nq.c           the nested QEMU of the real-client boot
  *   vt_scen_real.c    the real-client boot: QEMU's vfio-ccw on our mdev
@@ -91,6 +95,7 @@ int vt_group_id(const char *uuid);
 int vt_trace_start(void);
 int vt_cells_start(void);
 void vt_cells_report(void);
+unsigned long vt_cells_count_of(const char *from, const char *event);
 int vt_trace_count(const char *needle);
 int vt_trace_lines(const char *needle, const char *also, int print);
 
@@ -115,6 +120,22 @@ void vt_close(struct vt_dev *d);
 int vt_write_region(struct vt_dev *d, const struct ccw_io_region *r);
 int vt_read_region(struct vt_dev *d, struct ccw_io_region *r);
 int vt_wait_irq(struct vt_dev *d, int timeout_ms, uint64_t *count);
+/* the regions after the I/O region, found by their capability */
+struct vt_region {
+	uint64_t off;
+	uint64_t size;
+	uint32_t flags;
+};
+
+int vt_region_info(struct vt_dev *d, unsigned int index,
+		   struct vfio_region_info *info,
+		   struct vfio_region_info_cap_type *cap);
+int vt_cap_region(struct vt_dev *d, uint32_t subtype, struct vt_region *r);
+int vt_async_cmd(struct vt_dev *d, const struct vt_region *r, uint32_t cmd);
+int vt_region_read(struct vt_dev *d, const struct vt_region *r, void *buf,
+		   size_t len);
+int vt_irq_eventfd(struct vt_dev *d, unsigned int index);
+int vt_wait_eventfd(int fd, int timeout_ms, uint64_t *count);
 
 /* ------------------------------------------------------------ vt_ccw.c */
 
@@ -198,6 +219,8 @@ void vt_writers_sum(struct vt_writer *w, int n, struct vt_writer *sum);
 int vt_count_irqs(struct vt_dev *d, int expected);
 int vt_scen_writers(struct vt_env *env);
 /* vt_scen_sleep.c: a writer asleep behind a suspended program */
+#define VT_SLEEPER_SLOT		11	/* the sleeper's SENSE ID */
+#define VT_SLEEPER_COUNT	24
 struct vt_sleeper {
 	pthread_t thread;
 	struct vt_dev *d;
@@ -217,7 +240,15 @@ int vt_scen_bad_input(struct vt_env *env);
 int vt_scen_close_after_start(struct vt_env *env);
 int vt_scen_remove_after_start(struct vt_env *env);
 int vt_scen_device_loss(struct vt_env *env);
+int vt_scen_async_suspended(struct vt_env *env);
+int vt_scen_clear_racing_start(struct vt_env *env);
+int vt_scen_async_offline(struct vt_env *env);
 int vt_scen_unmap_pinned(struct vt_env *env);
+/* vt_scen_regions.c */
+int vt_scen_regions(struct vt_env *env);
+int vt_scen_async(struct vt_env *env);
+int vt_scen_request(struct vt_env *env);
+int vt_scen_path(struct vt_env *env);
 
 /* bench mode (qemu_bench) */
 int vt_bench(struct vt_env *env);
@@ -252,7 +283,8 @@ struct vt_nq {
 	int nr_msgs;		/* lines on QEMU's stderr */
 };
 
-int vt_nq_start(struct vt_nq *nq, const char *uuid, const char *mode);
+int vt_nq_start(struct vt_nq *nq, const char *uuid, const char *mode,
+		int lpum);
 bool vt_nq_poll(struct vt_nq *nq, int ms);
 int vt_nq_qmp(struct vt_nq *nq, const char *cmd, int ms);
 int vt_nq_device_del(struct vt_nq *nq);

@@ -84,6 +84,24 @@ int vt_cells_start(void)
 	return 0;
 }
 
+/*
+ * Dispatches of cell @from x @event seen so far; the drain thread may lag
+ * behind the tracepoint, so a caller waiting for one polls.
+ */
+unsigned long vt_cells_count_of(const char *from, const char *event)
+{
+	unsigned long count = 0;
+	int i;
+
+	pthread_mutex_lock(&vt_cells_lock);
+	for (i = 0; i < vt_nr_cells; i++)
+		if (!strcmp(vt_cells[i].from, from) &&
+		    !strcmp(vt_cells[i].event, event))
+			count = vt_cells[i].count;
+	pthread_mutex_unlock(&vt_cells_lock);
+	return count;
+}
+
 /* "# cell FROM EVENT COUNT" for each cell seen, once the run is over. */
 void vt_cells_report(void)
 {

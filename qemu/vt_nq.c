@@ -33,8 +33,11 @@ static int make_fifo(const char *path)
 	return 0;
 }
 
-/* QEMU's command line: 32 MiB, one CPU, the console, QMP, our mdev */
-static void nq_exec(const char *uuid, const char *mode)
+/*
+ * QEMU's command line: 32 MiB, one CPU, the console, QMP, our mdev; the
+ * nested guest's: "MODE DEVNO [LPUM]" (qemu/nested/ng_main.c)
+ */
+static void nq_exec(const char *uuid, const char *mode, int lpum)
 {
 	char sysfsdev[128], devno[32], append[64];
 	char *const env[] = { "LD_LIBRARY_PATH=/lib/s390x-linux-gnu", NULL };
@@ -44,7 +47,11 @@ static void nq_exec(const char *uuid, const char *mode)
 		 ",sysfsdev=/sys/bus/mdev/devices/%s,devno=fe.0.%04x",
 		 uuid, VT_NESTED_DEVNO);
 	snprintf(devno, sizeof(devno), "%04x", VT_NESTED_DEVNO);
-	snprintf(append, sizeof(append), "%s %s", mode, devno);
+	if (lpum >= 0)
+		snprintf(append, sizeof(append), "%s %s %02x", mode, devno,
+			 lpum);
+	else
+		snprintf(append, sizeof(append), "%s %s", mode, devno);
 	execle(NQ_BINARY, NQ_BINARY, "-M", "s390-ccw-virtio", "-m", "32",
 	       "-smp", "1", "-nodefaults", "-no-user-config", "-display",
 	       "none", "-accel", "tcg,tb-size=32",
@@ -58,8 +65,12 @@ static void nq_exec(const char *uuid, const char *mode)
 	_exit(127);
 }
 
-/* QEMU running with the nested guest in @mode ("io", "remove") */
-int vt_nq_start(struct vt_nq *nq, const char *uuid, const char *mode)
+/*
+ * QEMU running with the nested guest in @mode ("io", "remove"), which is
+ * told the host's last-path-used mask @lpum to expect (-1: none)
+ */
+int vt_nq_start(struct vt_nq *nq, const char *uuid, const char *mode,
+		int lpum)
 {
 	int out[2], err[2];
 
@@ -79,7 +90,7 @@ int vt_nq_start(struct vt_nq *nq, const char *uuid, const char *mode)
 		dup2(null, 0);
 		dup2(out[1], 1);
 		dup2(err[1], 2);
-		nq_exec(uuid, mode);
+		nq_exec(uuid, mode, lpum);
 	}
 	close(out[1]);
 	close(err[1]);
@@ -98,6 +109,60 @@ int vt_nq_start(struct vt_nq *nq, const char *uuid, const char *mode)
 	return 0;
 }
 
+/*
+ * Checks of the nested guest that must reach the host's FSM through a
+ * cell of their own: its halt and clear of a start in flight come through
+ * QEMU's vfio-ccw as writes of our async region, BUSY x ASYNC_REQ. An
+ * "ok" of one whose cell the FSM tracepoint (vt_cells.c) did not see
+ * dispatched since the last such check is turned into a failure.
+ */
+static const struct {
+	const char *check, *from, *event;
+} vt_nq_host_cells[] = {
+	{ "hsch", "BUSY", "ASYNC_REQ" },
+	{ "csch", "BUSY", "ASYNC_REQ" },
+};
+
+/* "" if @check's cell ran on the host since the last look, else why */
+static const char *host_cell_missing(const char *check, size_t len)
+{
+	static unsigned long seen[ARRAY_SIZE(vt_nq_host_cells)];
+	static char why[96];
+	unsigned long now = 0;
+	double end = vt_now() + 2;	/* the drain thread may lag */
+	size_t i;
+
+	if (vt_stock)
+		return "";		/* no FSM tracepoint */
+	for (i = 0; i < ARRAY_SIZE(vt_nq_host_cells); i++) {
+		const char *from = vt_nq_host_cells[i].from;
+		const char *event = vt_nq_host_cells[i].event;
+
+		if (strlen(vt_nq_host_cells[i].check) != len ||
+		    strncmp(vt_nq_host_cells[i].check, check, len))
+			continue;
+		do {
+			now = vt_cells_count_of(from, event);
+			if (now > seen[i])
+				break;
+			vt_msleep(20);
+		} while (vt_now() < end);
+		if (now <= seen[i]) {
+			snprintf(why, sizeof(why),
+				 "the host's FSM tracepoint shows no %s x %s",
+				 from, event);
+			return why;
+		}
+		/* the next such check needs a dispatch of its own */
+		for (i = 0; i < ARRAY_SIZE(vt_nq_host_cells); i++)
+			if (!strcmp(vt_nq_host_cells[i].from, from) &&
+			    !strcmp(vt_nq_host_cells[i].event, event))
+				seen[i] = now;
+		return "";
+	}
+	return "";
+}
+
 /* A console line of the nested guest: relay, count, or note */
 static void console_line(struct vt_nq *nq, char *line)
 {
@@ -107,11 +172,19 @@ static void console_line(struct vt_nq *nq, char *line)
 
 	if (!strncmp(line, "ok ", 3) || !strncmp(line, "FAIL ", 5)) {
 		bool ok = line[0] == 'o';
+		const char *missing;
+		size_t len;
 
 		rest = line + (ok ? 3 : 5);
-		snprintf(name, sizeof(name), "real-client-%.*s",
-			 (int)strcspn(rest, " :"), rest);
-		rest += strcspn(rest, " :");
+		len = strcspn(rest, " :");
+		snprintf(name, sizeof(name), "real-client-%.*s", (int)len,
+			 rest);
+		missing = ok ? host_cell_missing(rest, len) : "";
+		rest += len;
+		if (missing[0]) {
+			ok = false;
+			rest = (char *)missing;
+		}
 		if (ok && !strncmp(rest, " (", 2)) {	/* "ok NAME (detail)" */
 			rest += 2;
 			if (*rest && rest[strlen(rest) - 1] == ')')

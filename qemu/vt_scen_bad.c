@@ -141,16 +141,18 @@ static int try_sizes(struct vt_dev *d)
 /* Region, interrupt and command numbers the device does not have. */
 static int try_ioctls(struct vt_dev *d)
 {
-	struct vfio_region_info reg = { .argsz = sizeof(reg), .index = 1 };
-	struct vfio_irq_info irq = { .argsz = sizeof(irq), .index = 1 };
+	struct vfio_region_info reg = { .argsz = sizeof(reg), .index = 4 };
+	struct vfio_irq_info irq = { .argsz = sizeof(irq), .index = 3 };
 
-	if (vt_expect("region info, index 1",
+	if (vt_expect("region info, index 4",
 		   vt_io(ioctl(d->fd, VFIO_DEVICE_GET_REGION_INFO, &reg)),
 		   -EINVAL) ||
-	    vt_expect("irq info, index 1",
+	    vt_expect("irq info, index 3",
 		   vt_io(ioctl(d->fd, VFIO_DEVICE_GET_IRQ_INFO, &irq)), -EINVAL) ||
-	    vt_expect("set irqs, index 1",
-		   vt_set_irq_eventfd(d, 1, -1), -EINVAL) ||
+	    vt_expect("set irqs, index 3",
+		   vt_set_irq_eventfd(d, 3, -1), -EINVAL) ||
+	    vt_expect("read at region 4",
+		   vt_io(pread(d->fd, &reg, 4, 4 << 10)), -EINVAL) ||
 	    vt_expect("unknown ioctl", vt_io(ioctl(d->fd, VFIO_DEVICE_FEATURE + 40)),
 		   -ENOTTY))
 		return -1;

@@ -8,15 +8,22 @@
  *           QEMU has let go, the mdev works for our own VFIO user while
  *           that QEMU still runs (real-client-device-del-release)
  *   remove  the mdev removed from this guest while QEMU holds it
- *           (real-client-mdev-remove-host): QEMU lets go by itself if the
- *           module asks it to (the request IRQ); otherwise, after
- *           REMOVE_GRACE_S, a QMP device_del does, as an operator would
+ *           (real-client-mdev-remove-host): QEMU must let go by itself,
+ *           asked by the module's request IRQ; if it has not after
+ *           REMOVE_GRACE_S, the check fails and a QMP device_del lets go,
+ *           as an operator would
  * and then a new mdev on the subchannel works (real-client-after).
+ *
+ * Before them, our own VFIO user clears the subchannel (async region), so
+ * that its last-path-used mask on the host is set; QEMU's own copy starts
+ * at 0, and the nested guest's STSCH must show the host's: QEMU reads the
+ * schib region on each STSCH.
  */
 #include <limits.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "vt.h"
 
@@ -40,6 +47,36 @@ static int mdev_works(const char *uuid, int group_id)
 	}
 	vt_close(&d);
 	return 0;
+}
+
+/*
+ * Clear the subchannel through the async region and read the schib
+ * region: the host's last-path-used mask after the clear, or -1 and why.
+ */
+static int host_lpum(const char *uuid, int group_id)
+{
+	struct vt_region async, schib;
+	uint8_t buf[sizeof(struct ccw_schib_region)];
+	struct vt_dev d;
+	int ret;
+
+	if (vt_open(&d, uuid, group_id))
+		return vt_at("open");
+	if (vt_cap_region(&d, VFIO_REGION_SUBTYPE_CCW_ASYNC_CMD, &async) ||
+	    vt_cap_region(&d, VFIO_REGION_SUBTYPE_CCW_SCHIB, &schib)) {
+		vt_close(&d);
+		return vt_fail("no async or schib region");
+	}
+	ret = vt_async_cmd(&d, &async, VFIO_CCW_ASYNC_CMD_CSCH);
+	if (ret)
+		vt_fail("clear: %s", vt_err(ret));
+	else if (vt_wait_irq(&d, 2000, NULL))
+		ret = vt_fail("no interrupt for the clear");
+	else if (vt_region_read(&d, &schib, buf, sizeof(buf)))
+		ret = vt_fail("read the schib region");
+	vt_close(&d);
+	/* struct schib: pmcw.lpum is byte 10 */
+	return ret ? -1 : buf[10];
 }
 
 /* Poll QEMU's output until @flag is set or @s seconds pass */
@@ -66,7 +103,7 @@ static int device_del_release(struct vt_nq *nq, struct vt_env *env)
  * unplug, @unplug (reported as @check) takes the device away; the run as
  * a whole is reported as real-client-run-@mode.
  */
-static void run_nested(struct vt_env *env, const char *mode,
+static void run_nested(struct vt_env *env, const char *mode, int lpum,
 		       const char *check,
 		       int (*unplug)(struct vt_nq *nq, struct vt_env *env))
 {
@@ -76,7 +113,7 @@ static void run_nested(struct vt_env *env, const char *mode,
 	double t0 = vt_now(), t;
 
 	snprintf(run_name, sizeof(run_name), "real-client-run-%s", mode);
-	if (vt_nq_start(&nq, env->uuid, mode)) {
+	if (vt_nq_start(&nq, env->uuid, mode, lpum)) {
 		vt_report(run_name, -1, t0);
 		return;
 	}
@@ -112,13 +149,16 @@ static void *remove_mdev(void *arg)
 }
 
 /*
- * Remove the mdev while QEMU holds it: give QEMU REMOVE_GRACE_S to let
- * go by itself, then QMP device_del. How it went is printed.
+ * Remove the mdev while QEMU holds it: QEMU must let go by itself within
+ * REMOVE_GRACE_S (the request IRQ) and say so (DEVICE_DELETED); if not,
+ * the check fails, and a QMP device_del still ends the removal. How it
+ * went is printed.
  */
 static int remove_held(struct vt_nq *nq, struct vt_env *env)
 {
 	/* static: a removal that never ends outlives this call */
 	static struct remover r;
+	const char *failed = NULL;
 	char path[PATH_MAX];
 	double t0, t1;
 
@@ -133,9 +173,12 @@ static int remove_held(struct vt_nq *nq, struct vt_env *env)
 	if (wait_flag(nq, &r.done, REMOVE_GRACE_S)) {
 		vt_info("real-client: mdev remove done in %.0f ms: QEMU let go by itself (%s)",
 			(vt_now() - t0) * 1e3, nq->device_deleted ?
-			"it sent DEVICE_DELETED" : "no DEVICE_DELETED");
+			"it sent DEVICE_DELETED" : "no DEVICE_DELETED yet");
+		if (!wait_flag(nq, &nq->device_deleted, 5))
+			failed = "QEMU let go but sent no DEVICE_DELETED within 5 s";
 	} else {
-		vt_info("real-client: mdev remove still waiting after %d s (QEMU was not asked to let go): QMP device_del",
+		failed = "the removal waited: QEMU did not let go by itself (request IRQ)";
+		vt_info("real-client: mdev remove still waiting after %d s (QEMU did not let go): QMP device_del",
 			REMOVE_GRACE_S);
 		t1 = vt_now();
 		if (vt_nq_device_del(nq))
@@ -155,7 +198,7 @@ static int remove_held(struct vt_nq *nq, struct vt_env *env)
 	env->uuid[0] = '\0';
 	if (vt_exists(path))
 		return vt_fail("%s still there", path);
-	return 0;
+	return failed ? vt_fail("%s", failed) : 0;
 }
 
 /* A new mdev on the subchannel, used and removed */
@@ -180,14 +223,22 @@ void vt_real_client(struct vt_env *env)
 {
 	double t0 = vt_now();
 
+	int lpum;
+
 	if (vt_setup(env)) {
 		vt_report("real-client-setup", -1, t0);
 		return;
 	}
-	run_nested(env, "io", "real-client-device-del-release",
+	lpum = host_lpum(env->uuid, env->group_id);
+	if (lpum < 0) {
+		vt_report("real-client-setup", vt_at("host clear"), t0);
+		return;
+	}
+	vt_info("real-client: the host's lpum after a clear: %02x", lpum);
+	run_nested(env, "io", lpum, "real-client-device-del-release",
 		   device_del_release);
 	if (env->uuid[0])
-		run_nested(env, "remove", "real-client-mdev-remove-host",
+		run_nested(env, "remove", lpum, "real-client-mdev-remove-host",
 			   remove_held);
 	t0 = vt_now();
 	vt_report("real-client-after", after(env), t0);

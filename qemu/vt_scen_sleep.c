@@ -24,8 +24,8 @@
 #include "vt.h"
 
 #define SLOT_SUSPEND	10
-#define SLOT_SLEEPER	11
-#define SLEEPER_COUNT	24
+#define SLOT_SLEEPER	VT_SLEEPER_SLOT
+#define SLEEPER_COUNT	VT_SLEEPER_COUNT
 
 static int restart_signals;
 

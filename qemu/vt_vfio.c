@@ -253,3 +253,127 @@ int vt_wait_irq(struct vt_dev *d, int timeout_ms, uint64_t *count)
 		*count = val;
 	return 0;
 }
+
+/*
+ * VFIO_DEVICE_GET_REGION_INFO of region @index, with its capability chain:
+ * the type capability, if the region has one, in @cap (zeroed if not).
+ * 0 or -errno; -EPROTO if the chain is not what the UAPI says.
+ */
+int vt_region_info(struct vt_dev *d, unsigned int index,
+		   struct vfio_region_info *info,
+		   struct vfio_region_info_cap_type *cap)
+{
+	struct {
+		struct vfio_region_info info;
+		uint8_t caps[256];
+	} buf;
+	struct vfio_info_cap_header *hdr;
+	uint32_t off;
+
+	memset(cap, 0, sizeof(*cap));
+	memset(&buf, 0, sizeof(buf));
+	buf.info.argsz = sizeof(buf);
+	buf.info.index = index;
+	if (ioctl(d->fd, VFIO_DEVICE_GET_REGION_INFO, &buf))
+		return -errno;
+	*info = buf.info;
+	if (!(info->flags & VFIO_REGION_INFO_FLAG_CAPS))
+		return 0;
+	for (off = info->cap_offset; off; off = hdr->next) {
+		if (off < sizeof(buf.info) ||
+		    off + sizeof(*cap) > sizeof(buf))
+			return vt_fail("capability at offset %u", off), -EPROTO;
+		hdr = (struct vfio_info_cap_header *)((uint8_t *)&buf + off);
+		if (hdr->id == VFIO_REGION_INFO_CAP_TYPE) {
+			memcpy(cap, hdr, sizeof(*cap));
+			return 0;
+		}
+	}
+	return vt_fail("capabilities but no type"), -EPROTO;
+}
+
+/* The region of type VFIO_REGION_TYPE_CCW and @subtype: 0 or -ENOENT. */
+int vt_cap_region(struct vt_dev *d, uint32_t subtype, struct vt_region *r)
+{
+	struct vfio_device_info dinfo = { .argsz = sizeof(dinfo) };
+	struct vfio_region_info_cap_type cap;
+	struct vfio_region_info info;
+	unsigned int i;
+
+	if (ioctl(d->fd, VFIO_DEVICE_GET_INFO, &dinfo))
+		return -errno;
+	for (i = VFIO_CCW_CONFIG_REGION_INDEX + 1; i < dinfo.num_regions;
+	     i++) {
+		if (vt_region_info(d, i, &info, &cap))
+			continue;
+		if (cap.type == VFIO_REGION_TYPE_CCW &&
+		    cap.subtype == subtype) {
+			r->off = info.offset;
+			r->size = info.size;
+			r->flags = info.flags;
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
+/*
+ * The async command region: write @cmd, as QEMU does (the whole region,
+ * ret_code 0). The answer of the write: 0 (all of it written) or -errno.
+ */
+int vt_async_cmd(struct vt_dev *d, const struct vt_region *r, uint32_t cmd)
+{
+	struct ccw_cmd_region c = { .command = cmd };
+	ssize_t n = pwrite(d->fd, &c, sizeof(c), r->off);
+
+	if (n < 0)
+		return -errno;
+	return n == sizeof(c) ? 0 : -EIO;
+}
+
+/* Read a whole region of @len bytes: 0 or -errno. */
+int vt_region_read(struct vt_dev *d, const struct vt_region *r, void *buf,
+		   size_t len)
+{
+	ssize_t n = pread(d->fd, buf, len, r->off);
+
+	if (n < 0)
+		return -errno;
+	return n == (ssize_t)len ? 0 : -EIO;
+}
+
+/* An eventfd for interrupt @index of the device: the fd, or -1 and why. */
+int vt_irq_eventfd(struct vt_dev *d, unsigned int index)
+{
+	int fd, ret;
+
+	fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (fd < 0)
+		return vt_fail("eventfd: %m");
+	ret = vt_set_irq_eventfd(d, index, fd);
+	if (ret) {
+		close(fd);
+		return vt_fail("VFIO_DEVICE_SET_IRQS index %u: %s", index,
+			       vt_err(ret));
+	}
+	return fd;
+}
+
+/* Wait for eventfd @fd: 0 and its count in @count, or -ETIMEDOUT. */
+int vt_wait_eventfd(int fd, int timeout_ms, uint64_t *count)
+{
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	uint64_t val;
+	int ret;
+
+	ret = poll(&pfd, 1, timeout_ms);
+	if (ret < 0)
+		return -errno;
+	if (ret == 0)
+		return -ETIMEDOUT;
+	if (read(fd, &val, sizeof(val)) != sizeof(val))
+		return -errno;
+	if (count)
+		*count = val;
+	return 0;
+}

@@ -91,6 +91,15 @@ struct scsw {
 #define SCSW_ACTL(ctrl)		(((ctrl) >> 5) & 0x7f)
 #define SCSW_STCTL(ctrl)	((ctrl) & 0x1f)
 #define FCTL_START		4
+#define FCTL_HALT		2
+#define FCTL_CLEAR		1
+#define ACTL_RESUME_PEND	0x40
+#define ACTL_START_PEND		0x20
+#define ACTL_HALT_PEND		0x10
+#define ACTL_CLEAR_PEND		0x08
+#define ACTL_SCH_ACTIVE		0x04
+#define ACTL_DEV_ACTIVE		0x02
+#define ACTL_SUSPENDED		0x01
 #define STCTL_ALERT		0x10
 #define STCTL_PRIMARY		0x04
 #define STCTL_SECONDARY		0x02
@@ -115,7 +124,8 @@ struct orb {
 	uint32_t reserved[5];
 } __attribute__((aligned(4)));
 
-/* ORB word 1: format-1 CCWs, prefetch allowed, any path */
+/* ORB word 1: suspend control, format-1 CCWs, prefetch allowed, any path */
+#define ORB_SPND		(1u << 27)
 #define ORB_FMT1		(1u << 23)
 #define ORB_PFCH		(1u << 22)
 #define ORB_LPM_ANY		(0xffu << 8)
@@ -131,6 +141,7 @@ struct ccw1 {
 #define CCW_NOOP		0x03
 #define CCW_FLAG_CC		0x40
 #define CCW_FLAG_SLI		0x20
+#define CCW_FLAG_SUSPEND	0x02
 
 struct irb {
 	struct scsw scsw;
@@ -147,6 +158,8 @@ int ng_msch(uint32_t schid, struct schib *schib);
 int ng_ssch(uint32_t schid, const void *orb);
 int ng_tsch(uint32_t schid, struct irb *irb);
 int ng_stcrw(uint32_t *crw);
+int ng_hsch(uint32_t schid);
+int ng_csch(uint32_t schid);
 int ng_wait_io(unsigned int timeout_ms);
 
 #endif /* NG_H */

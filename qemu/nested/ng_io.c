@@ -45,6 +45,30 @@ int ng_stcrw(uint32_t *crw)
 	return CC_OF("stcrw", crw, 0);
 }
 
+/* HSCH and CSCH: no operand, the subchannel id in register 1 */
+#define CC_OF_SCH(insn, schid)						\
+	({								\
+		register uint32_t r1 asm("1") = (schid);		\
+		int cc;							\
+		asm volatile("	" insn "\n"				\
+			     "	ipm	%[cc]\n"			\
+			     "	srl	%[cc],28\n"			\
+			     : [cc] "=d" (cc)				\
+			     : "d" (r1)					\
+			     : "cc", "memory");				\
+		cc;							\
+	})
+
+int ng_hsch(uint32_t schid)
+{
+	return CC_OF_SCH("hsch", schid);
+}
+
+int ng_csch(uint32_t schid)
+{
+	return CC_OF_SCH("csch", schid);
+}
+
 /*
  * Wait up to @timeout_ms for one more I/O interruption (ng_irq.io moves
  * on): 0 if it came, -1 on timeout. I/O interruptions of ISC 3 only.

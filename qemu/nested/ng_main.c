@@ -2,9 +2,12 @@
 /*
  * The nested guest's checks on the subchannel QEMU's vfio-ccw passes
  * through (qemu/README.md, "The real client"). The command line (QEMU's
- * -append) is "MODE DEVNO": MODE "io" runs every check and ends with
- * device-del, MODE "remove" sets the subchannel up and ends with
- * mdev-remove; DEVNO (hex) is the device number QEMU gave the device.
+ * -append) is "MODE DEVNO [LPUM]": MODE "io" runs every check and ends
+ * with device-del, MODE "remove" sets the subchannel up and ends with
+ * mdev-remove; DEVNO (hex) is the device number QEMU gave the device;
+ * LPUM (hex), if given, is the last-path-used mask the subchannel has on
+ * the host, which STSCH must show: QEMU refreshes it from the host on
+ * each STSCH (the schib region), where its own would be 0.
  * Both unplug checks print "vt: unplug", which asks the test guest to
  * take the device away, and go on starting I/O until it is gone.
  */
@@ -25,6 +28,7 @@ static char why[256];
 static int passed, failed;
 static uint32_t schid;
 static uint16_t devno;
+static int host_lpum = -1;	/* LPUM of the command line, -1 if none */
 static uint32_t next_intparm = 0x4e470000;	/* "NG", then a count */
 
 static struct schib schib;
@@ -85,19 +89,25 @@ static void put_ccw(int i, uint8_t cmd, uint8_t flags, uint16_t count,
 	ccw[i].cda = cda;
 }
 
-/* Start the program at @cpa; 0 or -1 with why (cc on @cc_out if set) */
-static int start(uint32_t cpa, int *cc_out)
+/* Start the program at @cpa with ORB flags @extra too; 0 or -1 with why */
+static int start_orb(uint32_t cpa, uint32_t extra, int *cc_out)
 {
 	int cc;
 
 	memset(&orb, 0, sizeof(orb));
 	orb.intparm = ++next_intparm;
-	orb.flags = ORB_FMT1 | ORB_PFCH | ORB_LPM_ANY;
+	orb.flags = ORB_FMT1 | ORB_PFCH | ORB_LPM_ANY | extra;
 	orb.cpa = cpa;
 	cc = ng_ssch(schid, &orb);
 	if (cc_out)
 		*cc_out = cc;
 	return cc ? fail("ssch: cc %d", cc) : 0;
+}
+
+/* Start the program at @cpa; 0 or -1 with why (cc on @cc_out if set) */
+static int start(uint32_t cpa, int *cc_out)
+{
+	return start_orb(cpa, 0, cc_out);
 }
 
 /*
@@ -207,9 +217,12 @@ static int check_stsch(char *detail, size_t len)
 	if (!p->pim || SCSW_FCTL(schib.scsw.ctrl))
 		return fail("pim %02x, function %x", p->pim,
 			    SCSW_FCTL(schib.scsw.ctrl));
-	say(detail, len, "0.0.%04x devno %04x pim %02x pam %02x pom %02x chpid0 %02x, %u subchannel(s)",
-	    schid & 0xffff, p->devno, p->pim, p->pam, p->pom, p->chpid[0],
-	    valid);
+	if (host_lpum >= 0 && p->lpum != host_lpum)
+		return fail("lpum %02x, the host's is %02x: not a fresh schib",
+			    p->lpum, host_lpum);
+	say(detail, len, "0.0.%04x devno %04x pim %02x pam %02x pom %02x lpum %02x%s chpid0 %02x, %u subchannel(s)",
+	    schid & 0xffff, p->devno, p->pim, p->pam, p->pom, p->lpum,
+	    host_lpum >= 0 ? " (the host's)" : "", p->chpid[0], valid);
 	return 0;
 }
 
@@ -364,6 +377,81 @@ static int check_round_trips(char *detail, size_t len)
 }
 
 /*
+ * A start that stays in flight: a NOOP with the suspend flag, in an ORB
+ * that allows suspension. The channel suspends it before the NOOP, and
+ * nothing resumes it: no interruption comes.
+ */
+static int start_suspended(void)
+{
+	put_ccw(0, CCW_NOOP, CCW_FLAG_SUSPEND | CCW_FLAG_SLI, 0, 0);
+	if (start_orb(addr31(ccw), ORB_SPND, NULL))
+		return -1;
+	if (!ng_wait_io(200)) {
+		ng_tsch(schid, &irb);
+		return fail("the suspended program ended: scsw %08x",
+			    irb.scsw.ctrl);
+	}
+	return 0;
+}
+
+/*
+ * HSCH or CSCH of a suspended program, through QEMU's vfio-ccw and the
+ * module's async region: cc 0, then one interruption whose IRB shows
+ * the halt or clear function (a clear: that alone, and no activity left
+ * at all), status pending, nothing pending or active; nothing more is
+ * pending after it, and the device works.
+ */
+static int check_end(int (*insn)(uint32_t schid), unsigned int fctl,
+		     char *detail, size_t len)
+{
+	const char *name = fctl == FCTL_HALT ? "hsch" : "csch";
+	uint32_t busy = ACTL_RESUME_PEND | ACTL_START_PEND | ACTL_HALT_PEND |
+			ACTL_CLEAR_PEND | ACTL_SCH_ACTIVE | ACTL_DEV_ACTIVE;
+	struct irb again;
+	uint32_t ctrl;
+	int cc;
+
+	if (start_suspended())
+		return -1;
+	/* QEMU's own SCSW: start pending, it never learns of the suspension */
+	if (ng_stsch(schid, &schib) || SCSW_FCTL(schib.scsw.ctrl) != FCTL_START)
+		return fail("stsch of the suspended start: scsw %08x",
+			    schib.scsw.ctrl);
+	cc = insn(schid);
+	if (cc)
+		return fail("%s of the suspended program: cc %d", name, cc);
+	if (interrupted())
+		return -1;
+	ctrl = irb.scsw.ctrl;
+	if (!(SCSW_FCTL(ctrl) & fctl) || (SCSW_FCTL(ctrl) & FCTL_START) ||
+	    (fctl == FCTL_CLEAR && SCSW_FCTL(ctrl) != FCTL_CLEAR))
+		return fail("%s: scsw %08x: function %x", name, ctrl,
+			    SCSW_FCTL(ctrl));
+	if (!(SCSW_STCTL(ctrl) & STCTL_PENDING) || (SCSW_ACTL(ctrl) & busy) ||
+	    (fctl == FCTL_CLEAR && SCSW_ACTL(ctrl)) || irb.scsw.cstat)
+		return fail("%s: scsw %08x cstat %02x: not the end of the function",
+			    name, ctrl, irb.scsw.cstat);
+	cc = ng_tsch(schid, &again);
+	if (cc != 1)
+		return fail("%s: second tsch cc %d, expected 1", name, cc);
+	if (sense_id())
+		return fail("the device after the %s: %s", name, why);
+	say(detail, len, "cc 0, scsw %08x dstat %02x, SENSE ID after", ctrl,
+	    irb.scsw.dstat);
+	return 0;
+}
+
+static int check_hsch(char *detail, size_t len)
+{
+	return check_end(ng_hsch, FCTL_HALT, detail, len);
+}
+
+static int check_csch(char *detail, size_t len)
+{
+	return check_end(ng_csch, FCTL_CLEAR, detail, len);
+}
+
+/*
  * Ask the host to take the device away, then keep starting SENSE IDs
  * until the subchannel is gone (cc 3), for UNPLUG_TIMEOUT_S at most;
  * then fetch the channel report word, if any. What is seen on the way
@@ -445,6 +533,8 @@ static const struct check io_checks[] = {
 	{ "ccw-outside-memory", check_ccw_outside },
 	{ "data-outside-memory", check_data_outside },
 	{ "round-trips", check_round_trips },
+	{ "hsch", check_hsch },
+	{ "csch", check_csch },
 	{ "device-del", check_unplug },
 };
 
@@ -460,18 +550,24 @@ static const struct check remove_checks[] = {
 	{ "mdev-remove", remove_setup },
 };
 
-static unsigned int parse_hex(const char *s)
+/* A hex number at *@s, which moves past it; -1 if there is none */
+static int parse_hex(const char **s)
 {
+	const char *p = *s;
 	unsigned int v = 0;
 
-	for (;; s++) {
-		if (*s >= '0' && *s <= '9')
-			v = v * 16 + *s - '0';
-		else if (*s >= 'a' && *s <= 'f')
-			v = v * 16 + *s - 'a' + 10;
+	for (;; p++) {
+		if (*p >= '0' && *p <= '9')
+			v = v * 16 + *p - '0';
+		else if (*p >= 'a' && *p <= 'f')
+			v = v * 16 + *p - 'a' + 10;
 		else
-			return v;
+			break;
 	}
+	if (p == *s)
+		return -1;
+	*s = p;
+	return (int)v;
 }
 
 void ng_main(void)
@@ -484,7 +580,13 @@ void ng_main(void)
 	ng_init();
 	while (*arg && *arg != ' ')
 		arg++;
-	devno = parse_hex(*arg ? arg + 1 : arg);
+	if (*arg)
+		arg++;
+	devno = (uint16_t)parse_hex(&arg);
+	if (*arg == ' ') {
+		arg++;
+		host_lpum = parse_hex(&arg);
+	}
 	if (!memcmp(cmd, "io ", 3)) {
 		checks = io_checks;
 		n = NG_ARRAY_SIZE(io_checks);
@@ -493,7 +595,7 @@ void ng_main(void)
 		n = NG_ARRAY_SIZE(remove_checks);
 	}
 	if (!checks || !devno) {
-		ng_print("FAIL guest: command line '%s': expected 'io|remove DEVNO'",
+		ng_print("FAIL guest: command line '%s': expected 'io|remove DEVNO [LPUM]'",
 			 cmd);
 		failed++;
 	}

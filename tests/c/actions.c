@@ -19,22 +19,68 @@ static bool dev_lost(struct vfio_ccw_private *private)
 	return lost;
 }
 
-/* Disable, drop stale IRBs, free the program, wake every sleeper. */
+/*
+ * Disable, drop stale IRBs, free the program, wake every sleeper. msch
+ * answers cc 3 when the device is gone, and cc 2 while a function is in
+ * progress: only when the glue gives up on a clear never answered
+ * (sim_go_offline()); then the program stays pinned, the channel may
+ * still run it, and the next interrupt that lets the disable take frees
+ * it (vfio_ccw_fsm_disabled_irq()).
+ */
 static enum vfio_ccw_state sch_shutdown(struct vfio_ccw_private *private)
 {
-	bool lost;
+	struct sim_device *dev = &private->dev;
+	bool lost, running;
 
 	pthread_mutex_lock(&private->dev_lock);
-	private->dev.enabled = false;
+	lost = dev->lost;
+	running = !lost && SIM_OWED(dev);
+	if (!running) {
+		dev->enabled = false;
+		dev->pending = IRB_NONE;	/* cio's tsch before the msch */
+	}
 	sim_flush_irbs(private);
-	lost = private->dev.lost;
 	pthread_mutex_unlock(&private->dev_lock);
 
-	if (private->cp_live)
+	if (private->cp_live && !running)
 		sim_cp_free(private);
 	complete_all(&private->completion);
-	/* msch answers cc 3 when the device is gone */
 	return lost ? VFIO_CCW_STATE_NOT_OPER : VFIO_CCW_STATE_STANDBY;
+}
+
+/*
+ * dev_lock held: csch. Resets the status pending and any halt, owes one
+ * interrupt; the IRBs queued for the user are status pending to the
+ * guest: they go, so that the clear's IRB is the next the user sees.
+ */
+static int csch(struct vfio_ccw_private *private)
+{
+	struct sim_device *dev = &private->dev;
+
+	if (dev->lost)
+		return -ENODEV;
+	dev->pending = IRB_NONE;
+	sim_flush_irbs(private);
+	dev->halt = false;
+	dev->clears = 1;
+	private->clears++;
+	return 0;
+}
+
+/* dev_lock held: hsch, with its condition code as an errno. */
+static int hsch(struct vfio_ccw_private *private)
+{
+	struct sim_device *dev = &private->dev;
+
+	if (dev->lost)
+		return -ENODEV;		/* cc 3 */
+	if (dev->pending != IRB_NONE)
+		return -EBUSY;		/* cc 1 */
+	if (dev->halt || dev->clears)
+		return -EBUSY;		/* cc 2 */
+	dev->halt = true;
+	private->halts++;
+	return 0;
 }
 
 enum vfio_ccw_state vfio_ccw_fsm_init(struct vfio_ccw_private *private,
@@ -75,14 +121,6 @@ enum vfio_ccw_state vfio_ccw_fsm_online(struct vfio_ccw_private *private,
 	return next;
 }
 
-enum vfio_ccw_state vfio_ccw_fsm_offline(struct vfio_ccw_private *private,
-					 enum vfio_ccw_event event, int *ret)
-{
-	(void)event;
-	(void)ret;
-	return sch_shutdown(private);
-}
-
 /* The guest's channel program: ccwchain, page pinning. Refused on demand. */
 static int cp_translate(struct vfio_ccw_private *private)
 {
@@ -100,16 +138,35 @@ static int cp_intermediates(struct vfio_ccw_private *private)
 	return private->knob.pci;
 }
 
-/* ssch: the device takes the program, or is gone (cc 3). */
+/*
+ * ssch: the device takes the program; or is gone (cc 3); or status is
+ * pending, an IRB queued for the user counting as such, or a halt or clear
+ * is (cc 1, cc 2: the model's START_REFUSED); or the path chosen is not
+ * operational (cc 3): dropped from lpm, -EACCES while paths remain.
+ */
 static int ssch(struct vfio_ccw_private *private)
 {
 	int pci = cp_intermediates(private);
 	struct sim_device *dev = &private->dev;
+	unsigned char path;
 
 	pthread_mutex_lock(&private->dev_lock);
 	if (dev->lost) {
 		pthread_mutex_unlock(&private->dev_lock);
 		return -ENODEV;
+	}
+	if (dev->pending != IRB_NONE || private->ring_count || dev->halt ||
+	    dev->clears) {
+		pthread_mutex_unlock(&private->dev_lock);
+		return -EBUSY;
+	}
+	/* the channel's choice: the first path left, leftmost bit first */
+	for (path = 0x80; path && !(dev->lpm & path); path >>= 1)
+		;
+	if (!path || (path & dev->dead_paths)) {
+		dev->lpm &= ~path;
+		pthread_mutex_unlock(&private->dev_lock);
+		return dev->lpm ? -EACCES : -ENODEV;
 	}
 	if (dev->active || private->state == VFIO_CCW_STATE_BUSY)
 		sim_count(&private->bad[BAD_START_BUSY]);
@@ -153,9 +210,13 @@ enum vfio_ccw_state vfio_ccw_fsm_irq(struct vfio_ccw_private *private,
 	(void)event;
 	(void)ret;
 	private->user_irbs++;	/* the IRB goes to the I/O region */
-	/* Only the final ends the I/O: an intermediate leaves it running. */
+	/*
+	 * The final, or the end of a halt or clear, ends the I/O; an
+	 * intermediate leaves it running. In IDLE, the IRB of a halt or clear
+	 * of an idle subchannel is the user's alone.
+	 */
 	if (private->state == VFIO_CCW_STATE_BUSY &&
-	    private->cur_irb == IRB_FINAL) {
+	    SIM_ENDS_START(private->cur_irb)) {
 		sim_cp_free(private);
 		complete(&private->completion);	/* one retries, to start */
 		return VFIO_CCW_STATE_IDLE;
@@ -163,9 +224,15 @@ enum vfio_ccw_state vfio_ccw_fsm_irq(struct vfio_ccw_private *private,
 	return private->state;
 }
 
+/*
+ * IDLE, BUSY, QUIESCING x OFFLINE: with a function owing its interrupt, a
+ * halt; a clear if status is pending, a halt already is, or this is the
+ * escalation (OFFLINE again in QUIESCING); with a clear pending, wait.
+ */
 enum vfio_ccw_state vfio_ccw_fsm_quiesce(struct vfio_ccw_private *private,
 					 enum vfio_ccw_event event, int *ret)
 {
+	struct sim_device *dev = &private->dev;
 	bool owed = false;
 
 	(void)event;
@@ -173,9 +240,14 @@ enum vfio_ccw_state vfio_ccw_fsm_quiesce(struct vfio_ccw_private *private,
 	/* Sleepers retry and find QUIESCING (or STANDBY) */
 	complete_all(&private->completion);
 	pthread_mutex_lock(&private->dev_lock);
-	if (private->dev.active && !private->dev.lost) {
-		private->dev.clears++;	/* csch */
-		owed = true;
+	if (SIM_OWED(dev) && !dev->lost) {
+		if (dev->clears)
+			owed = true;
+		else if (private->state == VFIO_CCW_STATE_QUIESCING ||
+			 dev->halt || dev->pending != IRB_NONE)
+			owed = !csch(private);
+		else
+			owed = !hsch(private) || !csch(private);
 	}
 	pthread_mutex_unlock(&private->dev_lock);
 	if (owed)
@@ -192,11 +264,12 @@ enum vfio_ccw_state vfio_ccw_fsm_quiesce_irq(struct vfio_ccw_private *private,
 	(void)event;
 	(void)ret;
 	/*
-	 * Not a new clear: the one issued still owes its interrupt, and a
-	 * final racing it must not start the quiesce over (upstream bug 5).
+	 * Not a new halt or clear: the one issued still owes its interrupt,
+	 * and an interrupt racing it must not start the quiesce over
+	 * (upstream bug 5).
 	 */
 	pthread_mutex_lock(&private->dev_lock);
-	owed = (dev->active || dev->clears > 0) && !dev->lost;
+	owed = SIM_OWED(dev) && !dev->lost;
 	pthread_mutex_unlock(&private->dev_lock);
 	if (owed)
 		return VFIO_CCW_STATE_QUIESCING;
@@ -206,11 +279,21 @@ enum vfio_ccw_state vfio_ccw_fsm_quiesce_irq(struct vfio_ccw_private *private,
 enum vfio_ccw_state vfio_ccw_fsm_disabled_irq(struct vfio_ccw_private *private,
 					      enum vfio_ccw_event event, int *ret)
 {
+	struct sim_device *dev = &private->dev;
+	bool disabled;
+
 	(void)event;
 	(void)ret;
 	pthread_mutex_lock(&private->dev_lock);
-	private->dev.enabled = false;
+	disabled = dev->lost || !SIM_OWED(dev);	/* msch cc 3, cc 0 */
+	if (disabled) {
+		dev->enabled = false;
+		dev->pending = IRB_NONE;
+	}
 	pthread_mutex_unlock(&private->dev_lock);
+	/* A program sch_shutdown() had to leave pinned is free now */
+	if (disabled && private->cp_live)
+		sim_cp_free(private);
 	return private->state;
 }
 
@@ -225,19 +308,23 @@ enum vfio_ccw_state vfio_ccw_fsm_not_oper(struct vfio_ccw_private *private,
 
 /*
  * dev_lock held. The device is back, but our I/O went with it: BUSY with
- * nothing running and no final queued, or QUIESCING with nothing running,
- * owed or queued. Nothing would ever end it, nor wake its sleepers.
+ * nothing owed and nothing that ends the start pending or queued, or
+ * QUIESCING with nothing owed, pending or queued. Nothing would ever end
+ * it, nor wake its sleepers (the model's IO_LOST).
  */
 static bool io_lost(struct vfio_ccw_private *private)
 {
 	struct sim_device *dev = &private->dev;
 
-	if (dev->active)
+	if (SIM_OWED(dev))
 		return false;
 	if (private->state == VFIO_CCW_STATE_BUSY)
-		return !sim_irb_queued(private, IRB_FINAL);
+		return !SIM_ENDS_START(dev->pending) &&
+		       !sim_irb_queued(private, IRB_FINAL) &&
+		       !sim_irb_queued(private, IRB_HALT_DONE) &&
+		       !sim_irb_queued(private, IRB_CLEAR_DONE);
 	if (private->state == VFIO_CCW_STATE_QUIESCING)
-		return !dev->clears && !private->ring_count;
+		return dev->pending == IRB_NONE && !private->ring_count;
 	return false;
 }
 
@@ -257,5 +344,46 @@ enum vfio_ccw_state vfio_ccw_fsm_sch_event(struct vfio_ccw_private *private,
 	pthread_mutex_unlock(&private->dev_lock);
 	if (gone)
 		return vfio_ccw_fsm_not_oper(private, event, ret);
+	return private->state;
+}
+
+/*
+ * IDLE, BUSY x ASYNC_REQ: hsch or csch as the user asked, or, for a path
+ * gone, csch if BUSY with the start still running. The answer is the
+ * instruction's condition code; the state does not change.
+ */
+enum vfio_ccw_state vfio_ccw_fsm_async(struct vfio_ccw_private *private,
+				       enum vfio_ccw_event event, int *ret)
+{
+	struct sim_device *dev = &private->dev;
+	int err = 0;
+
+	(void)event;
+	pthread_mutex_lock(&private->dev_lock);
+	switch (private->async_cmd) {
+	case SIM_ASYNC_HSCH:
+		/* an IRB queued for the user is status pending: cc 1 */
+		if (!dev->lost && private->ring_count)
+			err = -EBUSY;
+		else
+			err = hsch(private);
+		break;
+	case SIM_ASYNC_CSCH:
+		err = csch(private);
+		break;
+	case SIM_ASYNC_PATH_GONE:
+		if (dev->lost)
+			err = -ENODEV;
+		else if (private->state == VFIO_CCW_STATE_BUSY && dev->active &&
+			 !dev->clears)
+			err = csch(private);
+		break;
+	default:
+		err = -EINVAL;
+		break;
+	}
+	pthread_mutex_unlock(&private->dev_lock);
+	if (err)
+		*ret = err;
 	return private->state;
 }

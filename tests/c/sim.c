@@ -231,6 +231,76 @@ int sim_write_ssch(struct vfio_ccw_private *private, int *sigpending)
 	return ret;
 }
 
+/*
+ * The async region's write, as vfio_ccw_async_request() does it: the
+ * command is stored for the action, ASYNC_REQ dispatched, never a sleep.
+ */
+int sim_async(struct vfio_ccw_private *private, unsigned int cmd)
+{
+	int ret;
+
+	if (cmd != SIM_ASYNC_HSCH && cmd != SIM_ASYNC_CSCH &&
+	    cmd != SIM_ASYNC_PATH_GONE)
+		return -EINVAL;
+	sim_lock(private);
+	private->async_cmd = cmd;
+	ret = vfio_ccw_fsm_dispatch(private, VFIO_CCW_EVENT_ASYNC_REQ);
+	private->async_cmd = 0;
+	sim_unlock(private);
+	return ret;
+}
+
+static enum vfio_ccw_state sim_state_now(struct vfio_ccw_private *private)
+{
+	enum vfio_ccw_state state;
+
+	sim_lock(private);
+	state = private->state;
+	sim_unlock(private);
+	return state;
+}
+
+/*
+ * vfio_ccw_go_offline() with a tick of @tick_ms: the kernel's wait on the
+ * quiesced completion is a poll of the state here.
+ */
+enum vfio_ccw_state sim_go_offline(struct vfio_ccw_private *private,
+				   long tick_ms, int give_up)
+{
+	enum vfio_ccw_state state;
+	int ticks = 0;
+	double end;
+
+	sim_event(private, VFIO_CCW_EVENT_OFFLINE);
+	for (;;) {
+		struct timespec ts;
+
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		end = ts.tv_sec + ts.tv_nsec / 1e9 + tick_ms / 1000.0;
+		do {
+			state = sim_state_now(private);
+			if (state != VFIO_CCW_STATE_QUIESCING)
+				return state;
+			ts.tv_sec = 0;
+			ts.tv_nsec = 100000;
+			nanosleep(&ts, NULL);
+			clock_gettime(CLOCK_MONOTONIC, &ts);
+		} while (ts.tv_sec + ts.tv_nsec / 1e9 < end);
+
+		sim_lock(private);
+		if (private->state == VFIO_CCW_STATE_QUIESCING) {
+			if (!ticks)
+				vfio_ccw_fsm_dispatch(private,
+						      VFIO_CCW_EVENT_OFFLINE);
+			else if (ticks == give_up)
+				vfio_ccw_fsm_dispatch(private,
+						      VFIO_CCW_EVENT_NOT_OPER);
+			ticks++;
+		}
+		sim_unlock(private);
+	}
+}
+
 /* --------------------------------------------------- channel program */
 
 void sim_cp_alloc(struct vfio_ccw_private *private)
@@ -384,17 +454,44 @@ void sim_stop_work(struct vfio_ccw_private *private)
 
 /* ------------------------------------------------------ the channel */
 
-/* Each presentation is atomic with its interrupt, as in the model. */
+/*
+ * dev_lock held: the device makes status pending. Unless a test holds
+ * them (sim_hold_irqs()), the IRQ takes it at once, atomic with the
+ * presentation, as in the model; else it waits for sim_irq_take(), and
+ * nothing more is presented meanwhile (the model's sch_status).
+ */
+static bool may_present(struct vfio_ccw_private *private)
+{
+	if (private->dev.hold)
+		return private->dev.pending == IRB_NONE;
+	return ring_wait_space(private);
+}
+
+static void make_pending(struct vfio_ccw_private *private, enum sim_irb kind)
+{
+	if (private->dev.hold)
+		private->dev.pending = kind;
+	else
+		irq_handler(private, kind);
+}
+
+/* The device answers a start or a halt: not hung, not cut off, no clear */
+static bool answers(struct sim_device *dev)
+{
+	return !dev->hung && !dev->stalled && !dev->clears;
+}
+
 bool present_intermediate(struct vfio_ccw_private *private)
 {
 	struct sim_device *dev = &private->dev;
 	bool ok;
 
 	pthread_mutex_lock(&private->dev_lock);
-	ok = ring_wait_space(private) && dev->active && dev->intermediate > 0;
+	ok = dev->active && dev->intermediate > 0 && answers(dev) &&
+	     may_present(private);
 	if (ok) {
 		dev->intermediate--;
-		irq_handler(private, IRB_INTERMEDIATE);
+		make_pending(private, IRB_INTERMEDIATE);
 	}
 	pthread_mutex_unlock(&private->dev_lock);
 	return ok;
@@ -406,27 +503,48 @@ bool present_final(struct vfio_ccw_private *private)
 	bool ok;
 
 	pthread_mutex_lock(&private->dev_lock);
-	ok = ring_wait_space(private) && dev->active && !dev->intermediate;
+	ok = dev->active && !dev->intermediate && !dev->halt && answers(dev) &&
+	     may_present(private);
 	if (ok) {
 		dev->active = false;
-		irq_handler(private, IRB_FINAL);
+		make_pending(private, IRB_FINAL);
 	}
 	pthread_mutex_unlock(&private->dev_lock);
 	return ok;
 }
 
+bool present_halt_done(struct vfio_ccw_private *private)
+{
+	struct sim_device *dev = &private->dev;
+	bool ok;
+
+	pthread_mutex_lock(&private->dev_lock);
+	ok = dev->halt && answers(dev) && may_present(private);
+	if (ok) {
+		dev->halt = false;
+		dev->active = false;
+		dev->intermediate = 0;
+		make_pending(private, IRB_HALT_DONE);
+	}
+	pthread_mutex_unlock(&private->dev_lock);
+	return ok;
+}
+
+/* A clear is answered always, resetting a hung or cut-off device. */
 bool present_clear_done(struct vfio_ccw_private *private)
 {
 	struct sim_device *dev = &private->dev;
 	bool ok;
 
 	pthread_mutex_lock(&private->dev_lock);
-	ok = ring_wait_space(private) && dev->clears > 0;
+	ok = dev->clears > 0 && !dev->deaf && may_present(private);
 	if (ok) {
-		dev->clears--;
+		dev->clears = 0;
 		dev->active = false;
 		dev->intermediate = 0;
-		irq_handler(private, IRB_CLEAR_DONE);
+		dev->hung = false;
+		dev->stalled = false;
+		make_pending(private, IRB_CLEAR_DONE);
 	}
 	pthread_mutex_unlock(&private->dev_lock);
 	return ok;
@@ -438,10 +556,56 @@ bool present_unsolicited(struct vfio_ccw_private *private)
 	bool ok;
 
 	pthread_mutex_lock(&private->dev_lock);
-	ok = ring_wait_space(private) && dev->enabled && !dev->active &&
-	     !dev->lost;
+	ok = dev->enabled && !dev->active && !dev->lost && may_present(private);
 	if (ok)
-		irq_handler(private, IRB_UNSOLICITED);
+		make_pending(private, IRB_UNSOLICITED);
+	pthread_mutex_unlock(&private->dev_lock);
+	return ok;
+}
+
+/* The device stops answering, halt included, until a clear. */
+bool hang_device(struct vfio_ccw_private *private)
+{
+	bool ok;
+
+	pthread_mutex_lock(&private->dev_lock);
+	ok = private->dev.active && !private->dev.hung;
+	private->dev.hung |= ok;
+	pthread_mutex_unlock(&private->dev_lock);
+	return ok;
+}
+
+/* The path the I/O runs on goes: chp_event's work must clear it. */
+bool lose_path(struct vfio_ccw_private *private)
+{
+	bool ok;
+
+	pthread_mutex_lock(&private->dev_lock);
+	ok = private->dev.active && !private->dev.stalled;
+	private->dev.stalled |= ok;
+	pthread_mutex_unlock(&private->dev_lock);
+	return ok;
+}
+
+void sim_hold_irqs(struct vfio_ccw_private *private, bool hold)
+{
+	pthread_mutex_lock(&private->dev_lock);
+	private->dev.hold = hold;
+	pthread_mutex_unlock(&private->dev_lock);
+}
+
+/* The IRQ: takes the status pending (tsch) into the ring, if enabled. */
+bool sim_irq_take(struct vfio_ccw_private *private)
+{
+	bool ok;
+
+	pthread_mutex_lock(&private->dev_lock);
+	ok = private->dev.pending != IRB_NONE && private->dev.enabled &&
+	     ring_wait_space(private);
+	if (ok) {
+		irq_handler(private, private->dev.pending);
+		private->dev.pending = IRB_NONE;
+	}
 	pthread_mutex_unlock(&private->dev_lock);
 	return ok;
 }
@@ -456,6 +620,10 @@ void lose_device(struct vfio_ccw_private *private)
 	dev->active = false;
 	dev->intermediate = 0;
 	dev->clears = 0;
+	dev->halt = false;
+	dev->hung = false;
+	dev->stalled = false;
+	dev->pending = IRB_NONE;
 	pthread_mutex_unlock(&private->dev_lock);
 }
 
@@ -494,6 +662,7 @@ struct vfio_ccw_private *sim_create(void)
 	init_completion(&private->completion);
 	private->knob.force_next = -1;
 	private->seed = 1;
+	private->dev.lpm = 0xc0;	/* two paths */
 	return private;
 }
 
@@ -518,6 +687,8 @@ void sim_snapshot(struct vfio_ccw_private *private, struct sim_snapshot *s)
 	s->dev = private->dev;
 	s->ring_count = private->ring_count;
 	s->cp_live = private->cp_live;
+	s->halts = private->halts;
+	s->clears = private->clears;
 	s->cp_allocs = private->cp_allocs;
 	s->cp_frees = private->cp_frees;
 	s->starts = private->starts;

@@ -21,7 +21,17 @@ enum sim_irb {
 	IRB_FINAL,
 	IRB_CLEAR_DONE,
 	IRB_UNSOLICITED,
+	IRB_HALT_DONE,
 };
+
+/* The IRB ends the start function: the model's ENDS_START() */
+#define SIM_ENDS_START(k) \
+	((k) == IRB_FINAL || (k) == IRB_HALT_DONE || (k) == IRB_CLEAR_DONE)
+
+/* vfio_ccw_async_request()'s commands: the UAPI's values, and ours */
+#define SIM_ASYNC_HSCH		(1U << 0)	/* VFIO_CCW_ASYNC_CMD_HSCH */
+#define SIM_ASYNC_CSCH		(1U << 1)	/* VFIO_CCW_ASYNC_CMD_CSCH */
+#define SIM_ASYNC_PATH_GONE	(1U << 31)	/* VFIO_CCW_ASYNC_PATH_GONE */
 
 #define SIM_IRB_SLOTS	4	/* IRBs the IRQ handler may queue */
 #define SIM_DONE_ALL	(~0U)	/* complete_all(): UINT_MAX */
@@ -59,8 +69,20 @@ struct sim_device {
 	bool active;		/* the device runs a channel program */
 	int intermediate;	/* intermediate interrupts still to come */
 	int clears;		/* clear functions whose interrupt is owed */
+	bool halt;		/* a halt function owes its interrupt */
+	bool hung;		/* answers nothing but a clear (model: HANGS) */
+	bool stalled;		/* the I/O's path went: only a clear ends it */
+	bool deaf;		/* test knob: not even a clear is answered */
+	bool hold;		/* test knob: status stays pending in the
+				 * subchannel until sim_irq_take() */
+	enum sim_irb pending;	/* status pending, not taken by the IRQ yet */
+	unsigned char lpm;	/* paths the driver lets the channel use */
+	unsigned char dead_paths; /* paths that answer ssch with cc 3 */
 	bool lost;
 };
+
+/* A function owes an interrupt: a start, a halt or a clear (model: OWED) */
+#define SIM_OWED(dev)	((dev)->active || (dev)->halt || (dev)->clears > 0)
 
 /* Test knobs, under fsm_mutex */
 struct sim_knobs {
@@ -92,6 +114,9 @@ struct vfio_ccw_private {
 
 	/* Under fsm_mutex */
 	enum sim_irb cur_irb;		/* the IRB INTERRUPT is dispatched for */
+	unsigned int async_cmd;		/* the command ASYNC_REQ is for */
+	unsigned long halts;		/* hsch issued */
+	unsigned long clears;		/* csch issued */
 	bool cp_live;
 	bool cp_translating;
 	unsigned long cp_allocs;
@@ -121,6 +146,8 @@ struct sim_snapshot {
 	struct sim_device dev;
 	unsigned int ring_count;
 	bool cp_live;
+	unsigned long halts;
+	unsigned long clears;
 	unsigned long cp_allocs;
 	unsigned long cp_frees;
 	unsigned long starts;
@@ -149,6 +176,16 @@ void sim_css_event(struct vfio_ccw_private *private, bool gone);
 
 /* Writer side: the I/O region's write, as the kernel's path does it */
 int sim_write_ssch(struct vfio_ccw_private *private, int *sigpending);
+/* The async region's write (or chp_event's work): vfio_ccw_async_request() */
+int sim_async(struct vfio_ccw_private *private, unsigned int cmd);
+/*
+ * vfio_ccw_go_offline(): OFFLINE, then wait while QUIESCING, polling every
+ * @tick_ms; the first tick that finds it still quiescing raises OFFLINE
+ * again (escalation to a clear), @give_up ticks later NOT_OPER. Returns
+ * the state reached.
+ */
+enum vfio_ccw_state sim_go_offline(struct vfio_ccw_private *private,
+				   long tick_ms, int give_up);
 void sim_signal(struct vfio_ccw_private *private, int *sigpending);
 
 /* Work side: the work thread, or one of its rounds run by hand */
@@ -161,6 +198,11 @@ bool present_intermediate(struct vfio_ccw_private *private);
 bool present_final(struct vfio_ccw_private *private);
 bool present_clear_done(struct vfio_ccw_private *private);
 bool present_unsolicited(struct vfio_ccw_private *private);
+bool present_halt_done(struct vfio_ccw_private *private);
+bool hang_device(struct vfio_ccw_private *private);	/* while it runs I/O */
+bool lose_path(struct vfio_ccw_private *private);	/* the I/O's path */
+void sim_hold_irqs(struct vfio_ccw_private *private, bool hold);
+bool sim_irq_take(struct vfio_ccw_private *private);	/* the IRQ: tsch */
 void lose_device(struct vfio_ccw_private *private);	/* and its I/O */
 void return_device(struct vfio_ccw_private *private);	/* answers again */
 void sim_irq_inject(struct vfio_ccw_private *private, enum sim_irb kind);

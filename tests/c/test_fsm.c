@@ -323,22 +323,73 @@ static void prep_intermediate(void)
 	EXPECT(present_intermediate(P), "device refused the intermediate irq");
 }
 
-static void prep_clear_done(void)
+static void prep_halt_done(void)
 {
-	EXPECT(present_final(P), "device refused the final irq");
-	EXPECT(sim_run_work_once(P, NULL), "final not queued");
-	EXPECT(present_clear_done(P), "device refused the clear irq");
+	EXPECT(present_halt_done(P), "device refused the halt irq");
 }
 
-static void prep_clear_queued(void)
+static void prep_halt_done_then_lose(void)
 {
-	EXPECT(present_clear_done(P), "device refused the clear irq");
-}
-
-static void prep_final_then_lose(void)
-{
-	EXPECT(present_final(P), "device refused the final irq");
+	EXPECT(present_halt_done(P), "device refused the halt irq");
 	lose_device(P);
+}
+
+/* OFFLINE again in QUIESCING (go_offline's tick): the clear, then its end */
+static void prep_escalated_clear_done(void)
+{
+	EXPECT_EQ(sim_event(P, VFIO_CCW_EVENT_OFFLINE), 0, "escalating OFFLINE");
+	EXPECT(present_clear_done(P), "device refused the clear irq");
+}
+
+static void prep_escalated(void)
+{
+	EXPECT_EQ(sim_event(P, VFIO_CCW_EVENT_OFFLINE), 0, "escalating OFFLINE");
+}
+
+static void prep_halt(void)
+{
+	EXPECT_EQ(sim_async(P, SIM_ASYNC_HSCH), 0, "hsch");
+}
+
+static void prep_clear(void)
+{
+	EXPECT_EQ(sim_async(P, SIM_ASYNC_CSCH), 0, "csch");
+}
+
+static void prep_halt_irb_queued(void)
+{
+	TRY(prep_halt());
+	EXPECT(present_halt_done(P), "device refused the halt irq");
+}
+
+/* Status pending in the subchannel, not taken by the IRQ yet */
+static void prep_status_pending(void)
+{
+	sim_hold_irqs(P, true);
+	EXPECT(present_intermediate(P), "device refused the intermediate irq");
+}
+
+static void prep_unsolicited_pending(void)
+{
+	sim_hold_irqs(P, true);
+	EXPECT(present_unsolicited(P), "device refused the unsolicited irq");
+}
+
+static void prep_hang(void)
+{
+	EXPECT(hang_device(P), "device did not hang");
+}
+
+/* BUSY: the guest's clear, then its end queued */
+static void prep_clear_queued_busy(void)
+{
+	TRY(prep_clear());
+	EXPECT(present_clear_done(P), "device refused the clear irq");
+}
+
+static void prep_path_gone(void)
+{
+	EXPECT(lose_path(P), "no I/O to cut off");
 }
 
 struct cell_case {
@@ -353,94 +404,188 @@ struct cell_case {
 	bool cp_live;
 	unsigned int done;	/* the completion's counter after */
 	unsigned int irbs_left;	/* IRBs still queued after */
+	unsigned int cmd;	/* ASYNC_REQ: the command */
+	bool halt;		/* a halt owes its interrupt after */
+	int clears;		/* clears owing their interrupt after */
 };
 
 #define C(s, e)	VFIO_CCW_STATE_##s, VFIO_CCW_EVENT_##e
+#define HSCH	SIM_ASYNC_HSCH
+#define CSCH	SIM_ASYNC_CSCH
+#define GONE	SIM_ASYNC_PATH_GONE
 static const struct cell_case cell_cases[] = {
-	{ C(NOT_OPER, INIT), "", NULL, 0, STANDBY, 0, 0, 0, 0, 0 },
-	{ C(NOT_OPER, INIT), "lost", prep_lose, 0, NOT_OPER, 0, 0, 0, 0, 0 },
-	{ C(NOT_OPER, ONLINE), "", NULL, 0, NOT_OPER, -ENODEV, 0, 0, 0, 0 },
-	{ C(NOT_OPER, OFFLINE), "", NULL, 0, NOT_OPER, 0, 0, 0, 0, 0 },
-	{ C(NOT_OPER, SSCH_REQ), "", NULL, 0, NOT_OPER, -ENODEV, 0, 0, 0, 0 },
-	{ C(NOT_OPER, INTERRUPT), "stray", prep_stray, 0, NOT_OPER, 0, 0, 0, 0, 0 },
-	{ C(NOT_OPER, SCHIB_CHANGED), "", NULL, 0, NOT_OPER, 0, 0, 0, 0, 0 },
-	{ C(NOT_OPER, NOT_OPER), "", NULL, 0, NOT_OPER, 0, 0, 0, 0, 0 },
+	{ C(NOT_OPER, INIT), "", NULL, 0, STANDBY, 0, 0, 0, 0, 0, 0, 0, 0 },
+	{ C(NOT_OPER, INIT), "lost", prep_lose, 0, NOT_OPER, 0, 0, 0, 0, 0, 0, 0, 0 },
+	{ C(NOT_OPER, ONLINE), "", NULL, 0, NOT_OPER, -ENODEV, 0, 0, 0, 0, 0, 0, 0 },
+	{ C(NOT_OPER, OFFLINE), "", NULL, 0, NOT_OPER, 0, 0, 0, 0, 0, 0, 0, 0 },
+	{ C(NOT_OPER, SSCH_REQ), "", NULL, 0, NOT_OPER, -ENODEV, 0, 0, 0, 0, 0, 0, 0 },
+	{ C(NOT_OPER, INTERRUPT), "stray", prep_stray, 0, NOT_OPER, 0, 0, 0, 0, 0, 0, 0, 0 },
+	{ C(NOT_OPER, SCHIB_CHANGED), "", NULL, 0, NOT_OPER, 0, 0, 0, 0, 0, 0, 0, 0 },
+	{ C(NOT_OPER, NOT_OPER), "", NULL, 0, NOT_OPER, 0, 0, 0, 0, 0, 0, 0, 0 },
+	{ C(NOT_OPER, ASYNC_REQ), "halt", NULL, 0, NOT_OPER, -ENODEV, 0, 0, 0, 0, HSCH, 0, 0 },
+	{ C(NOT_OPER, ASYNC_REQ), "clear", NULL, 0, NOT_OPER, -ENODEV, 0, 0, 0, 0, CSCH, 0, 0 },
 
-	{ C(STANDBY, INIT), "", NULL, 0, STANDBY, 0, 0, 0, 0, 0 },
-	{ C(STANDBY, ONLINE), "", NULL, 0, IDLE, 0, 1, 0, 0, 0 },
-	{ C(STANDBY, ONLINE), "lost", prep_lose, 0, NOT_OPER, -ENODEV, 0, 0, 0, 0 },
+	{ C(STANDBY, INIT), "", NULL, 0, STANDBY, 0, 0, 0, 0, 0, 0, 0, 0 },
+	{ C(STANDBY, ONLINE), "", NULL, 0, IDLE, 0, 1, 0, 0, 0, 0, 0, 0 },
+	{ C(STANDBY, ONLINE), "lost", prep_lose, 0, NOT_OPER, -ENODEV, 0, 0, 0, 0, 0, 0, 0 },
 	{ C(STANDBY, ONLINE), "enable fails", prep_enable_fails, 0,
-	  NOT_OPER, -EIO, 0, 0, 0, 0 },
+	  NOT_OPER, -EIO, 0, 0, 0, 0, 0, 0, 0 },
 	{ C(STANDBY, ONLINE), "status lost to an IRQ", prep_enable_busy, 0,
-	  STANDBY, -EBUSY, 0, 0, 0, 0 },
-	{ C(STANDBY, ONLINE), "stale IRBs", prep_stray, 0, IDLE, 0, 1, 0, 0, 0 },
-	{ C(STANDBY, OFFLINE), "", NULL, 0, STANDBY, 0, 0, 0, 0, 0 },
-	{ C(STANDBY, SSCH_REQ), "", NULL, 0, STANDBY, -EIO, 0, 0, 0, 0 },
-	{ C(STANDBY, INTERRUPT), "stray", prep_stray, 0, STANDBY, 0, 0, 0, 0, 0 },
-	{ C(STANDBY, SCHIB_CHANGED), "", NULL, 0, STANDBY, 0, 0, 0, 0, 0 },
+	  STANDBY, -EBUSY, 0, 0, 0, 0, 0, 0, 0 },
+	{ C(STANDBY, ONLINE), "stale IRBs", prep_stray, 0, IDLE, 0, 1, 0, 0, 0, 0, 0, 0 },
+	{ C(STANDBY, OFFLINE), "", NULL, 0, STANDBY, 0, 0, 0, 0, 0, 0, 0, 0 },
+	{ C(STANDBY, SSCH_REQ), "", NULL, 0, STANDBY, -EIO, 0, 0, 0, 0, 0, 0, 0 },
+	{ C(STANDBY, INTERRUPT), "stray", prep_stray, 0, STANDBY, 0, 0, 0, 0, 0, 0, 0, 0 },
+	{ C(STANDBY, SCHIB_CHANGED), "", NULL, 0, STANDBY, 0, 0, 0, 0, 0, 0, 0, 0 },
 	{ C(STANDBY, SCHIB_CHANGED), "lost", prep_lose, 0,
-	  NOT_OPER, 0, 0, 0, DONE_ALL, 0 },
-	{ C(STANDBY, NOT_OPER), "lost", prep_lose, 0, NOT_OPER, 0, 0, 0, DONE_ALL, 0 },
+	  NOT_OPER, 0, 0, 0, DONE_ALL, 0, 0, 0, 0 },
+	{ C(STANDBY, NOT_OPER), "lost", prep_lose, 0, NOT_OPER, 0, 0, 0, DONE_ALL, 0, 0, 0, 0 },
+	{ C(STANDBY, ASYNC_REQ), "halt", NULL, 0, STANDBY, -EIO, 0, 0, 0, 0, HSCH, 0, 0 },
+	{ C(STANDBY, ASYNC_REQ), "clear", NULL, 0, STANDBY, -EIO, 0, 0, 0, 0, CSCH, 0, 0 },
 
-	{ C(IDLE, INIT), "", NULL, 0, IDLE, 0, 1, 0, 0, 0 },
-	{ C(IDLE, ONLINE), "", NULL, 0, IDLE, 0, 1, 0, 0, 0 },
-	{ C(IDLE, OFFLINE), "", NULL, 0, STANDBY, 0, 0, 0, DONE_ALL, 0 },
-	{ C(IDLE, OFFLINE), "lost", prep_lose, 0, NOT_OPER, 0, 0, 0, DONE_ALL, 0 },
-	{ C(IDLE, SSCH_REQ), "", NULL, 0, BUSY, 0, 1, 1, 0, 0 },
+	{ C(IDLE, INIT), "", NULL, 0, IDLE, 0, 1, 0, 0, 0, 0, 0, 0 },
+	{ C(IDLE, ONLINE), "", NULL, 0, IDLE, 0, 1, 0, 0, 0, 0, 0, 0 },
+	{ C(IDLE, OFFLINE), "", NULL, 0, STANDBY, 0, 0, 0, DONE_ALL, 0, 0, 0, 0 },
+	{ C(IDLE, OFFLINE), "lost", prep_lose, 0, NOT_OPER, 0, 0, 0, DONE_ALL, 0, 0, 0, 0 },
+	{ C(IDLE, OFFLINE), "the guest's halt owed", prep_halt, 0,
+	  QUIESCING, 0, 1, 0, DONE_ALL, 0, 0, 0, 1 },
+	{ C(IDLE, OFFLINE), "the guest's clear owed", prep_clear, 0,
+	  QUIESCING, 0, 1, 0, DONE_ALL, 0, 0, 0, 1 },
+	{ C(IDLE, OFFLINE), "the guest's halt done, IRB queued", prep_halt_irb_queued, 0,
+	  STANDBY, 0, 0, 0, DONE_ALL, 0, 0, 0, 0 },
+	{ C(IDLE, SSCH_REQ), "", NULL, 0, BUSY, 0, 1, 1, 0, 0, 0, 0, 0 },
 	{ C(IDLE, SSCH_REQ), "after an offline cycle", prep_offline_cycle, 0,
-	  BUSY, 0, 1, 1, 0, 0 },
+	  BUSY, 0, 1, 1, 0, 0, 0, 0, 0 },
 	{ C(IDLE, SSCH_REQ), "translation refused", prep_translate_fails, 0,
-	  IDLE, -EINVAL, 1, 0, 0, 0 },
-	{ C(IDLE, SSCH_REQ), "lost", prep_lose, 0, IDLE, -ENODEV, 1, 0, 0, 0 },
+	  IDLE, -EINVAL, 1, 0, 0, 0, 0, 0, 0 },
+	{ C(IDLE, SSCH_REQ), "lost", prep_lose, 0, IDLE, -ENODEV, 1, 0, 0, 0, 0, 0, 0 },
+	{ C(IDLE, SSCH_REQ), "an IRB queued", prep_unsolicited, 0,
+	  IDLE, -EBUSY, 1, 0, 0, 1, 0, 0, 0 },
+	{ C(IDLE, SSCH_REQ), "status pending", prep_unsolicited_pending, 0,
+	  IDLE, -EBUSY, 1, 0, 0, 0, 0, 0, 0 },
+	{ C(IDLE, SSCH_REQ), "a halt owed", prep_halt, 0,
+	  IDLE, -EBUSY, 1, 0, 0, 0, 0, 1, 0 },
+	{ C(IDLE, SSCH_REQ), "a clear owed", prep_clear, 0,
+	  IDLE, -EBUSY, 1, 0, 0, 0, 0, 0, 1 },
 	{ C(IDLE, INTERRUPT), "unsolicited", prep_unsolicited, 0,
-	  IDLE, 0, 1, 0, 0, 0 },
-	{ C(IDLE, SCHIB_CHANGED), "", NULL, 0, IDLE, 0, 1, 0, 0, 0 },
+	  IDLE, 0, 1, 0, 0, 0, 0, 0, 0 },
+	{ C(IDLE, INTERRUPT), "the guest's halt done", prep_halt_irb_queued, 0,
+	  IDLE, 0, 1, 0, 0, 0, 0, 0, 0 },
+	{ C(IDLE, SCHIB_CHANGED), "", NULL, 0, IDLE, 0, 1, 0, 0, 0, 0, 0, 0 },
 	{ C(IDLE, SCHIB_CHANGED), "device back", prep_lose_return, 0,
-	  IDLE, 0, 1, 0, 0, 0 },
+	  IDLE, 0, 1, 0, 0, 0, 0, 0, 0 },
 	{ C(IDLE, SCHIB_CHANGED), "lost", prep_lose, 0,
-	  NOT_OPER, 0, 0, 0, DONE_ALL, 0 },
-	{ C(IDLE, NOT_OPER), "lost", prep_lose, 0, NOT_OPER, 0, 0, 0, DONE_ALL, 0 },
+	  NOT_OPER, 0, 0, 0, DONE_ALL, 0, 0, 0, 0 },
+	{ C(IDLE, NOT_OPER), "lost", prep_lose, 0, NOT_OPER, 0, 0, 0, DONE_ALL, 0, 0, 0, 0 },
+	{ C(IDLE, ASYNC_REQ), "halt", NULL, 0, IDLE, 0, 1, 0, 0, 0, HSCH, 1, 0 },
+	{ C(IDLE, ASYNC_REQ), "clear", NULL, 0, IDLE, 0, 1, 0, 0, 0, CSCH, 0, 1 },
+	{ C(IDLE, ASYNC_REQ), "halt, an IRB queued", prep_unsolicited, 0,
+	  IDLE, -EBUSY, 1, 0, 0, 1, HSCH, 0, 0 },
+	{ C(IDLE, ASYNC_REQ), "halt, status pending", prep_unsolicited_pending, 0,
+	  IDLE, -EBUSY, 1, 0, 0, 0, HSCH, 0, 0 },
+	{ C(IDLE, ASYNC_REQ), "halt, a halt owed", prep_halt, 0,
+	  IDLE, -EBUSY, 1, 0, 0, 0, HSCH, 1, 0 },
+	{ C(IDLE, ASYNC_REQ), "halt, a clear owed", prep_clear, 0,
+	  IDLE, -EBUSY, 1, 0, 0, 0, HSCH, 0, 1 },
+	{ C(IDLE, ASYNC_REQ), "clear drops the IRBs queued", prep_unsolicited, 0,
+	  IDLE, 0, 1, 0, 0, 0, CSCH, 0, 1 },
+	{ C(IDLE, ASYNC_REQ), "clear, a halt owed", prep_halt, 0,
+	  IDLE, 0, 1, 0, 0, 0, CSCH, 0, 1 },
+	{ C(IDLE, ASYNC_REQ), "halt, lost", prep_lose, 0,
+	  IDLE, -ENODEV, 1, 0, 0, 0, HSCH, 0, 0 },
+	{ C(IDLE, ASYNC_REQ), "clear, lost", prep_lose, 0,
+	  IDLE, -ENODEV, 1, 0, 0, 0, CSCH, 0, 0 },
+	{ C(IDLE, ASYNC_REQ), "path gone, no I/O", NULL, 0,
+	  IDLE, 0, 1, 0, 0, 0, GONE, 0, 0 },
 
-	{ C(BUSY, INIT), "", NULL, 0, BUSY, 0, 1, 1, 0, 0 },
-	{ C(BUSY, ONLINE), "", NULL, 0, BUSY, 0, 1, 1, 0, 0 },
-	{ C(BUSY, OFFLINE), "", NULL, 0, QUIESCING, 0, 1, 1, DONE_ALL, 0 },
+	{ C(BUSY, INIT), "", NULL, 0, BUSY, 0, 1, 1, 0, 0, 0, 0, 0 },
+	{ C(BUSY, ONLINE), "", NULL, 0, BUSY, 0, 1, 1, 0, 0, 0, 0, 0 },
+	{ C(BUSY, OFFLINE), "", NULL, 0, QUIESCING, 0, 1, 1, DONE_ALL, 0, 0, 1, 0 },
+	{ C(BUSY, OFFLINE), "status pending", prep_status_pending, 1,
+	  QUIESCING, 0, 1, 1, DONE_ALL, 0, 0, 0, 1 },
+	{ C(BUSY, OFFLINE), "the guest's halt owed", prep_halt, 0,
+	  QUIESCING, 0, 1, 1, DONE_ALL, 0, 0, 0, 1 },
+	{ C(BUSY, OFFLINE), "the guest's clear owed", prep_clear, 0,
+	  QUIESCING, 0, 1, 1, DONE_ALL, 0, 0, 0, 1 },
 	{ C(BUSY, OFFLINE), "already quiet", prep_final, 0,
-	  STANDBY, 0, 0, 0, DONE_ALL, 0 },
-	{ C(BUSY, OFFLINE), "lost", prep_lose, 0, NOT_OPER, 0, 0, 0, DONE_ALL, 0 },
-	{ C(BUSY, SSCH_REQ), "", NULL, 0, BUSY, VFIO_CCW_FSM_RETRY, 1, 1, 0, 0 },
-	{ C(BUSY, INTERRUPT), "final", prep_final, 0, IDLE, 0, 1, 0, 1, 0 },
+	  STANDBY, 0, 0, 0, DONE_ALL, 0, 0, 0, 0 },
+	{ C(BUSY, OFFLINE), "lost", prep_lose, 0, NOT_OPER, 0, 0, 0, DONE_ALL, 0, 0, 0, 0 },
+	{ C(BUSY, SSCH_REQ), "", NULL, 0, BUSY, VFIO_CCW_FSM_RETRY, 1, 1, 0, 0, 0, 0, 0 },
+	{ C(BUSY, INTERRUPT), "final", prep_final, 0, IDLE, 0, 1, 0, 1, 0, 0, 0, 0 },
 	{ C(BUSY, INTERRUPT), "intermediate", prep_intermediate, 1,
-	  BUSY, 0, 1, 1, 0, 0 },
-	{ C(BUSY, SCHIB_CHANGED), "", NULL, 0, BUSY, 0, 1, 1, 0, 0 },
+	  BUSY, 0, 1, 1, 0, 0, 0, 0, 0 },
+	{ C(BUSY, INTERRUPT), "the halt's end", prep_halt_irb_queued, 0,
+	  IDLE, 0, 1, 0, 1, 0, 0, 0, 0 },
+	{ C(BUSY, INTERRUPT), "the clear's end", prep_clear_queued_busy, 0,
+	  IDLE, 0, 1, 0, 1, 0, 0, 0, 0 },
+	{ C(BUSY, SCHIB_CHANGED), "", NULL, 0, BUSY, 0, 1, 1, 0, 0, 0, 0, 0 },
 	{ C(BUSY, SCHIB_CHANGED), "final queued", prep_final, 0,
-	  BUSY, 0, 1, 1, 0, 1 },
+	  BUSY, 0, 1, 1, 0, 1, 0, 0, 0 },
+	{ C(BUSY, SCHIB_CHANGED), "halt done queued", prep_halt_irb_queued, 0,
+	  BUSY, 0, 1, 1, 0, 1, 0, 0, 0 },
 	{ C(BUSY, SCHIB_CHANGED), "device back, I/O lost", prep_lose_return, 0,
-	  NOT_OPER, 0, 0, 0, DONE_ALL, 0 },
+	  NOT_OPER, 0, 0, 0, DONE_ALL, 0, 0, 0, 0 },
 	{ C(BUSY, SCHIB_CHANGED), "lost", prep_lose, 0,
-	  NOT_OPER, 0, 0, 0, DONE_ALL, 0 },
-	{ C(BUSY, NOT_OPER), "lost", prep_lose, 0, NOT_OPER, 0, 0, 0, DONE_ALL, 0 },
+	  NOT_OPER, 0, 0, 0, DONE_ALL, 0, 0, 0, 0 },
+	{ C(BUSY, NOT_OPER), "lost", prep_lose, 0, NOT_OPER, 0, 0, 0, DONE_ALL, 0, 0, 0, 0 },
+	{ C(BUSY, ASYNC_REQ), "halt", NULL, 0, BUSY, 0, 1, 1, 0, 0, HSCH, 1, 0 },
+	{ C(BUSY, ASYNC_REQ), "clear", NULL, 0, BUSY, 0, 1, 1, 0, 0, CSCH, 0, 1 },
+	{ C(BUSY, ASYNC_REQ), "halt, final queued", prep_final, 0,
+	  BUSY, -EBUSY, 1, 1, 0, 1, HSCH, 0, 0 },
+	{ C(BUSY, ASYNC_REQ), "halt, status pending", prep_status_pending, 1,
+	  BUSY, -EBUSY, 1, 1, 0, 0, HSCH, 0, 0 },
+	{ C(BUSY, ASYNC_REQ), "halt, a halt owed", prep_halt, 0,
+	  BUSY, -EBUSY, 1, 1, 0, 0, HSCH, 1, 0 },
+	{ C(BUSY, ASYNC_REQ), "clear, final queued", prep_final, 0,
+	  BUSY, 0, 1, 1, 0, 0, CSCH, 0, 1 },
+	{ C(BUSY, ASYNC_REQ), "clear of a hung device", prep_hang, 0,
+	  BUSY, 0, 1, 1, 0, 0, CSCH, 0, 1 },
+	{ C(BUSY, ASYNC_REQ), "path gone under the I/O", prep_path_gone, 0,
+	  BUSY, 0, 1, 1, 0, 0, GONE, 0, 1 },
+	{ C(BUSY, ASYNC_REQ), "path gone, I/O over", prep_final, 0,
+	  BUSY, 0, 1, 1, 0, 1, GONE, 0, 0 },
+	{ C(BUSY, ASYNC_REQ), "halt, lost", prep_lose, 0,
+	  BUSY, -ENODEV, 1, 1, 0, 0, HSCH, 0, 0 },
+	{ C(BUSY, ASYNC_REQ), "path gone, lost", prep_lose, 0,
+	  BUSY, -ENODEV, 1, 1, 0, 0, GONE, 0, 0 },
 
-	{ C(QUIESCING, INIT), "", NULL, 0, QUIESCING, 0, 1, 1, DONE_ALL, 0 },
-	{ C(QUIESCING, ONLINE), "", NULL, 0, QUIESCING, -EBUSY, 1, 1, DONE_ALL, 0 },
-	{ C(QUIESCING, OFFLINE), "", NULL, 0, QUIESCING, 0, 1, 1, DONE_ALL, 0 },
-	{ C(QUIESCING, SSCH_REQ), "", NULL, 0, QUIESCING, -EBUSY, 1, 1, DONE_ALL, 0 },
-	{ C(QUIESCING, INTERRUPT), "final before the clear's", prep_final, 0,
-	  QUIESCING, 0, 1, 1, DONE_ALL, 0 },
-	{ C(QUIESCING, INTERRUPT), "clear done", prep_clear_done, 0,
-	  STANDBY, 0, 0, 0, DONE_ALL, 0 },
-	{ C(QUIESCING, INTERRUPT), "lost", prep_final_then_lose, 0,
-	  NOT_OPER, 0, 0, 0, DONE_ALL, 0 },
-	{ C(QUIESCING, SCHIB_CHANGED), "", NULL, 0, QUIESCING, 0, 1, 1, DONE_ALL, 0 },
-	{ C(QUIESCING, SCHIB_CHANGED), "clear done queued", prep_clear_queued, 0,
-	  QUIESCING, 0, 1, 1, DONE_ALL, 1 },
-	{ C(QUIESCING, SCHIB_CHANGED), "device back, clear lost",
-	  prep_lose_return, 0, NOT_OPER, 0, 0, 0, DONE_ALL, 0 },
+	{ C(QUIESCING, INIT), "", NULL, 0, QUIESCING, 0, 1, 1, DONE_ALL, 0, 0, 1, 0 },
+	{ C(QUIESCING, ONLINE), "", NULL, 0, QUIESCING, -EBUSY, 1, 1, DONE_ALL, 0, 0, 1, 0 },
+	{ C(QUIESCING, OFFLINE), "escalation", NULL, 0,
+	  QUIESCING, 0, 1, 1, DONE_ALL, 0, 0, 0, 1 },
+	{ C(QUIESCING, OFFLINE), "a clear owed", prep_escalated, 0,
+	  QUIESCING, 0, 1, 1, DONE_ALL, 0, 0, 0, 1 },
+	{ C(QUIESCING, OFFLINE), "halt done queued", prep_halt_done, 0,
+	  STANDBY, 0, 0, 0, DONE_ALL, 0, 0, 0, 0 },
+	{ C(QUIESCING, OFFLINE), "lost", prep_lose, 0,
+	  NOT_OPER, 0, 0, 0, DONE_ALL, 0, 0, 0, 0 },
+	{ C(QUIESCING, SSCH_REQ), "", NULL, 0, QUIESCING, -EBUSY, 1, 1, DONE_ALL, 0, 0, 1, 0 },
+	{ C(QUIESCING, INTERRUPT), "intermediate before the halt's", prep_intermediate, 1,
+	  QUIESCING, 0, 1, 1, DONE_ALL, 0, 0, 1, 0 },
+	{ C(QUIESCING, INTERRUPT), "halt done", prep_halt_done, 0,
+	  STANDBY, 0, 0, 0, DONE_ALL, 0, 0, 0, 0 },
+	{ C(QUIESCING, INTERRUPT), "clear done after escalation", prep_escalated_clear_done, 0,
+	  STANDBY, 0, 0, 0, DONE_ALL, 0, 0, 0, 0 },
+	{ C(QUIESCING, INTERRUPT), "lost", prep_halt_done_then_lose, 0,
+	  NOT_OPER, 0, 0, 0, DONE_ALL, 0, 0, 0, 0 },
+	{ C(QUIESCING, SCHIB_CHANGED), "", NULL, 0, QUIESCING, 0, 1, 1, DONE_ALL, 0, 0, 1, 0 },
+	{ C(QUIESCING, SCHIB_CHANGED), "halt done queued", prep_halt_done, 0,
+	  QUIESCING, 0, 1, 1, DONE_ALL, 1, 0, 0, 0 },
+	{ C(QUIESCING, SCHIB_CHANGED), "device back, halt lost",
+	  prep_lose_return, 0, NOT_OPER, 0, 0, 0, DONE_ALL, 0, 0, 0, 0 },
 	{ C(QUIESCING, SCHIB_CHANGED), "lost", prep_lose, 0,
-	  NOT_OPER, 0, 0, 0, DONE_ALL, 0 },
+	  NOT_OPER, 0, 0, 0, DONE_ALL, 0, 0, 0, 0 },
 	{ C(QUIESCING, NOT_OPER), "lost", prep_lose, 0,
-	  NOT_OPER, 0, 0, 0, DONE_ALL, 0 },
+	  NOT_OPER, 0, 0, 0, DONE_ALL, 0, 0, 0, 0 },
+	{ C(QUIESCING, ASYNC_REQ), "halt", NULL, 0,
+	  QUIESCING, -EBUSY, 1, 1, DONE_ALL, 0, HSCH, 1, 0 },
+	{ C(QUIESCING, ASYNC_REQ), "clear", NULL, 0,
+	  QUIESCING, -EBUSY, 1, 1, DONE_ALL, 0, CSCH, 1, 0 },
 };
 #undef C
+#undef HSCH
+#undef CSCH
+#undef GONE
 
 static void run_cell_case(const struct cell_case *c)
 {
@@ -459,6 +604,8 @@ static void run_cell_case(const struct cell_case *c)
 
 	if (c->event == VFIO_CCW_EVENT_INTERRUPT)
 		EXPECT(sim_run_work_once(P, &ret), "no IRB queued");
+	else if (c->event == VFIO_CCW_EVENT_ASYNC_REQ)
+		ret = sim_async(P, c->cmd);
 	else
 		ret = sim_event(P, c->event);
 
@@ -477,6 +624,8 @@ static void run_cell_case(const struct cell_case *c)
 	EXPECT_EQ(s.cp_allocs - s.cp_frees, c->cp_live, "cp allocs - frees");
 	EXPECT_EQ(s.done, c->done, "completion done");
 	EXPECT_EQ(s.ring_count, c->irbs_left, "IRBs left queued");
+	EXPECT_EQ(s.dev.halt, c->halt, "halt owed");
+	EXPECT_EQ(s.dev.clears, c->clears, "clears owed");
 	EXPECT_EQ(P->traced, traced + 1, "traced transitions");
 	EXPECT(P->last_from == c->from && P->last_event == c->event &&
 	       P->last_to == c->to && P->last_ret == c->ret,
@@ -715,12 +864,16 @@ static void test_signal_interrupts_sleep(void)
 	       "final after the signal: %s", sim_state_name(after.state));
 }
 
-/* OFFLINE while BUSY: clear, a racing final changes nothing, clear ends it. */
+/*
+ * OFFLINE while BUSY: a halt; an intermediate racing it changes nothing
+ * (no new halt or clear), the halt's end ends the quiesce.
+ */
 static void test_offline_while_busy(void)
 {
 	struct sim_snapshot s;
 	struct writer w;
 
+	P->knob.pci = 1;
 	TRY(reach_checked(BUSY));
 	writer_start(&w);
 	CHECK(wait_sleepers(&P->completion, 1), "writer did not sleep");
@@ -731,23 +884,313 @@ static void test_offline_while_busy(void)
 	EXPECT_EQ(w.ret, -EBUSY, "woken writer's answer while quiescing");
 	s = snap();
 	EXPECT(s.state == QUIESCING, "state %s", sim_state_name(s.state));
-	EXPECT_EQ(s.dev.clears, 1, "clears issued");
+	EXPECT(s.halts == 1 && s.clears == 0, "%lu halts, %lu clears issued",
+	       s.halts, s.clears);
 
-	EXPECT(present_final(P), "device refused the final");
-	EXPECT(sim_run_work_once(P, NULL), "final not dispatched");
+	EXPECT(present_intermediate(P), "device refused the intermediate");
+	EXPECT(sim_run_work_once(P, NULL), "intermediate not dispatched");
 	s = snap();
-	EXPECT(s.state == QUIESCING, "after the racing final: %s",
+	EXPECT(s.state == QUIESCING, "after the racing intermediate: %s",
 	       sim_state_name(s.state));
-	EXPECT(s.cp_live && s.dev.enabled, "quiesce ended before the clear");
-	EXPECT_EQ(s.dev.clears, 1, "a new clear was issued");
+	EXPECT(s.cp_live && s.dev.enabled, "quiesce ended before the halt");
+	EXPECT(s.halts == 1 && s.clears == 0, "a new halt or clear was issued");
+	EXPECT(!present_final(P), "the device ended a halted program by itself");
 
-	EXPECT(present_clear_done(P), "device refused the clear interrupt");
-	EXPECT(sim_run_work_once(P, NULL), "clear not dispatched");
+	EXPECT(present_halt_done(P), "device refused the halt interrupt");
+	EXPECT(sim_run_work_once(P, NULL), "halt not dispatched");
 	s = snap();
-	EXPECT(s.state == STANDBY, "after the clear: %s", sim_state_name(s.state));
+	EXPECT(s.state == STANDBY, "after the halt: %s", sim_state_name(s.state));
 	EXPECT(!s.cp_live && s.cp_allocs == s.cp_frees, "cp not freed");
 	EXPECT(!s.dev.enabled, "subchannel left enabled");
 	EXPECT_EQ(sim_write_ssch(P, NULL), -EIO, "start after offline");
+}
+
+/* The guest's halt of its running program ends it and wakes the sleeper. */
+static void test_halt_ends_program(void)
+{
+	struct sim_snapshot s;
+	struct writer w;
+
+	TRY(reach_checked(BUSY));
+	writer_start(&w);
+	CHECK(wait_sleepers(&P->completion, 1), "writer did not sleep");
+	CHECK(sim_async(P, SIM_ASYNC_HSCH) == 0, "hsch refused");
+	CHECK(snap().state == BUSY, "hsch left BUSY");
+	CHECK(sim_async(P, SIM_ASYNC_HSCH) == -EBUSY, "second hsch taken");
+	CHECK(!present_final(P), "the device ended a halted program by itself");
+	CHECK(present_halt_done(P), "device refused the halt interrupt");
+	CHECK(sim_run_work_once(P, NULL), "halt not dispatched");
+	writer_join(&w);
+	if (test_failed)
+		return;
+	EXPECT_EQ(w.ret, 0, "woken writer's answer");
+	s = snap();
+	EXPECT(s.state == BUSY && s.starts == 2, "the sleeper did not start: "
+	       "%s, %lu starts", sim_state_name(s.state), s.starts);
+	EXPECT_EQ(s.cp_frees, 1, "programs freed");
+	EXPECT_EQ(s.user_irbs, 1, "IRBs handed to the user");
+}
+
+/* A hung device answers no halt; the guest's clear ends the program. */
+static void test_clear_hung_device(void)
+{
+	struct sim_snapshot s;
+	struct writer w;
+
+	TRY(reach_checked(BUSY));
+	EXPECT(hang_device(P), "device did not hang");
+	writer_start(&w);
+	CHECK(wait_sleepers(&P->completion, 1), "writer did not sleep");
+	CHECK(sim_async(P, SIM_ASYNC_HSCH) == 0, "hsch refused");
+	CHECK(!present_final(P) && !present_halt_done(P),
+	      "a hung device answered");
+	CHECK(sim_async(P, SIM_ASYNC_CSCH) == 0, "csch refused");
+	s = snap();
+	CHECK(s.state == BUSY && !s.dev.halt && s.dev.clears == 1,
+	      "after csch: %s, halt %d, clears %d", sim_state_name(s.state),
+	      s.dev.halt, s.dev.clears);
+	CHECK(present_clear_done(P), "device refused the clear interrupt");
+	CHECK(sim_run_work_once(P, NULL), "clear not dispatched");
+	writer_join(&w);
+	if (test_failed)
+		return;
+	EXPECT_EQ(w.ret, 0, "woken writer's answer");
+	s = snap();
+	EXPECT(s.state == BUSY && s.starts == 2 && !s.dev.hung,
+	       "the sleeper did not start on the reset device");
+	EXPECT(present_final(P), "the reset device does not answer");
+	EXPECT(sim_run_work_once(P, NULL), "final not dispatched");
+	EXPECT(snap().state == IDLE, "the new program did not end");
+}
+
+/* go_offline in a thread, for the close of a hung device */
+struct closer {
+	pthread_t thread;
+	long tick_ms;
+	int give_up;
+	enum vfio_ccw_state state;
+};
+
+static void *closer_thread(void *arg)
+{
+	struct closer *c = arg;
+
+	c->state = sim_go_offline(P, c->tick_ms, c->give_up);
+	return NULL;
+}
+
+/* Polls until @cond holds for the snapshot; false on timeout. */
+static bool wait_snap(bool (*cond)(const struct sim_snapshot *))
+{
+	double end = now() + JOIN_MS / 1000.0;
+	struct sim_snapshot s;
+
+	do {
+		s = snap();
+		if (cond(&s))
+			return true;
+		sleep_us(200);
+	} while (now() < end);
+	return false;
+}
+
+static bool clear_issued(const struct sim_snapshot *s)
+{
+	return s->dev.clears > 0;
+}
+
+/*
+ * The close of a device that answers no halt: the first tick escalates to
+ * a clear (go_offline raises OFFLINE again), whose end completes it.
+ */
+static void test_close_escalates(void)
+{
+	struct closer c = { .tick_ms = 20, .give_up = 1000 };
+	struct sim_snapshot s;
+
+	TRY(reach_checked(BUSY));
+	EXPECT(hang_device(P), "device did not hang");
+	sim_start_work(P);
+	start_thread(&c.thread, closer_thread, &c);
+	CHECK(wait_snap(clear_issued), "the halt was never escalated");
+	s = snap();
+	CHECK(s.state == QUIESCING && s.halts == 1 && s.clears == 1,
+	      "escalated: %s, %lu halts, %lu clears", sim_state_name(s.state),
+	      s.halts, s.clears);
+	sleep_us(60000);	/* a few more ticks: no new clear */
+	CHECK(snap().clears == 1, "the clear was issued again");
+	CHECK(present_clear_done(P), "device refused the clear interrupt");
+	if (!join_timeout(c.thread, JOIN_MS))
+		die_hung("closer");
+	sim_stop_work(P);
+	if (test_failed)
+		return;
+	EXPECT(c.state == STANDBY, "close ended in %s", sim_state_name(c.state));
+	s = snap();
+	EXPECT(!s.cp_live && !s.dev.enabled && s.cp_allocs == s.cp_frees,
+	       "cp or subchannel left");
+}
+
+/*
+ * Not even the clear answered (the architecture says it always is): the
+ * close gives up after its ticks, NOT_OPER, and the program stays pinned
+ * while the channel may still run it; an answer that comes late frees it.
+ */
+static void test_close_gives_up(void)
+{
+	struct closer c = { .tick_ms = 10, .give_up = 5 };
+	struct sim_snapshot s;
+
+	TRY(reach_checked(BUSY));
+	EXPECT(hang_device(P), "device did not hang");
+	P->dev.deaf = true;
+	start_thread(&c.thread, closer_thread, &c);
+	if (!join_timeout(c.thread, JOIN_MS))
+		die_hung("closer");
+	EXPECT(c.state == NOT_OPER, "close ended in %s", sim_state_name(c.state));
+	s = snap();
+	EXPECT(s.clears == 1 && s.dev.clears == 1, "the clear: %lu issued, "
+	       "%d owed", s.clears, s.dev.clears);
+	EXPECT(s.cp_live && s.dev.enabled, "the program was freed under the "
+	       "channel");
+	/* Expected here: the glue's departure from cp_released */
+	EXPECT(sim_read(&P->bad[BAD_CP_RELEASED]) == 1 &&
+	       sim_read(&P->bad[BAD_ENABLED]) == 1, "departure not seen");
+	P->bad[BAD_CP_RELEASED] = P->bad[BAD_ENABLED] = 0;
+
+	pthread_mutex_lock(&P->dev_lock);
+	P->dev.deaf = false;
+	pthread_mutex_unlock(&P->dev_lock);
+	EXPECT(present_clear_done(P), "device refused the late clear interrupt");
+	EXPECT(sim_run_work_once(P, NULL), "clear not dispatched");
+	s = snap();
+	EXPECT(s.state == NOT_OPER, "state %s", sim_state_name(s.state));
+	EXPECT(!s.cp_live && s.cp_allocs == s.cp_frees && !s.dev.enabled,
+	       "the late answer did not free the program");
+}
+
+/*
+ * The guest's clear of an idle subchannel races a start: the start is
+ * refused while the clear owes its interrupt and while that IRB waits for
+ * the user; the clear's IRB, in IDLE, frees nothing; the start after is
+ * ended by its own final only.
+ */
+static void test_clear_racing_start(void)
+{
+	struct sim_snapshot s;
+
+	TRY(reach_checked(IDLE));
+	EXPECT_EQ(sim_async(P, SIM_ASYNC_CSCH), 0, "csch");
+	EXPECT_EQ(sim_write_ssch(P, NULL), -EBUSY, "start, the clear owed");
+	EXPECT(present_clear_done(P), "device refused the clear interrupt");
+	EXPECT_EQ(sim_write_ssch(P, NULL), -EBUSY, "start, the clear's IRB queued");
+	EXPECT(sim_run_work_once(P, NULL), "clear not dispatched");
+	s = snap();
+	EXPECT(s.state == IDLE && s.cp_allocs == 2 && s.cp_frees == 2,
+	       "the clear's IRB: %s, %lu allocs, %lu frees",
+	       sim_state_name(s.state), s.cp_allocs, s.cp_frees);
+	EXPECT_EQ(sim_write_ssch(P, NULL), 0, "start after the clear");
+	s = snap();
+	EXPECT(s.state == BUSY && s.cp_live && s.starts == 1, "not started");
+	EXPECT(!present_clear_done(P) && !present_halt_done(P),
+	       "a second interrupt for the clear");
+	EXPECT(present_final(P), "device refused the final");
+	EXPECT(sim_run_work_once(P, NULL), "final not dispatched");
+	s = snap();
+	EXPECT(s.state == IDLE && !s.cp_live && s.user_irbs == 2,
+	       "the program did not end on its final");
+
+	/* Now in BUSY: the clear ends the program, the next start waits */
+	EXPECT_EQ(sim_write_ssch(P, NULL), 0, "start");
+	EXPECT_EQ(sim_async(P, SIM_ASYNC_CSCH), 0, "csch of the program");
+	EXPECT(!present_final(P), "a final after the clear");
+	EXPECT(present_clear_done(P), "device refused the clear interrupt");
+	EXPECT(sim_run_work_once(P, NULL), "clear not dispatched");
+	s = snap();
+	EXPECT(s.state == IDLE && !s.cp_live, "the clear did not end it: %s",
+	       sim_state_name(s.state));
+}
+
+/*
+ * The IRB of a halt of an idle subchannel, still queued for the user,
+ * must not end (and free) a program started after it: the start is
+ * refused until the user has it.
+ */
+static void test_stale_idle_halt(void)
+{
+	struct sim_snapshot s;
+
+	TRY(reach_checked(IDLE));
+	EXPECT_EQ(sim_async(P, SIM_ASYNC_HSCH), 0, "hsch");
+	EXPECT_EQ(sim_write_ssch(P, NULL), -EBUSY, "start, the halt owed");
+	EXPECT(present_halt_done(P), "device refused the halt interrupt");
+	EXPECT_EQ(sim_write_ssch(P, NULL), -EBUSY, "start, the halt's IRB queued");
+	EXPECT(sim_run_work_once(P, NULL), "halt not dispatched");
+	EXPECT(snap().state == IDLE, "the idle halt's IRB moved the state");
+	EXPECT_EQ(sim_write_ssch(P, NULL), 0, "start after the halt");
+	EXPECT(!sim_run_work_once(P, NULL), "an IRB left over");
+	s = snap();
+	EXPECT(s.state == BUSY && s.cp_live && s.dev.active, "not running");
+	EXPECT(present_final(P), "device refused the final");
+	EXPECT(sim_run_work_once(P, NULL), "final not dispatched");
+	EXPECT(snap().state == IDLE, "the program did not end");
+}
+
+/* The I/O's path goes: chp_event's work clears it, the sleeper wakes. */
+static void test_path_gone(void)
+{
+	struct sim_snapshot s;
+	struct writer w;
+
+	TRY(reach_checked(BUSY));
+	writer_start(&w);
+	CHECK(wait_sleepers(&P->completion, 1), "writer did not sleep");
+	CHECK(lose_path(P), "no I/O on the path");
+	CHECK(!present_final(P), "a cut-off device answered");
+	CHECK(sim_async(P, SIM_ASYNC_PATH_GONE) == 0, "path gone");
+	CHECK(snap().clears == 1, "no clear for the path gone");
+	CHECK(present_clear_done(P), "device refused the clear interrupt");
+	CHECK(sim_run_work_once(P, NULL), "clear not dispatched");
+	writer_join(&w);
+	if (test_failed)
+		return;
+	EXPECT_EQ(w.ret, 0, "woken writer's answer");
+	EXPECT(present_final(P), "device refused the final");
+	EXPECT(sim_run_work_once(P, NULL), "final not dispatched");
+	/* In IDLE, or BUSY after the I/O ended, a path gone clears nothing */
+	EXPECT_EQ(sim_async(P, SIM_ASYNC_PATH_GONE), 0, "path gone in IDLE");
+	s = snap();
+	EXPECT(s.state == IDLE && s.clears == 1, "cleared again: %s, %lu",
+	       sim_state_name(s.state), s.clears);
+}
+
+/* ssch's cc 3 on a path: the path is dropped, -EACCES, then -ENODEV. */
+static void test_ssch_path_not_oper(void)
+{
+	TRY(reach_checked(IDLE));
+	P->dev.dead_paths = 0x80;
+	EXPECT_EQ(sim_write_ssch(P, NULL), -EACCES, "start on a dead path");
+	EXPECT_EQ(P->dev.lpm, 0x40, "path mask");
+	EXPECT_EQ(sim_write_ssch(P, NULL), 0, "start on the path left");
+	EXPECT(present_final(P), "device refused the final");
+	EXPECT(sim_run_work_once(P, NULL), "final not dispatched");
+	P->dev.dead_paths = 0xc0;
+	EXPECT_EQ(sim_write_ssch(P, NULL), -ENODEV, "start on the last path");
+	EXPECT_EQ(P->dev.lpm, 0, "path mask");
+	EXPECT(snap().state == IDLE, "state after the refusals");
+}
+
+/* An unknown command is refused before any dispatch. */
+static void test_async_unknown(void)
+{
+	unsigned long traced;
+
+	TRY(reach_checked(IDLE));
+	traced = P->traced;
+	EXPECT_EQ(sim_async(P, 0), -EINVAL, "no command");
+	EXPECT_EQ(sim_async(P, SIM_ASYNC_HSCH | SIM_ASYNC_CSCH), -EINVAL,
+		  "two commands");
+	EXPECT_EQ(P->traced, traced, "dispatched");
 }
 
 /* Device loss wakes every sleeper with an error; NOT_OPER is final. */
@@ -935,7 +1378,9 @@ static const char *const ans_names[NR_ANS] = {
 struct stress_writer {
 	pthread_t thread;
 	int sig;
-	int answers[NR_ANS];
+	unsigned int seed;
+	int answers[NR_ANS];	/* to starts */
+	int async[NR_ANS];	/* to halts and clears */
 	int other;		/* the first unexpected answer */
 };
 
@@ -943,6 +1388,8 @@ static struct stress_writer sw[STRESS_WRITERS];
 static int stress_stop;		/* atomic */
 static int stress_answered;	/* atomic */
 static int stress_lost;		/* atomic: the device is gone */
+static int stress_hangs;	/* atomic: the device hung */
+static int stress_paths;	/* atomic: the I/O's path went */
 
 static int classify(int ret)
 {
@@ -963,6 +1410,20 @@ static void *stress_writer_thread(void *arg)
 	int i, ret, k;
 
 	for (i = 0; i < STRESS_REQUESTS; i++) {
+		unsigned int r = rand_r(&w->seed) % 64;
+
+		if (r < 2) {	/* now and then, a halt or clear instead */
+			ret = sim_async(P, r ? SIM_ASYNC_HSCH : SIM_ASYNC_CSCH);
+			k = classify(ret);
+			if ((k == ANS_OTHER || k == ANS_EINTR ||
+			     k == ANS_EINVAL) && !w->async[ANS_OTHER])
+				w->other = ret;
+			w->async[k == ANS_EINTR || k == ANS_EINVAL ?
+				 ANS_OTHER : k]++;
+			__atomic_add_fetch(&stress_answered, 1,
+					   __ATOMIC_RELAXED);
+			continue;
+		}
 		ret = sim_write_ssch(P, &w->sig);
 		k = classify(ret);
 		if (k == ANS_OTHER && !w->answers[k])
@@ -1034,16 +1495,32 @@ static void maybe_return(unsigned long *countdown)
 	sim_css_event(P, false);
 }
 
-/* One interrupt the device owes, in random order; rarely an unsolicited. */
+/*
+ * One interrupt the device owes, in random order; rarely an unsolicited;
+ * rarely the device hangs (only a clear ends its I/O then: a writer's or
+ * the admin's escalation), or the I/O's path goes (chp_event's work
+ * clears it).
+ */
 static bool present_something(unsigned int *rs)
 {
-	if (rand_r(rs) % 64 == 0 && present_unsolicited(P))
+	unsigned int r = rand_r(rs) % 512;
+
+	if (r < 8 && present_unsolicited(P))
 		return true;
+	if (r == 8 && hang_device(P)) {
+		__atomic_add_fetch(&stress_hangs, 1, __ATOMIC_RELAXED);
+		return true;
+	}
+	if (r == 9 && lose_path(P)) {
+		__atomic_add_fetch(&stress_paths, 1, __ATOMIC_RELAXED);
+		sim_async(P, SIM_ASYNC_PATH_GONE);
+		return true;
+	}
 	if (rand_r(rs) % 2)
-		return present_clear_done(P) || present_intermediate(P) ||
-		       present_final(P);
+		return present_clear_done(P) || present_halt_done(P) ||
+		       present_intermediate(P) || present_final(P);
 	return present_intermediate(P) || present_final(P) ||
-	       present_clear_done(P);
+	       present_halt_done(P) || present_clear_done(P);
 }
 
 /* The channel: random interrupts, and the device loss. */
@@ -1068,30 +1545,22 @@ static void *stress_device_thread(void *arg)
 	return NULL;
 }
 
-/* OFFLINE ends in STANDBY or NOT_OPER, once the clear is done. */
-static bool offline_completes(void)
-{
-	double end = now() + JOIN_MS / 1000.0;
-
-	do {
-		if (snap().state != QUIESCING)
-			return true;
-		sleep_us(20);
-	} while (now() < end);
-	return false;
-}
-
 /*
  * The admin paces its cycles on answers, not time: however loaded the
- * machine, each cycle costs the writers about as many requests.
+ * machine, each cycle costs the writers about as many requests. With
+ * every writer asleep behind a hung device nothing is answered: then it
+ * goes on after 20 ms, and its close escalates to a clear.
  */
 static bool wait_answers(int n)
 {
 	int mark = __atomic_load_n(&stress_answered, __ATOMIC_RELAXED);
+	double end = now() + 0.02;
 
 	while (__atomic_load_n(&stress_answered, __ATOMIC_RELAXED) - mark < n) {
 		if (stopping())
 			return false;
+		if (now() > end)
+			return true;
 		sleep_us(50);
 	}
 	return true;
@@ -1106,8 +1575,9 @@ static void *stress_admin_thread(void *arg)
 	while (!stopping()) {
 		if (!wait_answers(20 + rand_r(rs) % 40))
 			break;
-		sim_event(P, VFIO_CCW_EVENT_OFFLINE);
-		if (!offline_completes())
+		/* 2 ms ticks; giving up (NOT_OPER) would be a failure */
+		if (sim_go_offline(P, 2, 1000) == NOT_OPER &&
+		    !__atomic_load_n(&stress_lost, __ATOMIC_RELAXED))
 			a->stuck++;
 		sim_event(P, VFIO_CCW_EVENT_ONLINE);
 		a->count++;
@@ -1144,10 +1614,13 @@ static void test_stress(void)
 	struct stress_actor device = { .seed = seed * 2 + 1, .stuck = 20 };
 	struct stress_actor admin = { .seed = seed * 3 + 7 };
 	struct sim_snapshot s;
-	int i, k, total[NR_ANS] = { 0 };
+	int i, k, total[NR_ANS] = { 0 }, async_total[NR_ANS] = { 0 };
 
 	memset(sw, 0, sizeof(sw));
+	for (i = 0; i < STRESS_WRITERS; i++)
+		sw[i].seed = seed * 5 + i;
 	stress_stop = stress_answered = stress_lost = stress_lost_sleepers = 0;
+	stress_hangs = stress_paths = 0;
 	P->seed = seed;
 	P->knob.pci = 2;
 	P->knob.pci_random = 1;
@@ -1174,11 +1647,13 @@ static void test_stress(void)
 		int sum = 0;
 
 		for (k = 0; k < NR_ANS; k++) {
-			sum += sw[i].answers[k];
+			sum += sw[i].answers[k] + sw[i].async[k];
 			total[k] += sw[i].answers[k];
+			async_total[k] += sw[i].async[k];
 		}
 		EXPECT_EQ(sum, STRESS_REQUESTS, "answers of a writer");
-		EXPECT(!sw[i].answers[ANS_OTHER], "unexpected answer %d", sw[i].other);
+		EXPECT(!sw[i].answers[ANS_OTHER] && !sw[i].async[ANS_OTHER],
+		       "unexpected answer %d", sw[i].other);
 	}
 	s = snap();
 	printf("# stress: seed %u, %.2f s, %lu starts, %lu interrupts, "
@@ -1187,6 +1662,11 @@ static void test_stress(void)
 	       P->entered[QUIESCING], stress_lost_sleepers);
 	for (k = 0; k < NR_ANS; k++)
 		printf(" %s %d", ans_names[k], total[k]);
+	printf("; %d hangs, %d paths gone; halts %lu, clears %lu issued, "
+	       "answers:", stress_hangs, stress_paths, s.halts, s.clears);
+	for (k = 0; k < NR_ANS; k++)
+		if (async_total[k])
+			printf(" %s %d", ans_names[k], async_total[k]);
 	printf("\n");
 	EXPECT(stress_lost, "the device was never lost");
 	EXPECT_EQ(admin.stuck, 0, "OFFLINEs left in QUIESCING");
@@ -1197,6 +1677,9 @@ static void test_stress(void)
 	EXPECT_EQ(s.sleepers, 0, "writers left asleep");
 	EXPECT(total[ANS_OK] > STRESS_TOTAL / 10, "only %d I/Os done",
 	       total[ANS_OK]);
+	EXPECT(s.halts > 10 && s.clears > 10, "%lu halts, %lu clears: too few",
+	       s.halts, s.clears);
+	EXPECT(stress_hangs > 0, "the device never hung");
 	EXPECT_EQ(total[ANS_OK], s.starts, "successful answers vs ssch issued");
 }
 
@@ -1248,6 +1731,15 @@ int main(int argc, char **argv)
 	run_test("intermediate_keeps_busy", test_intermediate_keeps_busy);
 	run_test("signal_interrupts_sleep", test_signal_interrupts_sleep);
 	run_test("offline_while_busy", test_offline_while_busy);
+	run_test("halt_ends_program", test_halt_ends_program);
+	run_test("clear_hung_device", test_clear_hung_device);
+	run_test("close_escalates", test_close_escalates);
+	run_test("close_gives_up", test_close_gives_up);
+	run_test("clear_racing_start", test_clear_racing_start);
+	run_test("stale_idle_halt", test_stale_idle_halt);
+	run_test("path_gone", test_path_gone);
+	run_test("ssch_path_not_oper", test_ssch_path_not_oper);
+	run_test("async_unknown", test_async_unknown);
 	run_test("device_loss_wakes_all", test_device_loss);
 	run_test("stale_loss_report", test_stale_loss_report);
 	run_test("device_back_io_lost", test_device_back_io_lost);
