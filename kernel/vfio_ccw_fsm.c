@@ -143,11 +143,11 @@ static enum vfio_ccw_state vfio_ccw_gone(struct vfio_ccw_private *private)
  * The model calls it only when nothing is owed, where a disable fails
  * only on status pending. The glue also calls it when a quiesce gives up
  * on a clear that never ends (vfio_ccw_go_offline()): there msch finds the
- * function still in progress, and the channel may still touch the
- * program's pages. Those stay pinned rather than be freed under it; the
- * next interrupt that lets the subchannel be disabled frees them
- * (vfio_ccw_fsm_disabled_irq()). Not in the model, which holds that every
- * clear is answered.
+ * clear function still in progress. The program goes all the same: the
+ * clear ended the subchannel's data transfer when csch was issued, only
+ * its signal to the device is unanswered, and a program left pinned would
+ * make type1's dma_unmap retry until its BUG_ON. Not in the model, which
+ * holds that every clear is answered.
  */
 static enum vfio_ccw_state vfio_ccw_sch_shutdown(struct vfio_ccw_private *private)
 {
@@ -163,15 +163,14 @@ static enum vfio_ccw_state vfio_ccw_sch_shutdown(struct vfio_ccw_private *privat
 	spin_unlock_irq(sch->lock);
 	if (running)
 		dev_warn_ratelimited(&sch->dev,
-				     "vfio_ccw: the subchannel still runs the channel program, which stays pinned\n");
+				     "vfio_ccw: the clear was never answered; freeing the channel program\n");
 	else if (err && err != -ENODEV)
 		/* Still enabled: an interrupt will find STANDBY and retry */
 		dev_warn_ratelimited(&sch->dev,
 				     "vfio_ccw: disabling the subchannel failed: %d\n",
 				     err);
 
-	if (!running)
-		cp_free(&private->cp);
+	cp_free(&private->cp);
 	complete_all(&private->completion);
 	complete_all(&private->quiesced);
 	if (err == -ENODEV)
@@ -487,24 +486,15 @@ enum vfio_ccw_state vfio_ccw_fsm_quiesce_irq(struct vfio_ccw_private *private,
 	return vfio_ccw_sch_shutdown(private);
 }
 
-/*
- * An interrupt with no guest: a disable did not take, disable again. Once
- * it takes (or the device is gone), a program vfio_ccw_sch_shutdown() had
- * to leave pinned is no longer the channel's: free it, while the device is
- * open. After the close nothing may be unpinned any more (VFIO warns, and
- * type1 has dropped the pages with the container): it stays, leaked.
- */
+/* An interrupt with no guest: a disable did not take, disable again. */
 enum vfio_ccw_state vfio_ccw_fsm_disabled_irq(struct vfio_ccw_private *private,
 					      enum vfio_ccw_event event, int *ret)
 {
 	struct subchannel *sch = private->sch;
-	int err;
 
 	spin_lock_irq(sch->lock);
-	err = cio_disable_subchannel(sch);
+	cio_disable_subchannel(sch);
 	spin_unlock_irq(sch->lock);
-	if (private->guest_open && (!err || err == -ENODEV))
-		cp_free(&private->cp);
 	return private->state;
 }
 
@@ -771,9 +761,8 @@ int vfio_ccw_async_request(struct vfio_ccw_private *private, u32 cmd)
  * device is gone, and then the css reports it; should neither happen
  * within VFIO_CCW_CLEAR_TICKS more ticks, the glue gives up: NOT_OPER,
  * raised through the dispatcher, and the subchannel is unregistered. The
- * model leaves that out, since the clear is always answered there. A
- * program the channel may still run then stays pinned (see
- * vfio_ccw_sch_shutdown()).
+ * model leaves that out, since the clear is always answered there (see
+ * vfio_ccw_sch_shutdown() for the program).
  *
  * Return: the state reached.
  */

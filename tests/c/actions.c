@@ -23,9 +23,9 @@ static bool dev_lost(struct vfio_ccw_private *private)
  * Disable, drop stale IRBs, free the program, wake every sleeper. msch
  * answers cc 3 when the device is gone, and cc 2 while a function is in
  * progress: only when the glue gives up on a clear never answered
- * (sim_go_offline()); then the program stays pinned, the channel may
- * still run it, and the next interrupt that lets the disable take frees
- * it (vfio_ccw_fsm_disabled_irq()).
+ * (sim_go_offline()). The program goes all the same: the clear ended the
+ * subchannel's data transfer when it was issued. The subchannel stays
+ * enabled until the late answer's interrupt disables it again.
  */
 static enum vfio_ccw_state sch_shutdown(struct vfio_ccw_private *private)
 {
@@ -42,7 +42,7 @@ static enum vfio_ccw_state sch_shutdown(struct vfio_ccw_private *private)
 	sim_flush_irbs(private);
 	pthread_mutex_unlock(&private->dev_lock);
 
-	if (private->cp_live && !running)
+	if (private->cp_live)
 		sim_cp_free(private);
 	complete_all(&private->completion);
 	return lost ? VFIO_CCW_STATE_NOT_OPER : VFIO_CCW_STATE_STANDBY;
@@ -291,9 +291,6 @@ enum vfio_ccw_state vfio_ccw_fsm_disabled_irq(struct vfio_ccw_private *private,
 		dev->pending = IRB_NONE;
 	}
 	pthread_mutex_unlock(&private->dev_lock);
-	/* A program sch_shutdown() had to leave pinned is free now */
-	if (disabled && private->cp_live)
-		sim_cp_free(private);
 	return private->state;
 }
 
