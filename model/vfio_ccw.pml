@@ -284,6 +284,9 @@ bit honours;			/* the user will close on request (init) */
 bit removal_started;		/* the host began removing the mdev */
 bit released;			/* the user closed for good (removal asked) */
 bit removed;			/* the mdev removal completed */
+/* The user honours the request: QEMU unplugs the device, its guest's I/O
+ * to it stops, and it closes the device for good */
+#define LETS_GO		(removal_asked && honours)
 
 /* What the liveness claims talk about */
 bit asking[N_USERS];		/* writer i's request awaits its answer */
@@ -853,7 +856,7 @@ proctype user(byte me)
 	bit signal_pending;	/* a signal is on its way to this writer */
 
 	do
-	:: asking[me] = 1 ->	/* pwrite() of a new request */
+	:: !LETS_GO -> asking[me] = 1;	/* pwrite() of a new request */
 retry:
 		fsm_ssch_req();
 		if
@@ -868,7 +871,7 @@ retry:
 		fi;
 progress_answer:
 		answer_request()
-	:: atomic { async_writes > 0 -> async_writes--;
+	:: atomic { !LETS_GO && async_writes > 0 -> async_writes--;
 		asking[me] = 1 };	/* pwrite() of the async region */
 		atomic { MUTEX_FREE ->
 			fsm_lock();
@@ -1134,8 +1137,8 @@ init
 	}
 	fsm_event(EV_INIT);
 	do
-	:: removal_asked && honours -> break
-	:: true ->
+	:: LETS_GO -> break
+	:: !LETS_GO ->
 progress_open:
 		atomic { MUTEX_FREE ->
 			fsm_lock(); dispatch(EV_ONLINE); fsm_unlock();
@@ -1150,7 +1153,7 @@ progress_close:
 	released = 1;
 	goto end_released;
 end_open:	/* kept open for good, unless it honours a removal */
-	removal_asked && honours;
+	LETS_GO;
 	go_offline();
 	released = 1;
 end_released:
