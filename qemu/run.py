@@ -284,6 +284,7 @@ class Run:
         self.summary = None        # (passed, failed) from the guest
         self.problems = []         # (line number, what, line)
         self.info = []             # "# ..." lines of the guest
+        self.cells = {}            # (state, event) -> dispatches, this boot
         self.lineno = 0
         self.console = []          # every console line, for known_report()
         self.qmp = None
@@ -308,6 +309,7 @@ class Run:
         elif text.startswith("# cell "):
             state, event, count = text.split()[2:5]
             KERNEL_CELLS[(state, event)] = KERNEL_CELLS.get((state, event), 0) + int(count)
+            self.cells[(state, event)] = self.cells.get((state, event), 0) + int(count)
         elif text.startswith("# "):
             self.info.append(text[2:])
         elif text.startswith("vt: qmp "):
@@ -526,6 +528,11 @@ def one_boot(args, kdir, initrd, mode, names, tag, expected, prefix=""):
     finished = boot(args, kdir, initrd, run, mode, names)
     result = verdict(run, finished, time.monotonic() - start, expected,
                      prefix)
+    if mode == REAL_CLIENT and run.cells:
+        # A writer that sleeps is a vCPU holding QEMU's global lock
+        starts = sum(n for (_, event), n in run.cells.items() if event == "SSCH_REQ")
+        log("real client: %d of %d SSCH_REQ found BUSY (a vCPU asleep in the write)" %
+            (run.cells.get(("BUSY", "SSCH_REQ"), 0), starts))
     if args.mode == "bench":
         with open(os.path.join(BUILD, "bench-%s.txt" % tag), "w") as f:
             f.write("\n".join(run.info) + "\n")
