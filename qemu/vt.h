@@ -91,6 +91,17 @@ int vt_bind(const char *sch, const char *driver);
 void vt_dump_blocked(void);
 int vt_mdev_create(const char *sch, char *uuid, size_t len);
 int vt_mdev_remove(const char *uuid);
+
+/* An mdev removal on a thread of its own: it waits for the last close */
+struct vt_remover {
+	pthread_t thread;
+	const char *uuid;
+	int done;
+	int ret;
+	char why[512];
+};
+int vt_remover_start(struct vt_remover *rm, const char *uuid);
+int vt_remover_join(struct vt_remover *rm, int ms);
 int vt_group_id(const char *uuid);
 int vt_trace_start(void);
 int vt_cells_start(void);

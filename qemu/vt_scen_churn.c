@@ -90,22 +90,6 @@ int vt_scen_close_after_start(struct vt_env *env)
 	return 0;
 }
 
-struct remover {
-	pthread_t thread;
-	const char *uuid;
-	int ret;
-	char why[512];
-};
-
-static void *remover_run(void *arg)
-{
-	struct remover *rm = arg;
-
-	rm->ret = vt_mdev_remove(rm->uuid);
-	if (rm->ret)
-		snprintf(rm->why, sizeof(rm->why), "%s", vt_why);
-	return NULL;
-}
 
 /*
  * One round: the mdev @uuid open, a start, its removal asked for from
@@ -113,8 +97,7 @@ static void *remover_run(void *arg)
  */
 static int remove_round(struct vt_env *env, int i, unsigned int delay_ms)
 {
-	struct remover rm = { .uuid = env->uuid };
-	char path[PATH_MAX];
+	struct vt_remover rm;
 	struct vt_dev d;
 
 	if (vt_open(&d, env->uuid, env->group_id))
@@ -123,18 +106,15 @@ static int remove_round(struct vt_env *env, int i, unsigned int delay_ms)
 		vt_close(&d);
 		return -1;
 	}
-	if (pthread_create(&rm.thread, NULL, remover_run, &rm)) {
+	if (vt_remover_start(&rm, env->uuid)) {
 		vt_close(&d);
-		return vt_fail("pthread_create: %m");
+		return -1;
 	}
 	vt_msleep(delay_ms);
 	vt_close(&d);
-	pthread_join(rm.thread, NULL);
-	if (rm.ret)
-		return vt_fail("round %d: remove: %s", i, rm.why);
-	snprintf(path, sizeof(path), "/sys/bus/mdev/devices/%s", env->uuid);
-	if (vt_exists(path))
-		return vt_fail("round %d: %s is still there", i, path);
+	/* the hung-task report (20 s) fails the run first */
+	if (vt_remover_join(&rm, 60000))
+		return round_at(i, "the removal");
 	env->uuid[0] = '\0';
 	return 0;
 }

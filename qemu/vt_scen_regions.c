@@ -397,55 +397,6 @@ int vt_scen_async(struct vt_env *env)
 
 /* ----------------------------------------------------- request IRQ */
 
-struct remover {
-	pthread_t thread;
-	const char *uuid;
-	int done;
-	int ret;
-	char why[512];
-};
-
-static void *remover_run(void *arg)
-{
-	struct remover *rm = arg;
-
-	rm->ret = vt_mdev_remove(rm->uuid);
-	if (rm->ret)
-		snprintf(rm->why, sizeof(rm->why), "%s", vt_why);
-	__atomic_store_n(&rm->done, 1, __ATOMIC_SEQ_CST);
-	return NULL;
-}
-
-static int start_remover(struct remover *rm, const char *uuid)
-{
-	memset(rm, 0, sizeof(*rm));
-	rm->uuid = uuid;
-	if (pthread_create(&rm->thread, NULL, remover_run, rm))
-		return vt_fail("pthread_create: %m");
-	return 0;
-}
-
-/* The removal completes within @ms (the device was closed) */
-static int join_remover(struct remover *rm, struct vt_env *env, int ms)
-{
-	double end = vt_now() + ms / 1000.0;
-	char path[PATH_MAX];
-
-	while (!__atomic_load_n(&rm->done, __ATOMIC_SEQ_CST)) {
-		if (vt_now() > end)
-			return vt_fail("the removal did not complete within %d ms of the close",
-				       ms);
-		vt_msleep(5);
-	}
-	pthread_join(rm->thread, NULL);
-	if (rm->ret)
-		return vt_fail("remove: %s", rm->why);
-	snprintf(path, sizeof(path), "/sys/bus/mdev/devices/%s", env->uuid);
-	if (vt_exists(path))
-		return vt_fail("%s is still there", path);
-	env->uuid[0] = '\0';
-	return 0;
-}
 
 static int new_mdev(struct vt_env *env)
 {
@@ -462,7 +413,7 @@ static int new_mdev(struct vt_env *env)
  */
 static int removal(struct vt_env *env, bool with_eventfd)
 {
-	struct remover rm;
+	struct vt_remover rm;
 	struct vt_dev d;
 	double t0;
 	int efd = -1, ret;
@@ -476,7 +427,7 @@ static int removal(struct vt_env *env, bool with_eventfd)
 			return -1;
 		}
 	}
-	if (start_remover(&rm, env->uuid)) {
+	if (vt_remover_start(&rm, env->uuid)) {
 		vt_close(&d);
 		return -1;
 	}
@@ -501,8 +452,9 @@ static int removal(struct vt_env *env, bool with_eventfd)
 	vt_close(&d);
 	if (efd >= 0)
 		close(efd);
-	if (join_remover(&rm, env, 5000))
+	if (vt_remover_join(&rm, 5000))
 		return ret ? -1 : vt_at("after the close");
+	env->uuid[0] = '\0';
 	vt_info("request-irq: %s eventfd, the removal completed %.1f ms after the close",
 		with_eventfd ? "with the" : "without a", (vt_now() - t0) * 1e3);
 	if (ret)

@@ -220,6 +220,47 @@ int vt_mdev_remove(const char *uuid)
 	return vt_write_file(path, "1");
 }
 
+static void *vt_remover_run(void *arg)
+{
+	struct vt_remover *rm = arg;
+
+	rm->ret = vt_mdev_remove(rm->uuid);
+	if (rm->ret)
+		snprintf(rm->why, sizeof(rm->why), "%s", vt_why);
+	__atomic_store_n(&rm->done, 1, __ATOMIC_SEQ_CST);
+	return NULL;
+}
+
+int vt_remover_start(struct vt_remover *rm, const char *uuid)
+{
+	memset(rm, 0, sizeof(*rm));
+	rm->uuid = uuid;
+	if (pthread_create(&rm->thread, NULL, vt_remover_run, rm))
+		return vt_fail("pthread_create: %m");
+	return 0;
+}
+
+/* The removal completes within @ms, and the mdev is gone */
+int vt_remover_join(struct vt_remover *rm, int ms)
+{
+	double end = vt_now() + ms / 1000.0;
+	char path[PATH_MAX];
+
+	while (!__atomic_load_n(&rm->done, __ATOMIC_SEQ_CST)) {
+		if (vt_now() > end)
+			return vt_fail("the removal did not complete within %d ms",
+				       ms);
+		vt_msleep(5);
+	}
+	pthread_join(rm->thread, NULL);
+	if (rm->ret)
+		return vt_fail("remove: %s", rm->why);
+	snprintf(path, sizeof(path), MDEV_DEVICES "/%s", rm->uuid);
+	if (vt_exists(path))
+		return vt_fail("%s is still there", path);
+	return 0;
+}
+
 int vt_group_id(const char *uuid)
 {
 	char path[PATH_MAX], link[PATH_MAX];

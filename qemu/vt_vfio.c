@@ -238,20 +238,7 @@ int vt_read_region(struct vt_dev *d, struct ccw_io_region *r)
  */
 int vt_wait_irq(struct vt_dev *d, int timeout_ms, uint64_t *count)
 {
-	struct pollfd pfd = { .fd = d->efd, .events = POLLIN };
-	uint64_t val;
-	int ret;
-
-	ret = poll(&pfd, 1, timeout_ms);
-	if (ret < 0)
-		return -errno;
-	if (ret == 0)
-		return -ETIMEDOUT;
-	if (read(d->efd, &val, sizeof(val)) != sizeof(val))
-		return -errno;
-	if (count)
-		*count = val;
-	return 0;
+	return vt_wait_eventfd(d->efd, timeout_ms, count);
 }
 
 /*
