@@ -23,6 +23,7 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
+#include "scsw_bits.h"
 #include "vt.h"
 
 #define SLOT_RACE	30
@@ -30,19 +31,6 @@
 #define RACE_ROUNDS	100
 #define RESET_ROUNDS	60
 
-/* SCSW activity control, as vt_scsw_decode() gives it (7 bits) */
-#define ACTL_RESUME_PEND	0x40
-#define ACTL_START_PEND		0x20
-#define ACTL_HALT_PEND		0x10
-#define ACTL_CLEAR_PEND		0x08
-#define ACTL_SCH_ACTIVE		0x04
-#define ACTL_DEV_ACTIVE		0x02
-#define ACTL_SUSPENDED		0x01
-/* Function control (3 bits) and status control (5 bits) */
-#define FCTL_START		0x4
-#define FCTL_HALT		0x2
-#define FCTL_CLEAR		0x1
-#define STCTL_PENDING		0x01
 
 /* ------------------------------------------------ the async region */
 

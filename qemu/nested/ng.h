@@ -17,6 +17,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "../scsw_bits.h"
+
 #define NG_ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 
 /* ------------------------------------------------------------ ng_hw.c */
@@ -87,23 +89,6 @@ struct scsw {
 } __attribute__((packed));
 
 #define SCSW_CC(ctrl)		(((ctrl) >> 24) & 3)
-#define SCSW_FCTL(ctrl)		(((ctrl) >> 12) & 7)
-#define SCSW_ACTL(ctrl)		(((ctrl) >> 5) & 0x7f)
-#define SCSW_STCTL(ctrl)	((ctrl) & 0x1f)
-#define FCTL_START		4
-#define FCTL_HALT		2
-#define FCTL_CLEAR		1
-#define ACTL_RESUME_PEND	0x40
-#define ACTL_START_PEND		0x20
-#define ACTL_HALT_PEND		0x10
-#define ACTL_CLEAR_PEND		0x08
-#define ACTL_SCH_ACTIVE		0x04
-#define ACTL_DEV_ACTIVE		0x02
-#define ACTL_SUSPENDED		0x01
-#define STCTL_ALERT		0x10
-#define STCTL_PRIMARY		0x04
-#define STCTL_SECONDARY		0x02
-#define STCTL_PENDING		0x01
 #define DSTAT_CE		0x08
 #define DSTAT_DE		0x04
 #define DSTAT_UC		0x02
