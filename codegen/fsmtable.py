@@ -39,7 +39,7 @@ class TableError(Exception):
 
 @dataclasses.dataclass(frozen=True)
 class Name:
-    name: str  # without prefix: NOT_OPER, SSCH_REQ, START
+    name: str  # without prefix: NOT_OPER, IO_REQ, START
     value: int
     line: int
     comment: str

@@ -24,9 +24,9 @@ const char *const vfio_ccw_state_names[NR_VFIO_CCW_STATES] = {
 
 const char *const vfio_ccw_event_names[NR_VFIO_CCW_EVENTS] = {
 	[VFIO_CCW_EVENT_INIT] = "INIT",
-	[VFIO_CCW_EVENT_ONLINE] = "ONLINE",
-	[VFIO_CCW_EVENT_OFFLINE] = "OFFLINE",
-	[VFIO_CCW_EVENT_SSCH_REQ] = "SSCH_REQ",
+	[VFIO_CCW_EVENT_OPEN] = "OPEN",
+	[VFIO_CCW_EVENT_CLOSE] = "CLOSE",
+	[VFIO_CCW_EVENT_IO_REQ] = "IO_REQ",
 	[VFIO_CCW_EVENT_INTERRUPT] = "INTERRUPT",
 	[VFIO_CCW_EVENT_SCHIB_CHANGED] = "SCHIB_CHANGED",
 	[VFIO_CCW_EVENT_NOT_OPER] = "NOT_OPER",
@@ -42,17 +42,17 @@ vfio_ccw_jumptable[NR_VFIO_CCW_STATES][NR_VFIO_CCW_EVENTS] = {
 			.allowed = BIT(VFIO_CCW_STATE_NOT_OPER) |
 				   BIT(VFIO_CCW_STATE_STANDBY),
 		},
-		/* CELL(ST_NOT_OPER, EV_ONLINE) */
-		[VFIO_CCW_EVENT_ONLINE] = {
+		/* CELL(ST_NOT_OPER, EV_OPEN) */
+		[VFIO_CCW_EVENT_OPEN] = {
 			.answer = -ENODEV,
 			.allowed = BIT(VFIO_CCW_STATE_NOT_OPER),
 		},
-		/* CELL(ST_NOT_OPER, EV_OFFLINE) */
-		[VFIO_CCW_EVENT_OFFLINE] = {
+		/* CELL(ST_NOT_OPER, EV_CLOSE) */
+		[VFIO_CCW_EVENT_CLOSE] = {
 			.allowed = BIT(VFIO_CCW_STATE_NOT_OPER),
 		},
-		/* CELL(ST_NOT_OPER, EV_SSCH_REQ) */
-		[VFIO_CCW_EVENT_SSCH_REQ] = {
+		/* CELL(ST_NOT_OPER, EV_IO_REQ) */
+		[VFIO_CCW_EVENT_IO_REQ] = {
 			.answer = -ENODEV,
 			.allowed = BIT(VFIO_CCW_STATE_NOT_OPER),
 		},
@@ -80,19 +80,19 @@ vfio_ccw_jumptable[NR_VFIO_CCW_STATES][NR_VFIO_CCW_EVENTS] = {
 		[VFIO_CCW_EVENT_INIT] = {
 			.allowed = BIT(VFIO_CCW_STATE_STANDBY),
 		},
-		/* CELL(ST_STANDBY, EV_ONLINE) */
-		[VFIO_CCW_EVENT_ONLINE] = {
+		/* CELL(ST_STANDBY, EV_OPEN) */
+		[VFIO_CCW_EVENT_OPEN] = {
 			.action = vfio_ccw_fsm_online,
 			.allowed = BIT(VFIO_CCW_STATE_NOT_OPER) |
 				   BIT(VFIO_CCW_STATE_STANDBY) |
 				   BIT(VFIO_CCW_STATE_IDLE),
 		},
-		/* CELL(ST_STANDBY, EV_OFFLINE) */
-		[VFIO_CCW_EVENT_OFFLINE] = {
+		/* CELL(ST_STANDBY, EV_CLOSE) */
+		[VFIO_CCW_EVENT_CLOSE] = {
 			.allowed = BIT(VFIO_CCW_STATE_STANDBY),
 		},
-		/* CELL(ST_STANDBY, EV_SSCH_REQ) */
-		[VFIO_CCW_EVENT_SSCH_REQ] = {
+		/* CELL(ST_STANDBY, EV_IO_REQ) */
+		[VFIO_CCW_EVENT_IO_REQ] = {
 			.answer = -EIO,
 			.allowed = BIT(VFIO_CCW_STATE_STANDBY),
 		},
@@ -123,19 +123,19 @@ vfio_ccw_jumptable[NR_VFIO_CCW_STATES][NR_VFIO_CCW_EVENTS] = {
 		[VFIO_CCW_EVENT_INIT] = {
 			.allowed = BIT(VFIO_CCW_STATE_IDLE),
 		},
-		/* CELL(ST_IDLE, EV_ONLINE) */
-		[VFIO_CCW_EVENT_ONLINE] = {
+		/* CELL(ST_IDLE, EV_OPEN) */
+		[VFIO_CCW_EVENT_OPEN] = {
 			.allowed = BIT(VFIO_CCW_STATE_IDLE),
 		},
-		/* CELL(ST_IDLE, EV_OFFLINE) */
-		[VFIO_CCW_EVENT_OFFLINE] = {
+		/* CELL(ST_IDLE, EV_CLOSE) */
+		[VFIO_CCW_EVENT_CLOSE] = {
 			.action = vfio_ccw_fsm_quiesce,
 			.allowed = BIT(VFIO_CCW_STATE_NOT_OPER) |
 				   BIT(VFIO_CCW_STATE_STANDBY) |
 				   BIT(VFIO_CCW_STATE_QUIESCING),
 		},
-		/* CELL(ST_IDLE, EV_SSCH_REQ) */
-		[VFIO_CCW_EVENT_SSCH_REQ] = {
+		/* CELL(ST_IDLE, EV_IO_REQ) */
+		[VFIO_CCW_EVENT_IO_REQ] = {
 			.action = vfio_ccw_fsm_start,
 			.allowed = BIT(VFIO_CCW_STATE_IDLE) |
 				   BIT(VFIO_CCW_STATE_BUSY),
@@ -167,19 +167,19 @@ vfio_ccw_jumptable[NR_VFIO_CCW_STATES][NR_VFIO_CCW_EVENTS] = {
 		[VFIO_CCW_EVENT_INIT] = {
 			.allowed = BIT(VFIO_CCW_STATE_BUSY),
 		},
-		/* CELL(ST_BUSY, EV_ONLINE) */
-		[VFIO_CCW_EVENT_ONLINE] = {
+		/* CELL(ST_BUSY, EV_OPEN) */
+		[VFIO_CCW_EVENT_OPEN] = {
 			.allowed = BIT(VFIO_CCW_STATE_BUSY),
 		},
-		/* CELL(ST_BUSY, EV_OFFLINE) */
-		[VFIO_CCW_EVENT_OFFLINE] = {
+		/* CELL(ST_BUSY, EV_CLOSE) */
+		[VFIO_CCW_EVENT_CLOSE] = {
 			.action = vfio_ccw_fsm_quiesce,
 			.allowed = BIT(VFIO_CCW_STATE_NOT_OPER) |
 				   BIT(VFIO_CCW_STATE_STANDBY) |
 				   BIT(VFIO_CCW_STATE_QUIESCING),
 		},
-		/* CELL(ST_BUSY, EV_SSCH_REQ) */
-		[VFIO_CCW_EVENT_SSCH_REQ] = {
+		/* CELL(ST_BUSY, EV_IO_REQ) */
+		[VFIO_CCW_EVENT_IO_REQ] = {
 			.answer = VFIO_CCW_FSM_RETRY,
 			.allowed = BIT(VFIO_CCW_STATE_BUSY),
 		},
@@ -211,20 +211,20 @@ vfio_ccw_jumptable[NR_VFIO_CCW_STATES][NR_VFIO_CCW_EVENTS] = {
 		[VFIO_CCW_EVENT_INIT] = {
 			.allowed = BIT(VFIO_CCW_STATE_QUIESCING),
 		},
-		/* CELL(ST_QUIESCING, EV_ONLINE) */
-		[VFIO_CCW_EVENT_ONLINE] = {
+		/* CELL(ST_QUIESCING, EV_OPEN) */
+		[VFIO_CCW_EVENT_OPEN] = {
 			.answer = -EBUSY,
 			.allowed = BIT(VFIO_CCW_STATE_QUIESCING),
 		},
-		/* CELL(ST_QUIESCING, EV_OFFLINE) */
-		[VFIO_CCW_EVENT_OFFLINE] = {
+		/* CELL(ST_QUIESCING, EV_CLOSE) */
+		[VFIO_CCW_EVENT_CLOSE] = {
 			.action = vfio_ccw_fsm_quiesce,
 			.allowed = BIT(VFIO_CCW_STATE_NOT_OPER) |
 				   BIT(VFIO_CCW_STATE_STANDBY) |
 				   BIT(VFIO_CCW_STATE_QUIESCING),
 		},
-		/* CELL(ST_QUIESCING, EV_SSCH_REQ) */
-		[VFIO_CCW_EVENT_SSCH_REQ] = {
+		/* CELL(ST_QUIESCING, EV_IO_REQ) */
+		[VFIO_CCW_EVENT_IO_REQ] = {
 			.answer = -EBUSY,
 			.allowed = BIT(VFIO_CCW_STATE_QUIESCING),
 		},

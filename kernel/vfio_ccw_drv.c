@@ -192,7 +192,7 @@ static void vfio_ccw_css_remove(struct subchannel *sch)
 {
 	struct vfio_ccw_private *private = dev_get_drvdata(&sch->dev);
 
-	/* Removes the mdev: waits for the user to close it (OFFLINE) */
+	/* Removes the mdev: waits for the user to close it (CLOSE) */
 	mdev_unregister_parent(&private->parent);
 	vfio_ccw_go_offline(private, true, 0);
 	vfio_ccw_unbind(private);

@@ -359,7 +359,7 @@ out:
 }
 
 /*
- * IDLE x SSCH_REQ: translate the guest's channel program and start it;
+ * IDLE x IO_REQ: translate the guest's channel program and start it;
  * any refusal frees it and stays IDLE with the reason as the answer.
  */
 enum vfio_ccw_state vfio_ccw_fsm_start(struct vfio_ccw_private *private,
@@ -369,7 +369,7 @@ enum vfio_ccw_state vfio_ccw_fsm_start(struct vfio_ccw_private *private,
 	int err;
 
 	if (!req) {
-		/* SSCH_REQ raised outside vfio_ccw_fsm_write() */
+		/* IO_REQ raised outside vfio_ccw_fsm_write() */
 		*ret = -EINVAL;
 		return VFIO_CCW_STATE_IDLE;
 	}
@@ -427,10 +427,10 @@ enum vfio_ccw_state vfio_ccw_fsm_irq(struct vfio_ccw_private *private,
 }
 
 /*
- * IDLE, BUSY, QUIESCING x OFFLINE: the guest is going. If a start, halt or
+ * IDLE, BUSY, QUIESCING x CLOSE: the guest is going. If a start, halt or
  * clear still owes its interrupt (a halt or clear the guest issued in IDLE
  * too), end it: a halt first; a clear if status is pending, a halt already
- * is, or OFFLINE comes again while QUIESCING (vfio_ccw_go_offline() raises
+ * is, or CLOSE comes again while QUIESCING (vfio_ccw_go_offline() raises
  * it when a wait for the quiesce times out: the halt is escalated); with a
  * clear pending, just wait, the architecture answers every clear unless
  * the device is gone. Then QUIESCING until the interrupt owed. Nothing
@@ -677,7 +677,7 @@ int vfio_ccw_fsm_event(struct vfio_ccw_private *private,
  * @private: the subchannel, io_mutex not held
  * @req: the region as the user wrote it
  *
- * Raises SSCH_REQ; while a start is in flight (the answer is
+ * Raises IO_REQ; while a start is in flight (the answer is
  * VFIO_CCW_FSM_RETRY) sleeps on the completion, mutex released, and raises
  * it again once woken. The final interrupt wakes one sleeper: if its retry
  * is refused, it wakes the next one in its stead.
@@ -694,7 +694,7 @@ int vfio_ccw_fsm_write(struct vfio_ccw_private *private,
 	for (woken = false;; woken = true) {
 		mutex_lock(&private->io_mutex);
 		private->req = req;
-		ret = vfio_ccw_fsm_dispatch(private, VFIO_CCW_EVENT_SSCH_REQ);
+		ret = vfio_ccw_fsm_dispatch(private, VFIO_CCW_EVENT_IO_REQ);
 		private->req = NULL;
 		if (ret != VFIO_CCW_FSM_RETRY)
 			private->io_region.ret_code = ret;
@@ -744,19 +744,19 @@ int vfio_ccw_async_request(struct vfio_ccw_private *private, u32 cmd)
 }
 
 /**
- * vfio_ccw_go_offline() - raise OFFLINE and wait out the quiesce it starts
+ * vfio_ccw_go_offline() - raise CLOSE and wait out the quiesce it starts
  * @private: the subchannel, io_mutex not held
  * @closing: the guest is going away: a reset racing with us must not bring
  *	the subchannel back online
  * @limit: give up waiting after this many jiffies; 0: wait for the
  *	quiesce to end (bounded, see below)
  *
- * OFFLINE with a function still owing its interrupt leaves QUIESCING until
+ * CLOSE with a function still owing its interrupt leaves QUIESCING until
  * that interrupt arrives; the channel program stays pinned until then, and
  * the VFIO core wants it unpinned before close_device() or dma_unmap()
  * returns. The wait is uninterruptible but wakes every
  * VFIO_CCW_QUIESCE_TICK to look again. The first tick that finds
- * QUIESCING raises OFFLINE again, which escalates the halt to a clear (the
+ * QUIESCING raises CLOSE again, which escalates the halt to a clear (the
  * model's go_offline()). The architecture answers every clear unless the
  * device is gone, and then the css reports it; should neither happen
  * within VFIO_CCW_CLEAR_TICKS more ticks, the glue gives up: NOT_OPER,
@@ -777,7 +777,7 @@ enum vfio_ccw_state vfio_ccw_go_offline(struct vfio_ccw_private *private,
 	mutex_lock(&private->io_mutex);
 	if (closing)
 		private->guest_open = false;
-	vfio_ccw_fsm_dispatch(private, VFIO_CCW_EVENT_OFFLINE);
+	vfio_ccw_fsm_dispatch(private, VFIO_CCW_EVENT_CLOSE);
 	state = private->state;
 	mutex_unlock(&private->io_mutex);
 
@@ -801,7 +801,7 @@ enum vfio_ccw_state vfio_ccw_go_offline(struct vfio_ccw_private *private,
 				dev_warn(&sch->dev,
 					 "vfio_ccw: the subchannel does not quiesce, clearing it\n");
 				vfio_ccw_fsm_dispatch(private,
-						      VFIO_CCW_EVENT_OFFLINE);
+						      VFIO_CCW_EVENT_CLOSE);
 			} else if (ticks == VFIO_CCW_CLEAR_TICKS) {
 				dev_err(&sch->dev,
 					"vfio_ccw: the subchannel does not answer a clear, giving up on it\n");

@@ -167,7 +167,7 @@ static void vfio_ccw_put_triggers(struct vfio_ccw_private *private)
 /* ------------------------------------------------------------- reset */
 
 /*
- * OFFLINE, waited out, then ONLINE unless the device is being closed. A
+ * CLOSE, waited out, then OPEN unless the device is being closed. A
  * device left offline by dma_unmap() comes back too.
  */
 static int vfio_ccw_reset(struct vfio_ccw_private *private)
@@ -179,7 +179,7 @@ static int vfio_ccw_reset(struct vfio_ccw_private *private)
 	private->unmap_calls = 0;
 	private->unmap_fenced = false;
 	if (private->guest_open)
-		ret = vfio_ccw_fsm_dispatch(private, VFIO_CCW_EVENT_ONLINE);
+		ret = vfio_ccw_fsm_dispatch(private, VFIO_CCW_EVENT_OPEN);
 	mutex_unlock(&private->io_mutex);
 	return ret < 0 ? ret : 0;
 }
@@ -200,7 +200,7 @@ static int vfio_ccw_open_device(struct vfio_device *vdev)
 	mutex_lock(&private->io_mutex);
 	private->unmap_calls = 0;
 	private->unmap_fenced = false;
-	ret = vfio_ccw_fsm_dispatch(private, VFIO_CCW_EVENT_ONLINE);
+	ret = vfio_ccw_fsm_dispatch(private, VFIO_CCW_EVENT_OPEN);
 	if (ret >= 0)
 		private->guest_open = true;
 	mutex_unlock(&private->io_mutex);
@@ -507,9 +507,9 @@ static void vfio_ccw_request(struct vfio_device *vdev, unsigned int count)
  * takes the device offline whether it holds the range or not (that also
  * ends a translation's short-lived pins), and leaves it there until the
  * user resets or reopens it. Starts meanwhile get -EIO (STANDBY x
- * SSCH_REQ), and nothing of ours can pin the range any more.
+ * IO_REQ), and nothing of ours can pin the range any more.
  *
- * Going online here raises ONLINE only in STANDBY with the guest there,
+ * Going online here raises OPEN only in STANDBY with the guest there,
  * under io_mutex, as a reset does.
  */
 static void vfio_ccw_dma_unmap(struct vfio_device *vdev, u64 iova, u64 length)
@@ -539,7 +539,7 @@ static void vfio_ccw_dma_unmap(struct vfio_device *vdev, u64 iova, u64 length)
 		private->unmap_fenced = true;
 	else if (private->guest_open && !private->unmap_fenced &&
 		 private->state == VFIO_CCW_STATE_STANDBY)
-		vfio_ccw_fsm_dispatch(private, VFIO_CCW_EVENT_ONLINE);
+		vfio_ccw_fsm_dispatch(private, VFIO_CCW_EVENT_OPEN);
 	mutex_unlock(&private->io_mutex);
 }
 
@@ -597,7 +597,7 @@ static void vfio_ccw_mdev_remove(struct mdev_device *mdev)
 {
 	struct vfio_ccw_private *private = dev_get_drvdata(mdev->dev.parent);
 
-	/* Waits for the user to close the device: close raises OFFLINE */
+	/* Waits for the user to close the device: close raises CLOSE */
 	vfio_unregister_group_dev(&private->vdev);
 	vfio_put_device(&private->vdev);
 	/* @vdev lives in @private: wait until nobody holds it any more */

@@ -79,9 +79,9 @@
 
 /* @fsm events */
 #define EV_INIT		0
-#define EV_ONLINE	1
-#define EV_OFFLINE	2
-#define EV_SSCH_REQ	3
+#define EV_OPEN	1
+#define EV_CLOSE	2
+#define EV_IO_REQ	3
 #define EV_INTERRUPT	4
 #define EV_SCHIB_CHANGED 5
 #define EV_NOT_OPER	6
@@ -133,9 +133,9 @@ inline fsm_table_init()
 {
 /* @fsm table */
 	CELL(ST_NOT_OPER, EV_INIT, ACT_INIT, 0, TO(ST_STANDBY) | TO(ST_NOT_OPER));
-	CELL(ST_NOT_OPER, EV_ONLINE, ACT_ERROR, ENODEV, TO(ST_NOT_OPER));
-	CELL(ST_NOT_OPER, EV_OFFLINE, ACT_NOP, 0, TO(ST_NOT_OPER));
-	CELL(ST_NOT_OPER, EV_SSCH_REQ, ACT_ERROR, ENODEV, TO(ST_NOT_OPER));
+	CELL(ST_NOT_OPER, EV_OPEN, ACT_ERROR, ENODEV, TO(ST_NOT_OPER));
+	CELL(ST_NOT_OPER, EV_CLOSE, ACT_NOP, 0, TO(ST_NOT_OPER));
+	CELL(ST_NOT_OPER, EV_IO_REQ, ACT_ERROR, ENODEV, TO(ST_NOT_OPER));
 	CELL(ST_NOT_OPER, EV_INTERRUPT, ACT_DISABLED_IRQ, 0, TO(ST_NOT_OPER));
 	CELL(ST_NOT_OPER, EV_SCHIB_CHANGED, ACT_NOP, 0, TO(ST_NOT_OPER));
 	CELL(ST_NOT_OPER, EV_NOT_OPER, ACT_NOP, 0, TO(ST_NOT_OPER));
@@ -146,9 +146,9 @@ inline fsm_table_init()
 	UNREACHABLE(ST_STANDBY, EV_INIT, "probe raises INIT once, on a new subchannel still NOT_OPER");
 	/* Departs from the starting table: an enable that loses the status
 	 * pending to an interrupt on another CPU is transient (-EBUSY). */
-	CELL(ST_STANDBY, EV_ONLINE, ACT_ONLINE, 0, TO(ST_STANDBY) | TO(ST_IDLE) | TO(ST_NOT_OPER));
-	CELL(ST_STANDBY, EV_OFFLINE, ACT_NOP, 0, TO(ST_STANDBY));
-	CELL(ST_STANDBY, EV_SSCH_REQ, ACT_ERROR, EIO, TO(ST_STANDBY));
+	CELL(ST_STANDBY, EV_OPEN, ACT_ONLINE, 0, TO(ST_STANDBY) | TO(ST_IDLE) | TO(ST_NOT_OPER));
+	CELL(ST_STANDBY, EV_CLOSE, ACT_NOP, 0, TO(ST_STANDBY));
+	CELL(ST_STANDBY, EV_IO_REQ, ACT_ERROR, EIO, TO(ST_STANDBY));
 	CELL(ST_STANDBY, EV_INTERRUPT, ACT_DISABLED_IRQ, 0, TO(ST_STANDBY));
 	CELL(ST_STANDBY, EV_SCHIB_CHANGED, ACT_SCH_EVENT, 0, TO(ST_STANDBY) | TO(ST_NOT_OPER));
 	CELL(ST_STANDBY, EV_NOT_OPER, ACT_NOT_OPER, 0, TO(ST_NOT_OPER));
@@ -157,12 +157,12 @@ inline fsm_table_init()
 
 	CELL(ST_IDLE, EV_INIT, ACT_NOP, 0, TO(ST_IDLE));
 	UNREACHABLE(ST_IDLE, EV_INIT, "probe raises INIT once, on a new subchannel still NOT_OPER");
-	CELL(ST_IDLE, EV_ONLINE, ACT_NOP, 0, TO(ST_IDLE));
-	UNREACHABLE(ST_IDLE, EV_ONLINE, "only open and reset raise ONLINE, one at a time, after an OFFLINE waited out");
+	CELL(ST_IDLE, EV_OPEN, ACT_NOP, 0, TO(ST_IDLE));
+	UNREACHABLE(ST_IDLE, EV_OPEN, "only open and reset raise OPEN, one at a time, after a CLOSE waited out");
 	/* A halt or clear the guest issued may still owe its interrupt:
 	 * quiesce as BUSY does rather than disable under it. */
-	CELL(ST_IDLE, EV_OFFLINE, ACT_QUIESCE, 0, TO(ST_QUIESCING) | TO(ST_STANDBY) | TO(ST_NOT_OPER));
-	CELL(ST_IDLE, EV_SSCH_REQ, ACT_START, 0, TO(ST_BUSY) | TO(ST_IDLE));
+	CELL(ST_IDLE, EV_CLOSE, ACT_QUIESCE, 0, TO(ST_QUIESCING) | TO(ST_STANDBY) | TO(ST_NOT_OPER));
+	CELL(ST_IDLE, EV_IO_REQ, ACT_START, 0, TO(ST_BUSY) | TO(ST_IDLE));
 	CELL(ST_IDLE, EV_INTERRUPT, ACT_IRQ, 0, TO(ST_IDLE));
 	CELL(ST_IDLE, EV_SCHIB_CHANGED, ACT_SCH_EVENT, 0, TO(ST_IDLE) | TO(ST_NOT_OPER));
 	CELL(ST_IDLE, EV_NOT_OPER, ACT_NOT_OPER, 0, TO(ST_NOT_OPER));
@@ -172,12 +172,12 @@ inline fsm_table_init()
 
 	CELL(ST_BUSY, EV_INIT, ACT_NOP, 0, TO(ST_BUSY));
 	UNREACHABLE(ST_BUSY, EV_INIT, "probe raises INIT once, on a new subchannel still NOT_OPER");
-	CELL(ST_BUSY, EV_ONLINE, ACT_NOP, 0, TO(ST_BUSY));
-	UNREACHABLE(ST_BUSY, EV_ONLINE, "only open and reset raise ONLINE, one at a time, after an OFFLINE waited out");
+	CELL(ST_BUSY, EV_OPEN, ACT_NOP, 0, TO(ST_BUSY));
+	UNREACHABLE(ST_BUSY, EV_OPEN, "only open and reset raise OPEN, one at a time, after a CLOSE waited out");
 	/* Departs from the starting table: a lost device cannot be quiesced,
-	 * the disable answers cc 3, so OFFLINE may also end in NOT_OPER. */
-	CELL(ST_BUSY, EV_OFFLINE, ACT_QUIESCE, 0, TO(ST_QUIESCING) | TO(ST_STANDBY) | TO(ST_NOT_OPER));
-	CELL(ST_BUSY, EV_SSCH_REQ, ACT_WAIT, 0, TO(ST_BUSY));
+	 * the disable answers cc 3, so CLOSE may also end in NOT_OPER. */
+	CELL(ST_BUSY, EV_CLOSE, ACT_QUIESCE, 0, TO(ST_QUIESCING) | TO(ST_STANDBY) | TO(ST_NOT_OPER));
+	CELL(ST_BUSY, EV_IO_REQ, ACT_WAIT, 0, TO(ST_BUSY));
 	CELL(ST_BUSY, EV_INTERRUPT, ACT_IRQ, 0, TO(ST_BUSY) | TO(ST_IDLE));
 	CELL(ST_BUSY, EV_SCHIB_CHANGED, ACT_SCH_EVENT, 0, TO(ST_BUSY) | TO(ST_NOT_OPER));
 	CELL(ST_BUSY, EV_NOT_OPER, ACT_NOT_OPER, 0, TO(ST_NOT_OPER));
@@ -191,12 +191,12 @@ inline fsm_table_init()
 	UNREACHABLE(ST_QUIESCING, EV_INIT, "probe raises INIT once, on a new subchannel still NOT_OPER");
 	/* Departs from the starting table: an open while the last close still
 	 * quiesces is refused, not taken as done (it would end in STANDBY). */
-	CELL(ST_QUIESCING, EV_ONLINE, ACT_ERROR, EBUSY, TO(ST_QUIESCING));
-	UNREACHABLE(ST_QUIESCING, EV_ONLINE, "open and reset raise ONLINE only after their OFFLINE left QUIESCING");
+	CELL(ST_QUIESCING, EV_OPEN, ACT_ERROR, EBUSY, TO(ST_QUIESCING));
+	UNREACHABLE(ST_QUIESCING, EV_OPEN, "open and reset raise OPEN only after their CLOSE left QUIESCING");
 	/* Departs from the starting table: raised again when a wait for the
 	 * quiesce times out, it escalates the halt to a clear. */
-	CELL(ST_QUIESCING, EV_OFFLINE, ACT_QUIESCE, 0, TO(ST_QUIESCING) | TO(ST_STANDBY) | TO(ST_NOT_OPER));
-	CELL(ST_QUIESCING, EV_SSCH_REQ, ACT_ERROR, EBUSY, TO(ST_QUIESCING));
+	CELL(ST_QUIESCING, EV_CLOSE, ACT_QUIESCE, 0, TO(ST_QUIESCING) | TO(ST_STANDBY) | TO(ST_NOT_OPER));
+	CELL(ST_QUIESCING, EV_IO_REQ, ACT_ERROR, EBUSY, TO(ST_QUIESCING));
 	/* Departs from the starting table: an interrupt that is not the
 	 * clear's does not retry cancel/halt/clear (upstream bug 5: a new
 	 * clear owes a new interrupt, and the loop never ends); it waits for
@@ -526,7 +526,7 @@ inline act_offline()
 #define START_REFUSED	(STATUS_PENDING || dev_halt || dev_clears > 0)
 
 /*
- * IDLE x SSCH_REQ in two steps: the translation (ccwchain, page pinning)
+ * IDLE x IO_REQ in two steps: the translation (ccwchain, page pinning)
  * is a window where others may run if they can, then the ssch.
  */
 inline act_start_translate()
@@ -765,24 +765,24 @@ inline fsm_event(ev)
 #define STARTS(ev)	(cell_action[state * NR_EVENTS + (ev)] == ACT_START)
 
 /*
- * fsm_event(EV_SSCH_REQ), except that a start takes two steps, the
+ * fsm_event(EV_IO_REQ), except that a start takes two steps, the
  * translation window and the ssch, and holds the mutex across them: there
  * the mutex is what keeps other dispatchers out (bad_state_write checks
  * that it does).
  */
-inline fsm_ssch_req()
+inline fsm_io_req()
 {
 	if
-	:: atomic { MUTEX_FREE && STARTS(EV_SSCH_REQ) ->
+	:: atomic { MUTEX_FREE && STARTS(EV_IO_REQ) ->
 		fsm_lock();
-		cell = state * NR_EVENTS + EV_SSCH_REQ;
+		cell = state * NR_EVENTS + EV_IO_REQ;
 		ans = 0;
 		hit_cell = cell; c_code { cell_hits[hit_cell]++; };
 		act_start_translate()
 		MUTEX_HELD_ACROSS
-		act_start(); commit_state(EV_SSCH_REQ); fsm_unlock() }
-	:: atomic { MUTEX_FREE && !STARTS(EV_SSCH_REQ) ->
-		fsm_lock(); dispatch(EV_SSCH_REQ); fsm_unlock();
+		act_start(); commit_state(EV_IO_REQ); fsm_unlock() }
+	:: atomic { MUTEX_FREE && !STARTS(EV_IO_REQ) ->
+		fsm_lock(); dispatch(EV_IO_REQ); fsm_unlock();
 		if
 		:: ans == FSM_RETRY ->	/* about to sleep */
 			printf("@user pid=%d waits\n", _pid); GHOST(asleep[me] = 1);
@@ -793,7 +793,7 @@ inline fsm_ssch_req()
 }
 
 /*
- * go_offline(): raise OFFLINE; the state it leaves is read under the same
+ * go_offline(): raise CLOSE; the state it leaves is read under the same
  * mutex hold, and while it is QUIESCING the caller waits outside the
  * mutex: the kernel sleeps on the quiesced completion and re-reads the
  * state under the mutex. The model reads it without: only a start holds
@@ -803,11 +803,11 @@ inline fsm_ssch_req()
  */
 inline raise_offline()
 {
-	atomic { MUTEX_FREE -> fsm_lock(); dispatch(EV_OFFLINE); fsm_unlock(); ans = 0 }
+	atomic { MUTEX_FREE -> fsm_lock(); dispatch(EV_CLOSE); fsm_unlock(); ans = 0 }
 }
 
 /*
- * Waits only if QUIESCING. A wait that times out raises OFFLINE again,
+ * Waits only if QUIESCING. A wait that times out raises CLOSE again,
  * which escalates the halt to a clear; after that it waits for good.
  */
 inline go_offline()
@@ -858,7 +858,7 @@ proctype user(byte me)
 	do
 	:: !LETS_GO -> asking[me] = 1;	/* pwrite() of a new request */
 retry:
-		fsm_ssch_req();
+		fsm_io_req();
 		if
 		:: ans == FSM_RETRY ->
 			wait_for_completion_interruptible(woken, signal_pending);
@@ -929,7 +929,7 @@ end_idle:
  * gone by then (the css then unregisters the subchannel). The device may
  * go between the two: the step is split there. After NOT_OPER the css
  * unregisters the subchannel and calls no sch_event again; its remove
- * waits for the user's close, which is the admin's OFFLINE. A stale report of a device
+ * waits for the user's close, which is the admin's CLOSE. A stale report of a device
  * that answers again raises no NOT_OPER (SPIN found the program a device
  * runs freed when NOT_OPER was raised unconditionally).
  * NOT_OPER, from wherever, schedules the unregistration: until it runs,
@@ -1077,14 +1077,14 @@ end_removal:
 
 /*
  * init starts the others, then is the VFIO user: probe once (INIT), then
- * open (ONLINE) and close (OFFLINE waited out), again and again; it may
+ * open (OPEN) and close (CLOSE waited out), again and again; it may
  * keep the device open for good, so that no liveness proof leans on an
- * OFFLINE rescuing a writer. VFIO_DEVICE_RESET raises the same two events
- * (OFFLINE waited out, then ONLINE) from the same process, so to the FSM
+ * CLOSE rescuing a writer. VFIO_DEVICE_RESET raises the same two events
+ * (CLOSE waited out, then OPEN) from the same process, so to the FSM
  * it is a close and an open. Reset and close never overlap: VFIO holds a
  * file reference across an ioctl, and close_device runs only after the
  * last one is dropped; so the kernel's guest_open is always set where a
- * reset raises ONLINE, and is not modelled. Asked to give the device back
+ * reset raises OPEN, and is not modelled. Asked to give the device back
  * (REMOVALS), the user closes for good if it honours the request.
  */
 init
@@ -1141,7 +1141,7 @@ init
 	:: !LETS_GO ->
 progress_open:
 		atomic { MUTEX_FREE ->
-			fsm_lock(); dispatch(EV_ONLINE); fsm_unlock();
+			fsm_lock(); dispatch(EV_OPEN); fsm_unlock();
 			i = (ans == 0); ans = 0 };
 		if
 		:: i -> goto end_open	/* the guest keeps it open for good */

@@ -530,9 +530,9 @@ def one_boot(args, kdir, initrd, mode, names, tag, expected, prefix=""):
                      prefix)
     if mode == REAL_CLIENT and run.cells:
         # A writer that sleeps is a vCPU holding QEMU's global lock
-        starts = sum(n for (_, event), n in run.cells.items() if event == "SSCH_REQ")
-        log("real client: %d of %d SSCH_REQ found BUSY (a vCPU asleep in the write)" %
-            (run.cells.get(("BUSY", "SSCH_REQ"), 0), starts))
+        starts = sum(n for (_, event), n in run.cells.items() if event == "IO_REQ")
+        log("real client: %d of %d IO_REQ found BUSY (a vCPU asleep in the write)" %
+            (run.cells.get(("BUSY", "IO_REQ"), 0), starts))
     if args.mode == "bench":
         with open(os.path.join(BUILD, "bench-%s.txt" % tag), "w") as f:
             f.write("\n".join(run.info) + "\n")

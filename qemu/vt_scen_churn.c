@@ -34,10 +34,10 @@ static void in_flight_info(const char *name)
 {
 	if (vt_stock)
 		return;
-	vt_info("%s: OFFLINE in BUSY %d times (%d of them QUIESCING), in IDLE %d times",
-		name, vt_trace_count("BUSY x OFFLINE"),
-		vt_trace_count("BUSY x OFFLINE -> QUIESCING"),
-		vt_trace_count("IDLE x OFFLINE"));
+	vt_info("%s: CLOSE in BUSY %d times (%d of them QUIESCING), in IDLE %d times",
+		name, vt_trace_count("BUSY x CLOSE"),
+		vt_trace_count("BUSY x CLOSE -> QUIESCING"),
+		vt_trace_count("IDLE x CLOSE"));
 }
 
 /* Round @i starts a SENSE ID (even) or a suspended program (odd). */

@@ -222,7 +222,7 @@ int vt_scen_writers(struct vt_env *env)
 		ret = vt_count_irqs(&d, all.started);
 	vt_close(&d);
 	if (sleeps == 0)
-		sleeps = vt_trace_count("BUSY x SSCH_REQ -> BUSY");
+		sleeps = vt_trace_count("BUSY x IO_REQ -> BUSY");
 	if (ret)
 		return vt_at("at once");
 

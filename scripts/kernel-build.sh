@@ -1,14 +1,19 @@
 #!/bin/sh
-# Configure and build the s390x Linux 6.1 test kernel out of tree, once per
-# config: tinyconfig + kernel/kernel.config + kernel/kasan.config (left out
-# with VFIO_CCW_KASAN=0, for the bench), cross-compiled with
+# Configure and build the s390x Linux $KERNEL (6.1 or 6.12) test kernel out
+# of tree, once per config: tinyconfig + kernel/kernel.config +
+# kernel/kernel-$KERNEL.config (if there is one) + kernel/kasan.config (left
+# out with VFIO_CCW_KASAN=0, for the bench), cross-compiled with
 # s390x-linux-gnu-. The build lives in the cache, keyed by the config
 # fragments and the source tarball; prints its directory.
 set -eu
 here=$(cd "$(dirname "$0")/.." && pwd)
 tree=$("$here/scripts/linux-tree.sh")
 cache=${VFIO_CCW_CACHE:-$HOME/.cache/vfio-ccw-fsm}
+version=${KERNEL:-6.1}
 fragments=$here/kernel/kernel.config
+if [ -f "$here/kernel/kernel-$version.config" ]; then
+	fragments="$fragments $here/kernel/kernel-$version.config"
+fi
 if [ "${VFIO_CCW_KASAN:-1}" != 0 ]; then
 	fragments="$fragments $here/kernel/kasan.config"
 fi
@@ -21,7 +26,7 @@ if [ -f "$out/.built" ]; then
 	echo "$out"
 	exit 0
 fi
-echo "kernel-build: configuring and building Linux 6.1 for s390x in $out (about 7 minutes, once)" >&2
+echo "kernel-build: configuring and building Linux $version for s390x in $out (about 7 minutes, once)" >&2
 mkdir -p "$out"
 kmake -s tinyconfig >&2
 "$tree/scripts/kconfig/merge_config.sh" -m -O "$out" "$out/.config" $fragments >/dev/null

@@ -48,22 +48,22 @@ def generate(tmp_path, text):
 
 def test_model_has_five_states_eight_events_every_cell(fsm):
     assert fsm.state_names == ["NOT_OPER", "STANDBY", "IDLE", "BUSY", "QUIESCING"]
-    assert fsm.event_names == ["INIT", "ONLINE", "OFFLINE", "SSCH_REQ", "INTERRUPT", "SCHIB_CHANGED", "NOT_OPER",
+    assert fsm.event_names == ["INIT", "OPEN", "CLOSE", "IO_REQ", "INTERRUPT", "SCHIB_CHANGED", "NOT_OPER",
                                "ASYNC_REQ"]
     assert len(fsm.cells) == 40
 
 
 def test_unreachable_marks_are_read_with_their_reason(fsm):
-    assert ("BUSY", "ONLINE") in fsm.unreachable and "ONLINE" in fsm.unreachable[("BUSY", "ONLINE")]
+    assert ("BUSY", "OPEN") in fsm.unreachable and "OPEN" in fsm.unreachable[("BUSY", "OPEN")]
     assert all(key in fsm.cells for key in fsm.unreachable)
 
 
 def test_fixed_cells_of_the_intent(fsm):
-    assert fsm.cell("NOT_OPER", "SSCH_REQ").errno == "ENODEV"
-    assert fsm.cell("STANDBY", "SSCH_REQ").errno == "EIO"
-    assert fsm.cell("QUIESCING", "SSCH_REQ").errno == "EBUSY"
-    assert fsm.cell("BUSY", "SSCH_REQ").action == "WAIT"
-    assert fsm.cell("IDLE", "SSCH_REQ").next_states == ("IDLE", "BUSY")
+    assert fsm.cell("NOT_OPER", "IO_REQ").errno == "ENODEV"
+    assert fsm.cell("STANDBY", "IO_REQ").errno == "EIO"
+    assert fsm.cell("QUIESCING", "IO_REQ").errno == "EBUSY"
+    assert fsm.cell("BUSY", "IO_REQ").action == "WAIT"
+    assert fsm.cell("IDLE", "IO_REQ").next_states == ("IDLE", "BUSY")
 
 
 def test_generation_is_deterministic(fsm):
@@ -119,18 +119,18 @@ def replace_once(text, old, new):
     return text.replace(old, new)
 
 
-CELL_BUSY_ONLINE = "\tCELL(ST_BUSY, EV_ONLINE, ACT_NOP, 0, TO(ST_BUSY));\n"
-MARK_BUSY_ONLINE = ('\tUNREACHABLE(ST_BUSY, EV_ONLINE, "only open and reset raise ONLINE, '
-                    'one at a time, after an OFFLINE waited out");\n')
+CELL_BUSY_ONLINE = "\tCELL(ST_BUSY, EV_OPEN, ACT_NOP, 0, TO(ST_BUSY));\n"
+MARK_BUSY_ONLINE = ('\tUNREACHABLE(ST_BUSY, EV_OPEN, "only open and reset raise OPEN, '
+                    'one at a time, after a CLOSE waited out");\n')
 
 BAD_MODELS = {
     "missing cell": (lambda t: replace_once(t, CELL_BUSY_ONLINE, ""),
-                     "missing cell ST_BUSY x EV_ONLINE"),
+                     "missing cell ST_BUSY x EV_OPEN"),
     "doubled cell": (lambda t: replace_once(t, CELL_BUSY_ONLINE, CELL_BUSY_ONLINE * 2),
-                     "cell BUSY x ONLINE given twice"),
+                     "cell BUSY x OPEN given twice"),
     "unknown state": (lambda t: replace_once(t, CELL_BUSY_ONLINE, CELL_BUSY_ONLINE.replace("CELL(ST_BUSY", "CELL(ST_BUSYY")),
-                      "cell ST_BUSYY x EV_ONLINE: unknown state 'ST_BUSYY'"),
-    "unknown event": (lambda t: replace_once(t, CELL_BUSY_ONLINE, CELL_BUSY_ONLINE.replace("EV_ONLINE", "EV_RESET")),
+                      "cell ST_BUSYY x EV_OPEN: unknown state 'ST_BUSYY'"),
+    "unknown event": (lambda t: replace_once(t, CELL_BUSY_ONLINE, CELL_BUSY_ONLINE.replace("EV_OPEN", "EV_RESET")),
                       "unknown event 'EV_RESET'"),
     "unknown action": (lambda t: replace_once(t, CELL_BUSY_ONLINE, CELL_BUSY_ONLINE.replace("ACT_NOP", "ACT_RESET")),
                        "unknown action 'ACT_RESET'"),
@@ -140,7 +140,7 @@ BAD_MODELS = {
     "fixed answer changes state": (lambda t: replace_once(t, CELL_BUSY_ONLINE,
                                                           CELL_BUSY_ONLINE.replace("TO(ST_BUSY)", "TO(ST_IDLE)")),
                                    "fixed answer NOP keeps the state"),
-    "error without errno": (lambda t: replace_once(t, "EV_SSCH_REQ, ACT_ERROR, EIO,", "EV_SSCH_REQ, ACT_ERROR, 0,"),
+    "error without errno": (lambda t: replace_once(t, "EV_IO_REQ, ACT_ERROR, EIO,", "EV_IO_REQ, ACT_ERROR, 0,"),
                             "ACT_ERROR needs an errno"),
     "errno on an action": (lambda t: replace_once(t, "ST_IDLE, EV_INTERRUPT, ACT_IRQ, 0,", "ST_IDLE, EV_INTERRUPT, ACT_IRQ, EIO,"),
                            "errno 'EIO' given to IRQ"),
@@ -153,11 +153,11 @@ BAD_MODELS = {
     "unreachable state": (lambda t: t.replace("TO(ST_QUIESCING) | ", ""),
                           "state ST_QUIESCING is unreachable from ST_NOT_OPER"),
     "unreachable mark without a reason": (lambda t: replace_once(t, MARK_BUSY_ONLINE, MARK_BUSY_ONLINE.split(",")[0]
-                                                                  + ', EV_ONLINE, " ");\n'),
-                                          "UNREACHABLE(ST_BUSY, EV_ONLINE) must say why"),
+                                                                  + ', EV_OPEN, " ");\n'),
+                                          "UNREACHABLE(ST_BUSY, EV_OPEN) must say why"),
     "unreachable mark twice": (lambda t: replace_once(t, MARK_BUSY_ONLINE, MARK_BUSY_ONLINE * 2),
-                               "cell ST_BUSY x EV_ONLINE marked UNREACHABLE twice"),
-    "unreachable mark of no cell": (lambda t: replace_once(t, MARK_BUSY_ONLINE, MARK_BUSY_ONLINE.replace("EV_ONLINE", "EV_RESET")),
+                               "cell ST_BUSY x EV_OPEN marked UNREACHABLE twice"),
+    "unreachable mark of no cell": (lambda t: replace_once(t, MARK_BUSY_ONLINE, MARK_BUSY_ONLINE.replace("EV_OPEN", "EV_RESET")),
                                     "UNREACHABLE(ST_BUSY, EV_RESET) names no cell of the table"),
 }
 
@@ -177,15 +177,15 @@ def test_error_names_the_line_of_the_bad_cell(tmp_path, model_text):
     text = replace_once(model_text, CELL_BUSY_ONLINE, CELL_BUSY_ONLINE.replace("CELL(ST_BUSY", "CELL(ST_BUSYY"))
     code, stderr, _, model = generate(tmp_path, text)
     assert code == 1
-    assert f"{model}:{line_of(text, 'CELL(ST_BUSYY')}: cell ST_BUSYY x EV_ONLINE" in stderr
+    assert f"{model}:{line_of(text, 'CELL(ST_BUSYY')}: cell ST_BUSYY x EV_OPEN" in stderr
 
 
 def test_all_problems_reported_in_one_run(tmp_path, model_text):
     text = replace_once(model_text, CELL_BUSY_ONLINE, "")
-    text = replace_once(text, "EV_SSCH_REQ, ACT_ERROR, EIO,", "EV_SSCH_REQ, ACT_ERROR, 0,")
+    text = replace_once(text, "EV_IO_REQ, ACT_ERROR, EIO,", "EV_IO_REQ, ACT_ERROR, 0,")
     code, stderr, _, _ = generate(tmp_path, text)
     assert code == 1
-    assert "missing cell ST_BUSY x EV_ONLINE" in stderr and "ACT_ERROR needs an errno" in stderr
+    assert "missing cell ST_BUSY x EV_OPEN" in stderr and "ACT_ERROR needs an errno" in stderr
 
 
 def test_existing_outputs_untouched_on_error(tmp_path, model_text):

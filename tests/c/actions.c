@@ -225,9 +225,9 @@ enum vfio_ccw_state vfio_ccw_fsm_irq(struct vfio_ccw_private *private,
 }
 
 /*
- * IDLE, BUSY, QUIESCING x OFFLINE: with a function owing its interrupt, a
+ * IDLE, BUSY, QUIESCING x CLOSE: with a function owing its interrupt, a
  * halt; a clear if status is pending, a halt already is, or this is the
- * escalation (OFFLINE again in QUIESCING); with a clear pending, wait.
+ * escalation (CLOSE again in QUIESCING); with a clear pending, wait.
  */
 enum vfio_ccw_state vfio_ccw_fsm_quiesce(struct vfio_ccw_private *private,
 					 enum vfio_ccw_event event, int *ret)

@@ -214,7 +214,7 @@ int sim_write_ssch(struct vfio_ccw_private *private, int *sigpending)
 
 	for (woken = false;; woken = true) {
 		sim_lock(private);
-		ret = vfio_ccw_fsm_dispatch(private, VFIO_CCW_EVENT_SSCH_REQ);
+		ret = vfio_ccw_fsm_dispatch(private, VFIO_CCW_EVENT_IO_REQ);
 		sim_unlock(private);
 		if (ret != VFIO_CCW_FSM_RETRY) {
 			if (woken && ret)
@@ -271,7 +271,7 @@ enum vfio_ccw_state sim_go_offline(struct vfio_ccw_private *private,
 	int ticks = 0;
 	double end;
 
-	sim_event(private, VFIO_CCW_EVENT_OFFLINE);
+	sim_event(private, VFIO_CCW_EVENT_CLOSE);
 	for (;;) {
 		struct timespec ts;
 
@@ -291,7 +291,7 @@ enum vfio_ccw_state sim_go_offline(struct vfio_ccw_private *private,
 		if (private->state == VFIO_CCW_STATE_QUIESCING) {
 			if (!ticks)
 				vfio_ccw_fsm_dispatch(private,
-						      VFIO_CCW_EVENT_OFFLINE);
+						      VFIO_CCW_EVENT_CLOSE);
 			else if (ticks == give_up)
 				vfio_ccw_fsm_dispatch(private,
 						      VFIO_CCW_EVENT_NOT_OPER);

@@ -179,8 +179,8 @@ int sim_write_ssch(struct vfio_ccw_private *private, int *sigpending);
 /* The async region's write (or chp_event's work): vfio_ccw_async_request() */
 int sim_async(struct vfio_ccw_private *private, unsigned int cmd);
 /*
- * vfio_ccw_go_offline(): OFFLINE, then wait while QUIESCING, polling every
- * @tick_ms; the first tick that finds it still quiescing raises OFFLINE
+ * vfio_ccw_go_offline(): CLOSE, then wait while QUIESCING, polling every
+ * @tick_ms; the first tick that finds it still quiescing raises CLOSE
  * again (escalation to a clear), @give_up ticks later NOT_OPER. Returns
  * the state reached.
  */

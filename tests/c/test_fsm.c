@@ -244,13 +244,13 @@ static void reach(enum vfio_ccw_state state)
 	EXPECT_EQ(sim_event(P, VFIO_CCW_EVENT_INIT), 0, "INIT");
 	if (state == STANDBY)
 		return;
-	EXPECT_EQ(sim_event(P, VFIO_CCW_EVENT_ONLINE), 0, "ONLINE");
+	EXPECT_EQ(sim_event(P, VFIO_CCW_EVENT_OPEN), 0, "OPEN");
 	if (state == IDLE)
 		return;
 	EXPECT_EQ(sim_write_ssch(P, NULL), 0, "start");
 	if (state == BUSY)
 		return;
-	EXPECT_EQ(sim_event(P, VFIO_CCW_EVENT_OFFLINE), 0, "OFFLINE");
+	EXPECT_EQ(sim_event(P, VFIO_CCW_EVENT_CLOSE), 0, "CLOSE");
 }
 
 static void reach_checked(enum vfio_ccw_state state)
@@ -298,8 +298,8 @@ static void prep_translate_fails(void)
 /* Leaves the completion at complete_all()'s UINT_MAX */
 static void prep_offline_cycle(void)
 {
-	EXPECT_EQ(sim_event(P, VFIO_CCW_EVENT_OFFLINE), 0, "OFFLINE");
-	EXPECT_EQ(sim_event(P, VFIO_CCW_EVENT_ONLINE), 0, "ONLINE");
+	EXPECT_EQ(sim_event(P, VFIO_CCW_EVENT_CLOSE), 0, "CLOSE");
+	EXPECT_EQ(sim_event(P, VFIO_CCW_EVENT_OPEN), 0, "OPEN");
 }
 
 static void prep_stray(void)
@@ -334,16 +334,16 @@ static void prep_halt_done_then_lose(void)
 	lose_device(P);
 }
 
-/* OFFLINE again in QUIESCING (go_offline's tick): the clear, then its end */
+/* CLOSE again in QUIESCING (go_offline's tick): the clear, then its end */
 static void prep_escalated_clear_done(void)
 {
-	EXPECT_EQ(sim_event(P, VFIO_CCW_EVENT_OFFLINE), 0, "escalating OFFLINE");
+	EXPECT_EQ(sim_event(P, VFIO_CCW_EVENT_CLOSE), 0, "escalating CLOSE");
 	EXPECT(present_clear_done(P), "device refused the clear irq");
 }
 
 static void prep_escalated(void)
 {
-	EXPECT_EQ(sim_event(P, VFIO_CCW_EVENT_OFFLINE), 0, "escalating OFFLINE");
+	EXPECT_EQ(sim_event(P, VFIO_CCW_EVENT_CLOSE), 0, "escalating CLOSE");
 }
 
 static void prep_halt(void)
@@ -416,9 +416,9 @@ struct cell_case {
 static const struct cell_case cell_cases[] = {
 	{ C(NOT_OPER, INIT), "", NULL, 0, STANDBY, 0, 0, 0, 0, 0, 0, 0, 0 },
 	{ C(NOT_OPER, INIT), "lost", prep_lose, 0, NOT_OPER, 0, 0, 0, 0, 0, 0, 0, 0 },
-	{ C(NOT_OPER, ONLINE), "", NULL, 0, NOT_OPER, -ENODEV, 0, 0, 0, 0, 0, 0, 0 },
-	{ C(NOT_OPER, OFFLINE), "", NULL, 0, NOT_OPER, 0, 0, 0, 0, 0, 0, 0, 0 },
-	{ C(NOT_OPER, SSCH_REQ), "", NULL, 0, NOT_OPER, -ENODEV, 0, 0, 0, 0, 0, 0, 0 },
+	{ C(NOT_OPER, OPEN), "", NULL, 0, NOT_OPER, -ENODEV, 0, 0, 0, 0, 0, 0, 0 },
+	{ C(NOT_OPER, CLOSE), "", NULL, 0, NOT_OPER, 0, 0, 0, 0, 0, 0, 0, 0 },
+	{ C(NOT_OPER, IO_REQ), "", NULL, 0, NOT_OPER, -ENODEV, 0, 0, 0, 0, 0, 0, 0 },
 	{ C(NOT_OPER, INTERRUPT), "stray", prep_stray, 0, NOT_OPER, 0, 0, 0, 0, 0, 0, 0, 0 },
 	{ C(NOT_OPER, SCHIB_CHANGED), "", NULL, 0, NOT_OPER, 0, 0, 0, 0, 0, 0, 0, 0 },
 	{ C(NOT_OPER, NOT_OPER), "", NULL, 0, NOT_OPER, 0, 0, 0, 0, 0, 0, 0, 0 },
@@ -426,15 +426,15 @@ static const struct cell_case cell_cases[] = {
 	{ C(NOT_OPER, ASYNC_REQ), "clear", NULL, 0, NOT_OPER, -ENODEV, 0, 0, 0, 0, CSCH, 0, 0 },
 
 	{ C(STANDBY, INIT), "", NULL, 0, STANDBY, 0, 0, 0, 0, 0, 0, 0, 0 },
-	{ C(STANDBY, ONLINE), "", NULL, 0, IDLE, 0, 1, 0, 0, 0, 0, 0, 0 },
-	{ C(STANDBY, ONLINE), "lost", prep_lose, 0, NOT_OPER, -ENODEV, 0, 0, 0, 0, 0, 0, 0 },
-	{ C(STANDBY, ONLINE), "enable fails", prep_enable_fails, 0,
+	{ C(STANDBY, OPEN), "", NULL, 0, IDLE, 0, 1, 0, 0, 0, 0, 0, 0 },
+	{ C(STANDBY, OPEN), "lost", prep_lose, 0, NOT_OPER, -ENODEV, 0, 0, 0, 0, 0, 0, 0 },
+	{ C(STANDBY, OPEN), "enable fails", prep_enable_fails, 0,
 	  NOT_OPER, -EIO, 0, 0, 0, 0, 0, 0, 0 },
-	{ C(STANDBY, ONLINE), "status lost to an IRQ", prep_enable_busy, 0,
+	{ C(STANDBY, OPEN), "status lost to an IRQ", prep_enable_busy, 0,
 	  STANDBY, -EBUSY, 0, 0, 0, 0, 0, 0, 0 },
-	{ C(STANDBY, ONLINE), "stale IRBs", prep_stray, 0, IDLE, 0, 1, 0, 0, 0, 0, 0, 0 },
-	{ C(STANDBY, OFFLINE), "", NULL, 0, STANDBY, 0, 0, 0, 0, 0, 0, 0, 0 },
-	{ C(STANDBY, SSCH_REQ), "", NULL, 0, STANDBY, -EIO, 0, 0, 0, 0, 0, 0, 0 },
+	{ C(STANDBY, OPEN), "stale IRBs", prep_stray, 0, IDLE, 0, 1, 0, 0, 0, 0, 0, 0 },
+	{ C(STANDBY, CLOSE), "", NULL, 0, STANDBY, 0, 0, 0, 0, 0, 0, 0, 0 },
+	{ C(STANDBY, IO_REQ), "", NULL, 0, STANDBY, -EIO, 0, 0, 0, 0, 0, 0, 0 },
 	{ C(STANDBY, INTERRUPT), "stray", prep_stray, 0, STANDBY, 0, 0, 0, 0, 0, 0, 0, 0 },
 	{ C(STANDBY, SCHIB_CHANGED), "", NULL, 0, STANDBY, 0, 0, 0, 0, 0, 0, 0, 0 },
 	{ C(STANDBY, SCHIB_CHANGED), "lost", prep_lose, 0,
@@ -444,28 +444,28 @@ static const struct cell_case cell_cases[] = {
 	{ C(STANDBY, ASYNC_REQ), "clear", NULL, 0, STANDBY, -EIO, 0, 0, 0, 0, CSCH, 0, 0 },
 
 	{ C(IDLE, INIT), "", NULL, 0, IDLE, 0, 1, 0, 0, 0, 0, 0, 0 },
-	{ C(IDLE, ONLINE), "", NULL, 0, IDLE, 0, 1, 0, 0, 0, 0, 0, 0 },
-	{ C(IDLE, OFFLINE), "", NULL, 0, STANDBY, 0, 0, 0, DONE_ALL, 0, 0, 0, 0 },
-	{ C(IDLE, OFFLINE), "lost", prep_lose, 0, NOT_OPER, 0, 0, 0, DONE_ALL, 0, 0, 0, 0 },
-	{ C(IDLE, OFFLINE), "the guest's halt owed", prep_halt, 0,
+	{ C(IDLE, OPEN), "", NULL, 0, IDLE, 0, 1, 0, 0, 0, 0, 0, 0 },
+	{ C(IDLE, CLOSE), "", NULL, 0, STANDBY, 0, 0, 0, DONE_ALL, 0, 0, 0, 0 },
+	{ C(IDLE, CLOSE), "lost", prep_lose, 0, NOT_OPER, 0, 0, 0, DONE_ALL, 0, 0, 0, 0 },
+	{ C(IDLE, CLOSE), "the guest's halt owed", prep_halt, 0,
 	  QUIESCING, 0, 1, 0, DONE_ALL, 0, 0, 0, 1 },
-	{ C(IDLE, OFFLINE), "the guest's clear owed", prep_clear, 0,
+	{ C(IDLE, CLOSE), "the guest's clear owed", prep_clear, 0,
 	  QUIESCING, 0, 1, 0, DONE_ALL, 0, 0, 0, 1 },
-	{ C(IDLE, OFFLINE), "the guest's halt done, IRB queued", prep_halt_irb_queued, 0,
+	{ C(IDLE, CLOSE), "the guest's halt done, IRB queued", prep_halt_irb_queued, 0,
 	  STANDBY, 0, 0, 0, DONE_ALL, 0, 0, 0, 0 },
-	{ C(IDLE, SSCH_REQ), "", NULL, 0, BUSY, 0, 1, 1, 0, 0, 0, 0, 0 },
-	{ C(IDLE, SSCH_REQ), "after an offline cycle", prep_offline_cycle, 0,
+	{ C(IDLE, IO_REQ), "", NULL, 0, BUSY, 0, 1, 1, 0, 0, 0, 0, 0 },
+	{ C(IDLE, IO_REQ), "after an offline cycle", prep_offline_cycle, 0,
 	  BUSY, 0, 1, 1, 0, 0, 0, 0, 0 },
-	{ C(IDLE, SSCH_REQ), "translation refused", prep_translate_fails, 0,
+	{ C(IDLE, IO_REQ), "translation refused", prep_translate_fails, 0,
 	  IDLE, -EINVAL, 1, 0, 0, 0, 0, 0, 0 },
-	{ C(IDLE, SSCH_REQ), "lost", prep_lose, 0, IDLE, -ENODEV, 1, 0, 0, 0, 0, 0, 0 },
-	{ C(IDLE, SSCH_REQ), "an IRB queued", prep_unsolicited, 0,
+	{ C(IDLE, IO_REQ), "lost", prep_lose, 0, IDLE, -ENODEV, 1, 0, 0, 0, 0, 0, 0 },
+	{ C(IDLE, IO_REQ), "an IRB queued", prep_unsolicited, 0,
 	  IDLE, -EBUSY, 1, 0, 0, 1, 0, 0, 0 },
-	{ C(IDLE, SSCH_REQ), "status pending", prep_unsolicited_pending, 0,
+	{ C(IDLE, IO_REQ), "status pending", prep_unsolicited_pending, 0,
 	  IDLE, -EBUSY, 1, 0, 0, 0, 0, 0, 0 },
-	{ C(IDLE, SSCH_REQ), "a halt owed", prep_halt, 0,
+	{ C(IDLE, IO_REQ), "a halt owed", prep_halt, 0,
 	  IDLE, -EBUSY, 1, 0, 0, 0, 0, 1, 0 },
-	{ C(IDLE, SSCH_REQ), "a clear owed", prep_clear, 0,
+	{ C(IDLE, IO_REQ), "a clear owed", prep_clear, 0,
 	  IDLE, -EBUSY, 1, 0, 0, 0, 0, 0, 1 },
 	{ C(IDLE, INTERRUPT), "unsolicited", prep_unsolicited, 0,
 	  IDLE, 0, 1, 0, 0, 0, 0, 0, 0 },
@@ -499,18 +499,18 @@ static const struct cell_case cell_cases[] = {
 	  IDLE, 0, 1, 0, 0, 0, GONE, 0, 0 },
 
 	{ C(BUSY, INIT), "", NULL, 0, BUSY, 0, 1, 1, 0, 0, 0, 0, 0 },
-	{ C(BUSY, ONLINE), "", NULL, 0, BUSY, 0, 1, 1, 0, 0, 0, 0, 0 },
-	{ C(BUSY, OFFLINE), "", NULL, 0, QUIESCING, 0, 1, 1, DONE_ALL, 0, 0, 1, 0 },
-	{ C(BUSY, OFFLINE), "status pending", prep_status_pending, 1,
+	{ C(BUSY, OPEN), "", NULL, 0, BUSY, 0, 1, 1, 0, 0, 0, 0, 0 },
+	{ C(BUSY, CLOSE), "", NULL, 0, QUIESCING, 0, 1, 1, DONE_ALL, 0, 0, 1, 0 },
+	{ C(BUSY, CLOSE), "status pending", prep_status_pending, 1,
 	  QUIESCING, 0, 1, 1, DONE_ALL, 0, 0, 0, 1 },
-	{ C(BUSY, OFFLINE), "the guest's halt owed", prep_halt, 0,
+	{ C(BUSY, CLOSE), "the guest's halt owed", prep_halt, 0,
 	  QUIESCING, 0, 1, 1, DONE_ALL, 0, 0, 0, 1 },
-	{ C(BUSY, OFFLINE), "the guest's clear owed", prep_clear, 0,
+	{ C(BUSY, CLOSE), "the guest's clear owed", prep_clear, 0,
 	  QUIESCING, 0, 1, 1, DONE_ALL, 0, 0, 0, 1 },
-	{ C(BUSY, OFFLINE), "already quiet", prep_final, 0,
+	{ C(BUSY, CLOSE), "already quiet", prep_final, 0,
 	  STANDBY, 0, 0, 0, DONE_ALL, 0, 0, 0, 0 },
-	{ C(BUSY, OFFLINE), "lost", prep_lose, 0, NOT_OPER, 0, 0, 0, DONE_ALL, 0, 0, 0, 0 },
-	{ C(BUSY, SSCH_REQ), "", NULL, 0, BUSY, VFIO_CCW_FSM_RETRY, 1, 1, 0, 0, 0, 0, 0 },
+	{ C(BUSY, CLOSE), "lost", prep_lose, 0, NOT_OPER, 0, 0, 0, DONE_ALL, 0, 0, 0, 0 },
+	{ C(BUSY, IO_REQ), "", NULL, 0, BUSY, VFIO_CCW_FSM_RETRY, 1, 1, 0, 0, 0, 0, 0 },
 	{ C(BUSY, INTERRUPT), "final", prep_final, 0, IDLE, 0, 1, 0, 1, 0, 0, 0, 0 },
 	{ C(BUSY, INTERRUPT), "intermediate", prep_intermediate, 1,
 	  BUSY, 0, 1, 1, 0, 0, 0, 0, 0 },
@@ -550,16 +550,16 @@ static const struct cell_case cell_cases[] = {
 	  BUSY, -ENODEV, 1, 1, 0, 0, GONE, 0, 0 },
 
 	{ C(QUIESCING, INIT), "", NULL, 0, QUIESCING, 0, 1, 1, DONE_ALL, 0, 0, 1, 0 },
-	{ C(QUIESCING, ONLINE), "", NULL, 0, QUIESCING, -EBUSY, 1, 1, DONE_ALL, 0, 0, 1, 0 },
-	{ C(QUIESCING, OFFLINE), "escalation", NULL, 0,
+	{ C(QUIESCING, OPEN), "", NULL, 0, QUIESCING, -EBUSY, 1, 1, DONE_ALL, 0, 0, 1, 0 },
+	{ C(QUIESCING, CLOSE), "escalation", NULL, 0,
 	  QUIESCING, 0, 1, 1, DONE_ALL, 0, 0, 0, 1 },
-	{ C(QUIESCING, OFFLINE), "a clear owed", prep_escalated, 0,
+	{ C(QUIESCING, CLOSE), "a clear owed", prep_escalated, 0,
 	  QUIESCING, 0, 1, 1, DONE_ALL, 0, 0, 0, 1 },
-	{ C(QUIESCING, OFFLINE), "halt done queued", prep_halt_done, 0,
+	{ C(QUIESCING, CLOSE), "halt done queued", prep_halt_done, 0,
 	  STANDBY, 0, 0, 0, DONE_ALL, 0, 0, 0, 0 },
-	{ C(QUIESCING, OFFLINE), "lost", prep_lose, 0,
+	{ C(QUIESCING, CLOSE), "lost", prep_lose, 0,
 	  NOT_OPER, 0, 0, 0, DONE_ALL, 0, 0, 0, 0 },
-	{ C(QUIESCING, SSCH_REQ), "", NULL, 0, QUIESCING, -EBUSY, 1, 1, DONE_ALL, 0, 0, 1, 0 },
+	{ C(QUIESCING, IO_REQ), "", NULL, 0, QUIESCING, -EBUSY, 1, 1, DONE_ALL, 0, 0, 1, 0 },
 	{ C(QUIESCING, INTERRUPT), "intermediate before the halt's", prep_intermediate, 1,
 	  QUIESCING, 0, 1, 1, DONE_ALL, 0, 0, 1, 0 },
 	{ C(QUIESCING, INTERRUPT), "halt done", prep_halt_done, 0,
@@ -865,7 +865,7 @@ static void test_signal_interrupts_sleep(void)
 }
 
 /*
- * OFFLINE while BUSY: a halt; an intermediate racing it changes nothing
+ * CLOSE while BUSY: a halt; an intermediate racing it changes nothing
  * (no new halt or clear), the halt's end ends the quiesce.
  */
 static void test_offline_while_busy(void)
@@ -877,7 +877,7 @@ static void test_offline_while_busy(void)
 	TRY(reach_checked(BUSY));
 	writer_start(&w);
 	CHECK(wait_sleepers(&P->completion, 1), "writer did not sleep");
-	CHECK(sim_event(P, VFIO_CCW_EVENT_OFFLINE) == 0, "OFFLINE answer");
+	CHECK(sim_event(P, VFIO_CCW_EVENT_CLOSE) == 0, "CLOSE answer");
 	writer_join(&w);
 	if (test_failed)
 		return;
@@ -1001,7 +1001,7 @@ static bool clear_issued(const struct sim_snapshot *s)
 
 /*
  * The close of a device that answers no halt: the first tick escalates to
- * a clear (go_offline raises OFFLINE again), whose end completes it.
+ * a clear (go_offline raises CLOSE again), whose end completes it.
  */
 static void test_close_escalates(void)
 {
@@ -1337,7 +1337,7 @@ static void test_assert_locked(void)
 {
 	TRY(reach_checked(STANDBY));
 	EXPECT_EQ(sim_read(&P->lock_violations), 0, "violations before");
-	vfio_ccw_fsm_dispatch(P, VFIO_CCW_EVENT_OFFLINE);
+	vfio_ccw_fsm_dispatch(P, VFIO_CCW_EVENT_CLOSE);
 	EXPECT_EQ(sim_read(&P->lock_violations), 1, "violations after");
 	P->lock_violations = 0;
 }
@@ -1574,7 +1574,7 @@ static bool wait_answers(int n)
 	return true;
 }
 
-/* The admin: OFFLINE/ONLINE cycles, css noise, signals, refused programs. */
+/* The admin: CLOSE/OPEN cycles, css noise, signals, refused programs. */
 static void *stress_admin_thread(void *arg)
 {
 	struct stress_actor *a = arg;
@@ -1587,7 +1587,7 @@ static void *stress_admin_thread(void *arg)
 		if (sim_go_offline(P, 2, 1000) == NOT_OPER &&
 		    !__atomic_load_n(&stress_lost, __ATOMIC_RELAXED))
 			a->stuck++;
-		sim_event(P, VFIO_CCW_EVENT_ONLINE);
+		sim_event(P, VFIO_CCW_EVENT_OPEN);
 		a->count++;
 		if (rand_r(rs) % 4 == 0)
 			sim_event(P, VFIO_CCW_EVENT_SCHIB_CHANGED);
@@ -1648,7 +1648,7 @@ static void test_stress(void)
 		return_device(P);
 		sim_css_event(P, false);
 	}
-	sim_event(P, VFIO_CCW_EVENT_OFFLINE);
+	sim_event(P, VFIO_CCW_EVENT_CLOSE);
 	sim_stop_work(P);
 
 	for (i = 0; i < STRESS_WRITERS; i++) {
