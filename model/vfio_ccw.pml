@@ -57,6 +57,10 @@
 #ifndef REMOVALS
 #define REMOVALS	1	/* the host asks for the device back */
 #endif
+#ifndef RECREATES
+#define RECREATES	1	/* the user's mdev removed and created anew,
+				 * the subchannel still registered */
+#endif
 
 /* --------------------------------------------------------------- errnos */
 #define EINTR		4
@@ -214,11 +218,25 @@ inline fsm_table_init()
 #define NOBODY		255
 #define FSM_RETRY	1	/* dispatcher's answer for ACT_WAIT */
 
-byte state = ST_NOT_OPER;
-byte fsm_owner = NOBODY;	/* pid holding the FSM mutex */
-bit initialized;		/* INIT has been dispatched */
+/*
+ * The lifetime (Linux 6.2+, the glue's on 6.1 and 6.12 alike): the css
+ * probe binds a parent to the subchannel, with no FSM state; everything
+ * below marked "per mdev" is the private, allocated when an mdev is
+ * created (vfio_alloc_device: zeroed, state NOT_OPER) and freed when it is
+ * removed, after the user closed it. The subchannel, the device, the
+ * css's work and the fault budgets outlive it. mdev_present: the parent
+ * points at a private (under sch->lock), which the IRQ handler, sch_event
+ * and chp_event find there.
+ */
+bit mdev_present = 1;		/* the first mdev exists from the start */
+byte state = ST_NOT_OPER;	/* per mdev */
+byte fsm_owner = NOBODY;	/* pid holding the FSM mutex (per mdev) */
+bit initialized;		/* INIT has been dispatched (per mdev) */
+bit unreg_due;			/* a NOT_OPER scheduled the subchannel's
+				 * unregistration (sticky: the css's todo) */
+bit unregistered;		/* it ran: no sch_event, no mdev create */
 
-/* The completion, with the kernel's counter semantics */
+/* The completion, with the kernel's counter semantics (per mdev) */
 #define DONE_ALL	255	/* complete_all(): UINT_MAX in the kernel */
 byte done;
 
@@ -262,6 +280,7 @@ chan chp_q = [1] of { bit };	/* a path went: chp_event's work */
 
 /* Fault budgets; those that would rescue a liveness proof are chosen up front */
 byte signals = SIGNALS;
+byte recreates = RECREATES;
 byte losses;			/* DEVICE_LOSSES or 0, chosen by init */
 byte returns;			/* DEVICE_RETURNS or 0, chosen by init */
 byte schib_changes = SCHIB_CHANGES;
@@ -290,6 +309,13 @@ bit removed;			/* the mdev removal completed */
 
 /* What the liveness claims talk about */
 bit asking[N_USERS];		/* writer i's request awaits its answer */
+#if N_USERS == 1
+#define NO_REQUEST	(!asking[0])
+#elif N_USERS == 2
+#define NO_REQUEST	(!asking[0] && !asking[1])
+#else
+#define NO_REQUEST	(!asking[0] && !asking[1] && !asking[2])
+#endif
 bit asleep[N_USERS];		/* writer i sleeps on the completion */
 bit start_flip;			/* toggled by every accepted start */
 /*
@@ -324,6 +350,11 @@ bit bad_answer;			/* a start request answered twice */
 bit bad_left_not_oper;		/* NOT_OPER left after INIT */
 bit bad_unreachable_cell;	/* a cell marked UNREACHABLE() dispatched */
 bit bad_irb_overflow;		/* the IRQ handler found the IRB ring full */
+bit bad_stale_irb;		/* the work dispatched an IRB queued for a
+				 * removed mdev */
+byte stale_irbs;		/* IRBs in the ring when the mdev was created:
+				 * a removed one's (0 unless the ring outlives
+				 * its private) */
 bit not_oper_cause;		/* the device was lost, an enable failed, or
 				 * the system shuts down: NOT_OPER is due */
 
@@ -435,14 +466,18 @@ inline cp_free()
 inline irq_handler(kind)
 {
 	if
-	:: full(irbq) -> bad_irb_overflow = 1	/* IRB_SLOTS too few */
-	:: else -> irbq ! kind
+	:: !mdev_present ->	/* no private behind the parent: disable
+				 * again (cio_disable_subchannel), as upstream */
+		sch_status = 0; sch_enabled = 0
+	:: mdev_present && full(irbq) -> bad_irb_overflow = 1	/* IRB_SLOTS too few */
+	:: mdev_present && nfull(irbq) -> irbq ! kind
 	fi
 }
 
 /* Drop IRBs queued before the disable: they belong to a dead I/O. */
 inline flush_irbs()
 {
+	stale_irbs = 0;
 	do
 	:: irbq ? _
 	:: empty(irbq) -> break
@@ -734,6 +769,10 @@ inline commit_state(ev)
 	:: ev == EV_INIT -> initialized = 1
 	:: else
 	fi;
+	if	/* NOT_OPER, from wherever, schedules the unregistration */
+	:: initialized && state == ST_NOT_OPER -> unreg_due = 1
+	:: else
+	fi;
 	cell = 0;
 	nx = 0
 }
@@ -856,7 +895,7 @@ proctype user(byte me)
 	bit signal_pending;	/* a signal is on its way to this writer */
 
 	do
-	:: !LETS_GO -> asking[me] = 1;	/* pwrite() of a new request */
+	:: atomic { mdev_present && !LETS_GO -> asking[me] = 1 };	/* pwrite() of a new request */
 retry:
 		fsm_io_req();
 		if
@@ -871,7 +910,7 @@ retry:
 		fi;
 progress_answer:
 		answer_request()
-	:: atomic { !LETS_GO && async_writes > 0 -> async_writes--;
+	:: atomic { mdev_present && !LETS_GO && async_writes > 0 -> async_writes--;
 		asking[me] = 1 };	/* pwrite() of the async region */
 		atomic { MUTEX_FREE ->
 			fsm_lock();
@@ -899,6 +938,10 @@ end_idle:
 	:: atomic { MUTEX_FREE && nempty(irbq) ->
 		fsm_lock();
 		irbq ? cur_irb;
+		if
+		:: stale_irbs > 0 -> stale_irbs--; bad_stale_irb = 1
+		:: else
+		fi;
 		dispatch(EV_INTERRUPT);
 		cur_irb = 0;
 		fsm_unlock() }
@@ -936,15 +979,23 @@ end_idle:
  * CRWs still come. chp_event, for a path gone, queues work that raises
  * ASYNC_REQ to clear the I/O running on it (chp_event itself runs under
  * sch->lock, where the FSM mutex cannot be taken).
+ * Both reach the current mdev's private, if any, through the parent
+ * (under sch->lock, a reference taken, so its removal waits): with no
+ * mdev there is nothing to dispatch, a loss included; the create that
+ * follows finds the device gone (INIT -> NOT_OPER), which schedules the
+ * unregistration. Once it ran, no mdev is created. Left out: the
+ * unregistration removing a live re-created mdev (that removal waits for
+ * the user's close, as in the removal configuration).
  */
 proctype css()
 {
 	DISPATCH_LOCALS;
-	bit unregistered;	/* NOT_OPER raised: no sch_event any more */
 
 end_idle:
 	do
-	:: atomic { !unregistered && nempty(css_q) && MUTEX_FREE ->
+	:: atomic { !unregistered && nempty(css_q) && !mdev_present ->
+		css_q ? _ }	/* no private: nothing to dispatch */
+	:: atomic { !unregistered && nempty(css_q) && MUTEX_FREE && mdev_present ->
 		css_q ? _;
 		fsm_lock(); dispatch(EV_SCHIB_CHANGED)
 		MUTEX_HELD_ACROSS
@@ -954,9 +1005,9 @@ end_idle:
 			fi;
 			ans = 0;
 			fsm_unlock() }
-	:: atomic { !unregistered && initialized && state == ST_NOT_OPER ->
-		unregistered = 1 }
-	:: atomic { nempty(chp_q) && MUTEX_FREE ->
+	:: atomic { !unregistered && unreg_due -> unregistered = 1 }
+	:: atomic { nempty(chp_q) && !mdev_present -> chp_q ? _ }
+	:: atomic { nempty(chp_q) && MUTEX_FREE && mdev_present ->
 		chp_q ? _;
 		fsm_lock(); cur_cmd = CMD_PATH_GONE; dispatch(EV_ASYNC_REQ);
 		cur_cmd = 0; ans = 0; fsm_unlock() }
@@ -1048,6 +1099,7 @@ proctype host()
 	DISPATCH_LOCALS;
 	bit escalated;
 
+end_unbound:	/* no mdev got its INIT before it went (RECREATES) */
 	initialized;	/* bound to the subchannel */
 	if
 	:: host_does == HOST_UNMAP -> go_offline()
@@ -1073,6 +1125,48 @@ end_removal:
 		released -> removed = 1
 	:: else
 	fi
+}
+
+/*
+ * The user's mdev removed and a new one created on the same subchannel
+ * (the sysfs remove and create of mdev types), after a close waited out:
+ * STANDBY or NOT_OPER, no request of a writer under way (each write holds
+ * the device's fd, and the removal waits for the last one to go). The
+ * removal cancels the work and frees the private: the IRBs in its ring go
+ * with it, and, since one of them may be the interrupt that was to
+ * disable the subchannel again (a disable lost to the IRQ), the release
+ * disables the subchannel itself (cio_disable_subchannel, under
+ * sch->lock; SPIN found it left enabled without). Every variable "per
+ * mdev" returns to vfio_alloc_device's zero: NOT_OPER, not initialized,
+ * the completion at 0. One step: the mutex is free and nothing else
+ * holds a reference to the private.
+ */
+inline remove_mdev()
+{
+	flush_irbs();
+	if
+	:: sch_enabled -> sch_disable()
+	:: else
+	fi;
+	mdev_present = 0;
+	state = ST_NOT_OPER;
+	initialized = 0;
+	done = 0;
+	printf("@mdev removed\n")
+}
+
+/*
+ * mdev probe: a zeroed private published in the parent (the IRQ handler,
+ * sch_event and chp_event find it from now on; their events meet a
+ * NOT_OPER that no INIT reached yet), then INIT under its mutex. The
+ * cause of a NOT_OPER is the new instance's own: the device gone now.
+ */
+inline create_mdev()
+{
+	mdev_present = 1;
+	stale_irbs = len(irbq);
+	not_oper_cause = dev_lost;
+	printf("@mdev created\n")
 }
 
 /*
@@ -1148,7 +1242,24 @@ progress_open:
 		:: true
 		fi;
 progress_close:
-		go_offline()
+		go_offline();
+		/*
+		 * Remove the mdev and create a new one (RECREATES). The
+		 * writers are the same user's threads: after the removal they
+		 * write to the new mdev (an over-approximation: QEMU would
+		 * open it first), and none while there is none.
+		 */
+		if
+		:: atomic { recreates > 0 && NO_REQUEST && MUTEX_FREE ->
+			recreates--; remove_mdev() };
+			if
+			:: atomic { !unregistered -> create_mdev() };
+				fsm_event(EV_INIT)
+			:: atomic { unregistered -> skip };	/* create refused */
+				goto end_released
+			fi
+		:: true
+		fi
 	od;
 	released = 1;
 	goto end_released;
@@ -1156,7 +1267,7 @@ end_open:	/* kept open for good, unless it honours a removal */
 	LETS_GO;
 	go_offline();
 	released = 1;
-end_released:
+end_released:	/* or no mdev any more: the create was refused */
 	skip
 }
 
@@ -1184,6 +1295,7 @@ ltl not_oper_has_cause { [] IMPLIES(initialized && state == ST_NOT_OPER, not_ope
 ltl answered_once { [] !bad_answer }
 ltl unreachable_cells { [] !bad_unreachable_cell }
 ltl irq_never_waits { [] !bad_irb_overflow }
+ltl no_stale_irb { [] !bad_stale_irb }
 
 /*
  * Liveness, under weak fairness, on runs that never end. Writer 0 stands
@@ -1206,5 +1318,9 @@ ltl clear_wakes_sleepers { [] WAKES_AFTER_CLEAR }
 ltl clear_ends_io { [] ((state == ST_BUSY && dev_clears > 0) -> <> (state != ST_BUSY)) }
 ltl offline_completes { [] ((state == ST_QUIESCING) -> <> (state != ST_QUIESCING)) }
 ltl removal_completes { [] ((removal_started && honours) -> <> removed) }
+/* An mdev, created at the start or anew, comes to be used: its INIT and
+ * the user's OPEN take it to IDLE, unless the device goes first (NOT_OPER)
+ * or the host asks for it back before the user opened it. */
+ltl mdev_usable { [] ((mdev_present && !initialized) -> <> (state == ST_IDLE || (initialized && state == ST_NOT_OPER) || removal_asked)) }
 /* Known limit, refuted on purpose: a writer can be overtaken forever. */
 ltl starvation_free { [] (asking[0] -> <> !asking[0]) }

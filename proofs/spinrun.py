@@ -118,6 +118,7 @@ def load_suite(name, path=SUITES):
         if unknown:
             raise SpinError(f"{path}: config {config}: unknown faults {', '.join(sorted(unknown))}")
         defines = [f"-D{f}={int(f in faults)}" for f in data["faults"]["all"]]
+        defines += [f"-D{d}" for d in data["config"][config].get("defines", [])]
         configs.append((config, defines + [f"-D{d}" for d in suite.get("defines", [])]))
     return configs
 
