@@ -147,7 +147,7 @@ inline fsm_table_init()
 	CELL(ST_NOT_OPER, EV_ASYNC_REQ, ACT_ERROR, ENODEV, TO(ST_NOT_OPER));
 
 	CELL(ST_STANDBY, EV_INIT, ACT_NOP, 0, TO(ST_STANDBY));
-	UNREACHABLE(ST_STANDBY, EV_INIT, "probe raises INIT once, on a new subchannel still NOT_OPER");
+	UNREACHABLE(ST_STANDBY, EV_INIT, "INIT is raised once per mdev, at its create, on a fresh private still NOT_OPER");
 	/* Departs from the starting table: an enable that loses the status
 	 * pending to an interrupt on another CPU is transient (-EBUSY). */
 	CELL(ST_STANDBY, EV_OPEN, ACT_ONLINE, 0, TO(ST_STANDBY) | TO(ST_IDLE) | TO(ST_NOT_OPER));
@@ -160,7 +160,7 @@ inline fsm_table_init()
 	CELL(ST_STANDBY, EV_ASYNC_REQ, ACT_ERROR, EIO, TO(ST_STANDBY));
 
 	CELL(ST_IDLE, EV_INIT, ACT_NOP, 0, TO(ST_IDLE));
-	UNREACHABLE(ST_IDLE, EV_INIT, "probe raises INIT once, on a new subchannel still NOT_OPER");
+	UNREACHABLE(ST_IDLE, EV_INIT, "INIT is raised once per mdev, at its create, on a fresh private still NOT_OPER");
 	CELL(ST_IDLE, EV_OPEN, ACT_NOP, 0, TO(ST_IDLE));
 	UNREACHABLE(ST_IDLE, EV_OPEN, "only open and reset raise OPEN, one at a time, after a CLOSE waited out");
 	/* A halt or clear the guest issued may still owe its interrupt:
@@ -175,7 +175,7 @@ inline fsm_table_init()
 	CELL(ST_IDLE, EV_ASYNC_REQ, ACT_ASYNC, 0, TO(ST_IDLE));
 
 	CELL(ST_BUSY, EV_INIT, ACT_NOP, 0, TO(ST_BUSY));
-	UNREACHABLE(ST_BUSY, EV_INIT, "probe raises INIT once, on a new subchannel still NOT_OPER");
+	UNREACHABLE(ST_BUSY, EV_INIT, "INIT is raised once per mdev, at its create, on a fresh private still NOT_OPER");
 	CELL(ST_BUSY, EV_OPEN, ACT_NOP, 0, TO(ST_BUSY));
 	UNREACHABLE(ST_BUSY, EV_OPEN, "only open and reset raise OPEN, one at a time, after a CLOSE waited out");
 	/* Departs from the starting table: a lost device cannot be quiesced,
@@ -192,7 +192,7 @@ inline fsm_table_init()
 	CELL(ST_BUSY, EV_ASYNC_REQ, ACT_ASYNC, 0, TO(ST_BUSY));
 
 	CELL(ST_QUIESCING, EV_INIT, ACT_NOP, 0, TO(ST_QUIESCING));
-	UNREACHABLE(ST_QUIESCING, EV_INIT, "probe raises INIT once, on a new subchannel still NOT_OPER");
+	UNREACHABLE(ST_QUIESCING, EV_INIT, "INIT is raised once per mdev, at its create, on a fresh private still NOT_OPER");
 	/* Departs from the starting table: an open while the last close still
 	 * quiesces is refused, not taken as done (it would end in STANDBY). */
 	CELL(ST_QUIESCING, EV_OPEN, ACT_ERROR, EBUSY, TO(ST_QUIESCING));
@@ -347,7 +347,8 @@ bit bad_start_guest;		/* ssch without a guest */
 bit bad_cp_free;		/* freed while in use, translating, twice, or
 				 * overwritten while live */
 bit bad_answer;			/* a start request answered twice */
-bit bad_left_not_oper;		/* NOT_OPER left after INIT */
+bit bad_left_not_oper;		/* NOT_OPER left after INIT, by the same
+				 * mdev: only a new one's INIT leaves it */
 bit bad_unreachable_cell;	/* a cell marked UNREACHABLE() dispatched */
 bit bad_irb_overflow;		/* the IRQ handler found the IRB ring full */
 bit bad_stale_irb;		/* the work dispatched an IRB queued for a
@@ -356,7 +357,9 @@ byte stale_irbs;		/* IRBs in the ring when the mdev was created:
 				 * a removed one's (0 unless the ring outlives
 				 * its private) */
 bit not_oper_cause;		/* the device was lost, an enable failed, or
-				 * the system shuts down: NOT_OPER is due */
+				 * the system shuts down: NOT_OPER is due (per
+				 * mdev: a new one starts with the device's
+				 * state then) */
 
 /* Cell coverage: counted by pan outside the state vector, printed at exit */
 hidden byte hit_cell;
@@ -1170,8 +1173,9 @@ inline create_mdev()
 }
 
 /*
- * init starts the others, then is the VFIO user: probe once (INIT), then
- * open (OPEN) and close (CLOSE waited out), again and again; it may
+ * init starts the others, then is the VFIO user: its mdev's probe (INIT),
+ * then open (OPEN) and close (CLOSE waited out), again and again, the mdev
+ * removed and created anew after a close (RECREATES); it may
  * keep the device open for good, so that no liveness proof leans on an
  * CLOSE rescuing a writer. VFIO_DEVICE_RESET raises the same two events
  * (CLOSE waited out, then OPEN) from the same process, so to the FSM
