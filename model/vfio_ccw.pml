@@ -471,6 +471,7 @@ inline irq_handler(kind)
 	if
 	:: !mdev_present ->	/* no private behind the parent: disable
 				 * again (cio_disable_subchannel), as upstream */
+		printf("@irq no mdev: the subchannel disabled again\n");
 		sch_status = 0; sch_enabled = 0
 	:: mdev_present && full(irbq) -> bad_irb_overflow = 1	/* IRB_SLOTS too few */
 	:: mdev_present && nfull(irbq) -> irbq ! kind

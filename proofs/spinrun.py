@@ -317,6 +317,10 @@ def counterexample(run, fsm):
             steps.append(f"{who:<8} {what}")
         elif line.startswith("@dev"):
             steps.append(f"{'channel':<8} {line[5:]}")
+        elif line.startswith("@mdev"):
+            steps.append(f"{'admin':<8} mdev {line[6:]}")
+        elif line.startswith("@irq"):
+            steps.append(f"{'irq':<8} {line[5:]}")
         elif "START OF CYCLE" in line:
             steps.append("-- from here the run repeats forever --")
         elif "text of failed assertion" in line:
