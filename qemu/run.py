@@ -17,8 +17,12 @@ inside the guest (scripts/s390x-qemu.py fetches it) with -device vfio-ccw
 on our mdev and the nested guest of qemu/nested/: its checks are the
 scenarios named real-client-* (qemu/README.md, "The real client").
 
-Usage: run.py [--mode check|bench] [--module KO] [--stock] [NAME...]
-Artifacts (console logs, initramfs, test binaries): build/qemu/.
+Usage: run.py [--kernel 6.1|6.12] [--mode check|bench] [--module KO]
+              [--stock] [NAME...]
+The kernel is --kernel, else $KERNEL, else 6.1; the module defaults to
+build/kernel-module-KERNEL/vfio_ccw.ko (scripts/module-build.sh).
+Artifacts (console logs, initramfs, test binaries): build/qemu/ for 6.1,
+build/qemu-KERNEL/ for another kernel.
 """
 
 import argparse
@@ -111,10 +115,13 @@ FATAL = ["kernel BUG at", "Kernel panic", "Oops", "Unable to handle kernel"]
 FATAL_GRACE = 10
 
 # The one kernel report a scenario is allowed to cause, because no driver
-# can avoid it: a driver must unpin in dma_unmap(), and 6.1's type1 calls
-# it holding device_list_lock, then takes iommu->lock to unpin, the reverse
-# of its own order elsewhere (qemu/README.md). Only unmap-while-pinned
-# unpins there; any other lockdep report still fails the run.
+# can avoid it: a driver must unpin in dma_unmap(), and type1 calls it
+# holding device_list_lock, then takes iommu->lock to unpin, the reverse
+# of its own order elsewhere (qemu/README.md). 6.12's type1 has the same
+# two orders (vfio_notify_dma_unmap(), vfio_iommu_type1_register_device()).
+# Only unmap-while-pinned unpins there; any other lockdep report still
+# fails the run.
+KNOWN_LOCKDEP_KERNELS = ["6.1", "6.12"]
 KNOWN_LOCKDEP = {
     "scenario": "unmap-while-pinned",
     "holding": "(&iommu->device_list_lock)",
@@ -443,7 +450,8 @@ def known_report(run, expected):
     """The console lines (numbers from 1) of the KNOWN_LOCKDEP report:
     from its WARNING to the end of its backtrace; empty if it is not there
     or its scenario did not run."""
-    if KNOWN_LOCKDEP["scenario"] not in expected:
+    if KNOWN_LOCKDEP["scenario"] not in expected or \
+            os.environ.get("KERNEL", "6.1") not in KNOWN_LOCKDEP_KERNELS:
         return set()
     lines = run.console
     for first, text in enumerate(lines):
@@ -547,10 +555,12 @@ def skipped(name, skips):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--kernel", default=os.environ.get("KERNEL", "6.1"),
+                    choices=["6.1", "6.12"],
+                    help="the test kernel (scripts/kernel-build.sh)")
     ap.add_argument("--mode", default="check", choices=["check", "bench"])
-    ap.add_argument("--module",
-                    default=os.path.join(ROOT, "build", "kernel-module",
-                                         "vfio_ccw.ko"))
+    ap.add_argument("--module", help="the module (default: "
+                    "build/kernel-module-KERNEL/vfio_ccw.ko)")
     ap.add_argument("--stock", action="store_true",
                     help="the module is upstream's vfio_ccw (bench)")
     ap.add_argument("--timeout", type=int, default=300)
@@ -563,6 +573,16 @@ def main():
     ap.add_argument("names", nargs="*", help="scenarios to run (all); "
                     "any real-client-* one runs the whole real-client boot")
     args = ap.parse_args()
+    global BUILD
+    os.environ["KERNEL"] = args.kernel     # for kernel-build.sh
+    if args.kernel != "6.1":
+        BUILD = os.path.join(ROOT, "build", "qemu-" + args.kernel)
+    if not args.module:
+        args.module = os.path.join(ROOT, "build",
+                                   "kernel-module-" + args.kernel,
+                                   "vfio_ccw.ko")
+    log("Linux %s, module %s" % (args.kernel,
+                                 os.path.relpath(args.module, ROOT)))
     # "real-client" alone names every scenario of that boot
     names = [m for n in args.names
              for m in (REAL_SCENARIOS if n == REAL_CLIENT else [n])]
