@@ -44,7 +44,7 @@ SOURCES = ["vfio_ccw_test.c", "vt_sys.c", "vt_cells.c", "vt_vfio.c", "vt_ccw.c",
            "vt_scen_basic.c", "vt_scen_writers.c", "vt_scen_sleep.c",
            "vt_scen_bad.c", "vt_scen_unmap.c", "vt_scen_churn.c",
            "vt_scen_loss.c", "vt_scen_regions.c", "vt_scen_async.c",
-           "vt_bench.c", "vt_nq.c", "vt_scen_real.c"]
+           "vt_bench.c", "vt_nq.c", "vt_scen_real.c", "vt_scen_recreate.c"]
 CC = "s390x-linux-gnu-gcc"
 CFLAGS = ["-static", "-O2", "-pthread", "-Wall", "-Wextra",
           "-Wno-unused-parameter", "-Werror"]
@@ -60,7 +60,8 @@ NESTED_CFLAGS = ["-ffreestanding", "-nostdlib", "-static", "-O2", "-Wall",
                  "-Wl,--build-id=none", "-Wl,--no-warn-rwx-segments"]
 
 # The devices the guest works on: rng0 for every scenario, rng1 and rng2
-# for device-loss to unplug (qemu/vt.h: VT_DEVNO, VT_DEVNO_2, VT_DEVNO_3)
+# for device-loss to unplug (qemu/vt.h: VT_DEVNO, VT_DEVNO_2, VT_DEVNO_3);
+# device-return plugs rng1 in again
 RNG_DEVICES = ["virtio-rng-ccw,id=rng0,devno=fe.0.0002",
                "virtio-rng-ccw,id=rng1,devno=fe.0.0003",
                "virtio-rng-ccw,id=rng2,devno=fe.0.0004"]
@@ -96,9 +97,10 @@ KERNEL_CHECKERS = [
 # The scenarios of qemu/vfio_ccw_test.c, in their order: each must report
 SCENARIOS = ["lifecycle", "writers", "signal", "reset-wakes-sleeper",
              "bad-input", "regions", "async-halt-clear", "request-irq",
-             "close-after-start", "remove-after-start", "async-suspended",
-             "clear-racing-start", "async-offline",
-             "device-loss", "path-vary", "unmap-while-pinned"]
+             "mdev-recreate", "close-after-start", "remove-after-start",
+             "async-suspended", "clear-racing-start", "async-offline",
+             "device-loss", "path-vary", "device-return",
+             "unmap-while-pinned"]
 # Those of the real-client boot: the nested guest's checks (run io, then
 # run remove) and the test guest's own around them (vt_scen_real.c)
 REAL_CLIENT = "real-client"
@@ -271,11 +273,20 @@ class Qmp:
 
 def host_action(qmp, action):
     """What a "vt: qmp ACTION" line asks for; returns a short report.
-    The one action: "device_del ID", unplug a device."""
+    "device_del ID" unplugs a device, "device_add ID" plugs one of RNG_DEVICES
+    in again, as it was at boot."""
     words = action.split()
-    if len(words) != 2 or words[0] != "device_del":
+    if len(words) != 2 or words[0] not in ("device_del", "device_add"):
         return "unknown action %r" % action
-    reply = qmp.execute("device_del", id=words[1])
+    if words[0] == "device_del":
+        reply = qmp.execute("device_del", id=words[1])
+    else:
+        spec = [d for d in RNG_DEVICES if ",id=%s," % words[1] in d + ","]
+        if len(spec) != 1:
+            return "unknown device %r" % words[1]
+        driver, *props = spec[0].split(",")
+        reply = qmp.execute("device_add", driver=driver,
+                            **dict(p.split("=", 1) for p in props))
     if "error" in reply:
         return "%s: error: %s" % (action, reply["error"].get("desc"))
     return "%s: done" % action

@@ -160,6 +160,7 @@ static const struct vt_scenario vt_scenarios[] = {
 	{ "regions", vt_scen_regions, true },
 	{ "async-halt-clear", vt_scen_async, true },
 	{ "request-irq", vt_scen_request, true },
+	{ "mdev-recreate", vt_scen_mdev_recreate, true },
 	{ "close-after-start", vt_scen_close_after_start, true },
 	{ "remove-after-start", vt_scen_remove_after_start, true },
 	{ "async-suspended", vt_scen_async_suspended, true },
@@ -168,6 +169,8 @@ static const struct vt_scenario vt_scenarios[] = {
 	{ "device-loss", vt_scen_device_loss, true },
 	/* after device-loss: a vary reaches every device on the path */
 	{ "path-vary", vt_scen_path, true },
+	/* after device-loss: rng1 plugged in again */
+	{ "device-return", vt_scen_device_return, true },
 	/* last: lockdep reports once per boot, and this one finds a cycle */
 	{ "unmap-while-pinned", vt_scen_unmap_pinned, true },
 };

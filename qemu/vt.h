@@ -20,6 +20,7 @@
  *   vt_bench.c        bench mode (bench/qemu_bench.py)
  *   vt_nq.c           the nested QEMU of the real-client boot
  *   vt_scen_real.c    the real-client boot: QEMU's vfio-ccw on our mdev
+ *   vt_scen_recreate.c  mdevs removed and created again: a fresh FSM each
  */
 #ifndef VT_H
 #define VT_H
@@ -260,6 +261,9 @@ int vt_scen_regions(struct vt_env *env);
 int vt_scen_async(struct vt_env *env);
 int vt_scen_request(struct vt_env *env);
 int vt_scen_path(struct vt_env *env);
+/* vt_scen_recreate.c */
+int vt_scen_mdev_recreate(struct vt_env *env);
+int vt_scen_device_return(struct vt_env *env);
 
 /* bench mode (qemu_bench) */
 int vt_bench(struct vt_env *env);
