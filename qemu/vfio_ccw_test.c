@@ -21,6 +21,7 @@
 #include <string.h>
 #include <sys/reboot.h>
 #include <sys/resource.h>
+#include <sys/utsname.h>
 #include <termios.h>
 #include <time.h>
 #include <unistd.h>
@@ -109,6 +110,16 @@ void vt_msleep(unsigned int ms)
 	};
 
 	nanosleep(&ts, NULL);
+}
+
+/* The running kernel is @version ("6.1": 6.1.x), as uname says */
+bool vt_kernel_is(const char *version)
+{
+	struct utsname u;
+	size_t n = strlen(version);
+
+	return !uname(&u) && !strncmp(u.release, version, n) &&
+	       (u.release[n] == '.' || u.release[n] == '-' || !u.release[n]);
 }
 
 /* One verdict line, counted: "ok NAME (detail)" or "FAIL NAME: detail" */

@@ -77,6 +77,7 @@ static inline int vt_io(long n)
 }
 void vt_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 double vt_now(void);
+bool vt_kernel_is(const char *version);
 double vt_thread_cpu(void);
 void vt_msleep(unsigned int ms);
 

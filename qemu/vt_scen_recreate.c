@@ -122,6 +122,12 @@ static int wait_sch(const char *devno, char *sch, size_t len)
 		}
 		vt_msleep(50);
 	}
+	/*
+	 * Registered, but io_subchannel may still be recognizing the device
+	 * (its own SENSE ID): let the css finish its work before the bind.
+	 */
+	if (vt_write_file("/proc/cio_settle", "1"))
+		vt_info("device-return: %s", vt_why);
 	vt_info("device-return: %s back on %s after %.1f s%s", devno, sch,
 		vt_now() - asked, nudged ? ", once the css was rescanned" : "");
 	return 0;
