@@ -128,7 +128,7 @@ KNOWN_LOCKDEP = {
     "scenario": "unmap-while-pinned",
     "holding": "(&iommu->device_list_lock)",
     "caller": "vfio_ccw_dma_unmap+",
-    "why": "6.1 type1 calls dma_unmap() under device_list_lock "
+    "why": "type1 calls dma_unmap() under device_list_lock "
            "(qemu/README.md)",
 }
 TRACE_LINE = re.compile(r"^\s*\(?\[<[0-9a-f]+>\]")
