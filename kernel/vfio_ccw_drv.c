@@ -161,7 +161,8 @@ static void vfio_ccw_css_irq(struct subchannel *sch)
 
 /*
  * Bind: the subchannel becomes an mdev parent. No FSM state here: INIT
- * runs when an mdev is created (vfio_ccw_mdev_probe()).
+ * runs when an mdev is created (vfio_ccw_mdev_probe()). A subchannel left
+ * enabled by the driver bound before us is disabled: no guest yet.
  */
 static int vfio_ccw_css_probe(struct subchannel *sch)
 {
@@ -182,6 +183,7 @@ static int vfio_ccw_css_probe(struct subchannel *sch)
 
 	spin_lock_irq(&sch->lock);
 	dev_set_drvdata(&sch->dev, parent);
+	cio_disable_subchannel(sch);
 	spin_unlock_irq(&sch->lock);
 
 	ret = mdev_register_parent(&parent->parent, &sch->dev,
