@@ -185,8 +185,18 @@ int vt_senseid_busy(struct vt_dev *d, int slot, uint16_t count, int *busy)
 	if (ret)
 		return vt_fail("start: write: %s", vt_err(ret));
 	ret = vt_wait_irq(d, 5000, &n);
-	if (ret)
+	if (ret) {
+		struct vt_scsw s;
+
+		/* what the I/O region holds then: the last IRB handed over */
+		if (!vt_read_region(d, &r)) {
+			vt_scsw_decode(&r, &s);
+			vt_info("no interrupt: the region's IRB: fctl %#x actl %#x stctl %#x cpa %#x dstat %#x, ret_code %d",
+				s.fctl, s.actl, s.stctl, s.cpa, s.dstat,
+				(int)r.ret_code);
+		}
 		return vt_fail("no interrupt: %s", vt_err(ret));
+	}
 	ret = vt_read_region(d, &r);
 	if (ret)
 		return vt_fail("read region: %s", vt_err(ret));
