@@ -262,6 +262,7 @@ int vt_scen_regions(struct vt_env *env);
 int vt_scen_async(struct vt_env *env);
 int vt_scen_request(struct vt_env *env);
 int vt_scen_path(struct vt_env *env);
+void vt_schib_dump(struct vt_dev *d, const char *when);
 /* vt_scen_recreate.c */
 int vt_scen_mdev_recreate(struct vt_env *env);
 int vt_scen_device_return(struct vt_env *env);

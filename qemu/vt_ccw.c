@@ -188,13 +188,22 @@ int vt_senseid_busy(struct vt_dev *d, int slot, uint16_t count, int *busy)
 	if (ret) {
 		struct vt_scsw s;
 
-		/* what the I/O region holds then: the last IRB handed over */
+		/*
+		 * Diagnosis: the last IRB handed over, the subchannel now,
+		 * and whether the interrupt is late or lost.
+		 */
 		if (!vt_read_region(d, &r)) {
 			vt_scsw_decode(&r, &s);
 			vt_info("no interrupt: the region's IRB: fctl %#x actl %#x stctl %#x cpa %#x dstat %#x, ret_code %d",
 				s.fctl, s.actl, s.stctl, s.cpa, s.dstat,
 				(int)r.ret_code);
 		}
+		vt_schib_dump(d, "with no interrupt");
+		if (!vt_wait_irq(d, 10000, &n))
+			vt_info("no interrupt: it came within 10 s more");
+		else
+			vt_info("no interrupt: none within 10 s more either");
+		vt_schib_dump(d, "10 s later");
 		return vt_fail("no interrupt: %s", vt_err(ret));
 	}
 	ret = vt_read_region(d, &r);
