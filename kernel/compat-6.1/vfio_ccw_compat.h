@@ -25,8 +25,8 @@
 #define eventfd_signal(ctx) eventfd_signal(ctx, 1)
 
 /*
- * struct subchannel's lock is a spinlock_t pointer on 6.1, embedded since
- * 6.3: &sch->lock is then a spinlock_t ** and stands for *&sch->lock. Any
+ * struct subchannel's lock is a spinlock_t pointer on 6.1 (embedded
+ * later): &sch->lock is then a spinlock_t ** and stands for *&sch->lock. Any
  * other lock passes through. Our code takes sch->lock only with these
  * three.
  */
@@ -45,7 +45,7 @@
 		       LOCK_STATE_NOT_HELD)
 #endif
 
-/* cp_get_orb() took the interruption parameter and the path mask (6.3) */
+/* 6.1's cp_get_orb() takes the interruption parameter and the path mask */
 static inline union orb *vfio_ccw_compat_get_orb(struct channel_program *cp,
 						 struct subchannel *sch)
 {
