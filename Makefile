@@ -5,12 +5,18 @@ PYTHON := /usr/bin/python3
 JOBS ?= $(shell nproc)
 VERIFY_ARGS ?=
 QEMU_CHECK_ARGS ?=
+# The kernel of make kernel, kernel-checks and qemu-check; make check runs
+# the last two for each of KERNELS
+KERNEL ?= 6.1
+KERNELS := 6.1 6.12
+export KERNEL
 export VFIO_CCW_CACHE ?= $(HOME)/.cache/vfio-ccw-fsm
 
 GENERATED := generated/vfio_ccw_fsm_table.c generated/vfio_ccw_fsm_table.h
 DEPS_PROOFS := spin gcc python3-jinja2
 DEPS_TESTS := $(DEPS_PROOFS) python3-pytest graphviz make
-DEPS_KERNEL := linux-source-6.1 xz-utils perl make gcc-s390x-linux-gnu \
+DEPS_KERNEL := linux-source-6.1 linux-source-6.12 xz-utils perl make \
+	gcc-s390x-linux-gnu \
 	flex bison bc libelf-dev libssl-dev cpio sparse
 # binutils and the keyring: scripts/s390x-qemu.py, the real-client boot
 DEPS_QEMU := $(DEPS_KERNEL) qemu-system-misc libc6-dev-s390x-cross \
@@ -18,7 +24,8 @@ DEPS_QEMU := $(DEPS_KERNEL) qemu-system-misc libc6-dev-s390x-cross \
 
 .PHONY: all verify verify-deep check generate mutations test-codegen test-c checkpatch \
 	docs bench deps-proofs deps-tests deps-kernel clean kernel kernel-checks \
-	deps-qemu qemu-check bench-qemu bench-nested
+	deps-qemu qemu-check bench-qemu bench-nested \
+	$(KERNELS:%=kernel-checks-%) $(KERNELS:%=qemu-check-%)
 
 all: verify
 
@@ -58,32 +65,44 @@ test-codegen: deps-tests
 test-c: deps-tests
 	$(MAKE) -C tests/c all-checks
 
-## checkpatch: kernel style of kernel/ and generated/ (checkpatch.pl --strict)
+## checkpatch: kernel style of kernel/ (the 6.1 adapter included) and
+## generated/ (6.12's checkpatch.pl --strict)
 checkpatch: deps-kernel
-	scripts/checkpatch.sh $(wildcard kernel/*) $(GENERATED)
+	scripts/checkpatch.sh $(filter-out %.config kernel/compat-6.1,\
+		$(wildcard kernel/*)) $(wildcard kernel/compat-6.1/*) $(GENERATED)
 
-## kernel: the vfio_ccw module for s390x Linux 6.1 (build/kernel-module/);
-## the first run builds the kernel it links against (about 7 min, cached)
+## kernel: the vfio_ccw module for s390x Linux $(KERNEL) (6.1 or 6.12,
+## build/kernel-module-$(KERNEL)/); the first run builds the kernel it links
+## against (about 7 min for 6.1, more for 6.12, cached)
 kernel: deps-kernel
 	scripts/module-build.sh
 
 ## kernel-checks: checkpatch, then the W=1 build and the sparse (C=2)
-## build, each with no warning at all
+## build for $(KERNEL), each with no warning at all
 kernel-checks: checkpatch kernel
 	scripts/module-build.sh --check
 	scripts/module-build.sh --check C=2
 
-## qemu-check: boot the module in QEMU (s390x, TCG) and run the in-guest
-## scenarios of qemu/ (about 1 min); then the real-client boot, where
+# kernel-checks-6.1, kernel-checks-6.12, qemu-check-6.1, qemu-check-6.12:
+# one target each, for make check
+$(KERNELS:%=kernel-checks-%): kernel-checks-%:
+	$(MAKE) kernel-checks KERNEL=$*
+$(KERNELS:%=qemu-check-%): qemu-check-%:
+	$(MAKE) qemu-check KERNEL=$*
+
+## qemu-check: boot the module in QEMU (s390x, TCG) on Linux $(KERNEL) and
+## run the in-guest scenarios of qemu/ (a few min); then the real-client boot, where
 ## Debian's s390x QEMU in the guest drives the module for a nested guest
 ## (fetched once into the cache). Fails on a failed scenario or any kernel
-## warning but the one known 6.1 type1 lockdep report (qemu/README.md).
+## warning but the one known type1 lockdep report (qemu/README.md).
 ## QEMU_CHECK_ARGS="--skip NAME" leaves one out (qemu/README.md)
 qemu-check: deps-qemu kernel
-	$(PYTHON) qemu/run.py $(QEMU_CHECK_ARGS)
+	$(PYTHON) qemu/run.py --kernel $(KERNEL) $(QEMU_CHECK_ARGS)
 
-## check: everything CI runs, the QEMU boot last
-check: verify mutations test-codegen test-c kernel-checks qemu-check
+## check: everything CI runs, kernel-checks and qemu-check for each of
+## KERNELS, the QEMU boots last (one kernel after the other)
+check: verify mutations test-codegen test-c \
+	$(KERNELS:%=kernel-checks-%) $(KERNELS:%=qemu-check-%)
 
 ## bench: what make verify and make verify-deep cost (bench/results.md)
 bench: deps-proofs

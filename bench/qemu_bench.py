@@ -89,7 +89,9 @@ def bench_once(module, tag, stock):
         sys.stdout.write(proc.stdout)
         raise SystemExit("qemu_bench: the %s run failed" % tag)
     found = {}
-    with open(os.path.join(ROOT, "build", "qemu", "bench-%s.txt" % tag)) as f:
+    kernel = os.environ.get("KERNEL", "6.1")     # run.py's build dir
+    qemu_dir = "qemu" if kernel == "6.1" else "qemu-" + kernel
+    with open(os.path.join(ROOT, "build", qemu_dir, "bench-%s.txt" % tag)) as f:
         for line in f:
             m = BENCH_LINE.match(line.strip())
             if m:

@@ -46,11 +46,11 @@ ssize_t vfio_ccw_schib_region_read(struct vfio_ccw_private *private,
 	    pos > sizeof(region) - count)
 		return -EINVAL;
 
-	spin_lock_irq(sch->lock);
+	spin_lock_irq(&sch->lock);
 	err = cio_update_schib(sch);
 	if (!err)
 		memcpy(region.schib_area, &sch->schib, sizeof(sch->schib));
-	spin_unlock_irq(sch->lock);
+	spin_unlock_irq(&sch->lock);
 	if (err)
 		return -ENODEV;
 
@@ -66,7 +66,7 @@ static void vfio_ccw_crw_signal(struct vfio_ccw_private *private)
 {
 	lockdep_assert_held(&private->irq_lock);
 	if (private->crw_count && private->crw_trigger)
-		eventfd_signal(private->crw_trigger, 1);
+		eventfd_signal(private->crw_trigger);
 }
 
 /*
@@ -180,7 +180,7 @@ void vfio_ccw_chp_work(struct work_struct *work)
  * @link: the channel path
  * @event: CHP_VARY_OFF, CHP_VARY_ON, CHP_OFFLINE or CHP_ONLINE
  *
- * Called with sch->lock held, interrupts off. As stock 6.1: varied off,
+ * Called with sch->lock held, interrupts off. As stock: varied off,
  * the path leaves the operational and logical path masks, varied on it
  * joins both; gone, a CRW "path error, not initialized" is queued, back,
  * the path rejoins the logical mask if operational and a CRW "installed
@@ -194,10 +194,17 @@ void vfio_ccw_chp_work(struct work_struct *work)
 int vfio_ccw_chp_event(struct subchannel *sch, struct chp_link *link,
 		       int event)
 {
-	struct vfio_ccw_private *private = dev_get_drvdata(&sch->dev);
+	struct vfio_ccw_parent *parent = dev_get_drvdata(&sch->dev);
 	int mask = chp_ssd_get_mask(&sch->ssd_info, link);
+	struct vfio_ccw_private *private;
 	bool path_gone = false;
 
+	/*
+	 * The current mdev, if any. No reference is taken: all of this runs
+	 * under sch->lock, where the mdev cannot be detached, and its remove
+	 * cancels the work queued here after the detach.
+	 */
+	private = parent ? parent->private : NULL;
 	if (!private || !mask)
 		return 0;
 	if (cio_update_schib(sch))

@@ -1,20 +1,23 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * vfio-ccw: the css driver. It binds I/O subchannels, raises INIT at probe,
- * registers each as an mdev parent, turns interrupts into INTERRUPT events
- * through a work item and channel subsystem reports into SCHIB_CHANGED and
- * NOT_OPER; path events go to vfio_ccw_chp.c.
+ * vfio-ccw: the css driver. It binds I/O subchannels and registers each as
+ * an mdev parent (struct vfio_ccw_parent, no FSM state: the FSM is the
+ * mdev's, vfio_ccw_ops.c), turns interrupts into INTERRUPT events of the
+ * subchannel's current mdev through a work item, and channel subsystem
+ * reports into SCHIB_CHANGED and NOT_OPER; path events go to
+ * vfio_ccw_chp.c.
  *
  * The IRQ handler never touches the FSM: it copies the IRB into the ring
  * (sch->lock, held by cio around it) and queues the work item, which
- * dispatches INTERRUPT for each queued IRB with io_mutex held.
+ * dispatches INTERRUPT for each queued IRB with io_mutex held. Without an
+ * mdev it disables the subchannel: nobody asked for its interrupts.
  */
 
 #include <linux/device.h>
 #include <linux/init.h>
-#include <linux/kref.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
+#include <linux/overflow.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
 #include <linux/workqueue.h>
@@ -25,33 +28,90 @@
 
 struct workqueue_struct *vfio_ccw_work_q;
 
-/* -------------------------------------------------- private's lifetime */
+/* ----------------------------------------------------- the current mdev */
 
-static void vfio_ccw_release_private(struct kref *ref)
+/**
+ * vfio_ccw_set_private() - attach or detach the subchannel's mdev
+ * @sch: the subchannel, bound to vfio_ccw
+ * @private: the new mdev's data, or NULL: the mdev is going
+ *
+ * The caller holds the io_mutex of the private attached or detached, so
+ * that sch_event sees the change before it dispatches anything. From the
+ * detach on, the IRQ handler and chp_event no longer queue its work items.
+ */
+void vfio_ccw_set_private(struct subchannel *sch,
+			  struct vfio_ccw_private *private)
 {
-	struct vfio_ccw_private *private =
-		container_of(ref, struct vfio_ccw_private, ref);
+	struct vfio_ccw_parent *parent = dev_get_drvdata(&sch->dev);
 
-	kfree(private->cp.guest_cp);
-	mutex_destroy(&private->cmd_lock);
-	mutex_destroy(&private->io_mutex);
-	put_device(&private->sch->dev);
-	kfree(private);
+	spin_lock_irq(&sch->lock);
+	parent->private = private;
+	spin_unlock_irq(&sch->lock);
+}
+
+/* sch->lock held: the subchannel's current mdev, NULL if none. */
+static struct vfio_ccw_private *vfio_ccw_sch_private(struct subchannel *sch)
+{
+	struct vfio_ccw_parent *parent = dev_get_drvdata(&sch->dev);
+
+	lockdep_assert_held(&sch->lock);
+	return parent ? parent->private : NULL;
+}
+
+/*
+ * The current mdev with a reference on its VFIO device, which keeps it
+ * (and its subchannel) alive after sch->lock is dropped, even if the mdev
+ * is removed meanwhile; NULL if there is none.
+ */
+static struct vfio_ccw_private *vfio_ccw_get_private(struct subchannel *sch)
+{
+	struct vfio_ccw_private *private;
+
+	spin_lock_irq(&sch->lock);
+	private = vfio_ccw_sch_private(sch);
+	if (private)
+		get_device(&private->vdev.device);
+	spin_unlock_irq(&sch->lock);
+	return private;
 }
 
 static void vfio_ccw_put_private(struct vfio_ccw_private *private)
 {
-	kref_put(&private->ref, vfio_ccw_release_private);
+	vfio_put_device(&private->vdev);
+}
+
+/* io_mutex held: @private is still the subchannel's mdev. */
+static bool vfio_ccw_still_bound(struct vfio_ccw_private *private)
+{
+	struct subchannel *sch = private->sch;
+	bool bound;
+
+	spin_lock_irq(&sch->lock);
+	bound = vfio_ccw_sch_private(sch) == private;
+	spin_unlock_irq(&sch->lock);
+	return bound;
+}
+
+/* No mdev: nobody wants the subchannel's interrupts. */
+static void vfio_ccw_disable(struct subchannel *sch)
+{
+	spin_lock_irq(&sch->lock);
+	cio_disable_subchannel(sch);
+	spin_unlock_irq(&sch->lock);
 }
 
 /* ----------------------------------------------------- interrupts */
 
-/*
- * The work item: for each IRB queued, oldest first, take it under sch->lock
- * with io_mutex held (so a disable can drop stale ones first) and dispatch
- * INTERRUPT for it.
+/**
+ * vfio_ccw_io_work() - dispatch INTERRUPT for the IRBs queued
+ * @work: &vfio_ccw_private.io_work
+ *
+ * For each IRB queued, oldest first, take it under sch->lock with io_mutex
+ * held (so a disable can drop stale ones first) and dispatch INTERRUPT for
+ * it. The mdev remove cancels this work after detaching the mdev, before
+ * its last reference goes.
  */
-static void vfio_ccw_io_work(struct work_struct *work)
+void vfio_ccw_io_work(struct work_struct *work)
 {
 	struct vfio_ccw_private *private =
 		container_of(work, struct vfio_ccw_private, io_work);
@@ -61,11 +121,11 @@ static void vfio_ccw_io_work(struct work_struct *work)
 
 	do {
 		mutex_lock(&private->io_mutex);
-		spin_lock_irq(sch->lock);
+		spin_lock_irq(&sch->lock);
 		popped = vfio_ccw_irb_pop(private, &private->irb);
 		dropped = private->irb_dropped;
 		private->irb_dropped = 0;
-		spin_unlock_irq(sch->lock);
+		spin_unlock_irq(&sch->lock);
 		if (popped)
 			vfio_ccw_fsm_dispatch(private,
 					      VFIO_CCW_EVENT_INTERRUPT);
@@ -78,79 +138,35 @@ static void vfio_ccw_io_work(struct work_struct *work)
 	} while (popped);
 }
 
-/* IRQ context, sch->lock held by cio: copy the IRB, queue the work. */
+/*
+ * IRQ context, sch->lock held by cio: copy the IRB for the current mdev
+ * and queue its work. Without an mdev the subchannel should be disabled
+ * already (INIT and every way to STANDBY or NOT_OPER disable it): disable
+ * it again.
+ */
 static void vfio_ccw_css_irq(struct subchannel *sch)
 {
-	struct vfio_ccw_private *private = dev_get_drvdata(&sch->dev);
+	struct vfio_ccw_private *private = vfio_ccw_sch_private(sch);
 
 	inc_irq_stat(IRQIO_CIO);
-	if (!private)	/* not bound yet, or unbinding */
+	if (!private) {
+		cio_disable_subchannel(sch);
 		return;
+	}
 	vfio_ccw_irb_push(private, this_cpu_ptr(&cio_irb));
 	queue_work(vfio_ccw_work_q, &private->io_work);
 }
 
 /* ------------------------------------------------------ css callbacks */
 
-static struct vfio_ccw_private *vfio_ccw_alloc_private(struct subchannel *sch)
-{
-	struct vfio_ccw_private *private;
-
-	private = kzalloc(sizeof(*private), GFP_KERNEL);
-	if (!private)
-		return NULL;
-	/* vfio_ccw_cp.c copies the guest's CCWs through this buffer */
-	private->cp.guest_cp = kcalloc(CCWCHAIN_LEN_MAX, sizeof(struct ccw1),
-				       GFP_KERNEL);
-	if (!private->cp.guest_cp) {
-		kfree(private);
-		return NULL;
-	}
-
-	get_device(&sch->dev);
-	private->sch = sch;
-	mutex_init(&private->io_mutex);
-	mutex_init(&private->cmd_lock);
-	spin_lock_init(&private->irq_lock);
-	kref_init(&private->ref);
-	init_completion(&private->completion);
-	init_completion(&private->quiesced);
-	init_completion(&private->release_comp);
-	INIT_WORK(&private->io_work, vfio_ccw_io_work);
-	INIT_WORK(&private->chp_work, vfio_ccw_chp_work);
-	/* Where the model starts: INIT moves it on */
-	private->state = VFIO_CCW_STATE_NOT_OPER;
-	return private;
-}
-
-static void vfio_ccw_set_private(struct subchannel *sch,
-				 struct vfio_ccw_private *private)
-{
-	spin_lock_irq(sch->lock);
-	dev_set_drvdata(&sch->dev, private);
-	spin_unlock_irq(sch->lock);
-}
-
 /*
- * Unbind under both locks: the IRQ handler and chp_event stop finding us,
- * and an sch_event callback that took a reference before sees it before it
- * dispatches anything. Then no work item can be queued any more: drain
- * them and drop the binding's reference.
+ * Bind: the subchannel becomes an mdev parent. No FSM state here: INIT
+ * runs when an mdev is created (vfio_ccw_mdev_probe()). A subchannel left
+ * enabled by the driver bound before us is disabled: no guest yet.
  */
-static void vfio_ccw_unbind(struct vfio_ccw_private *private)
-{
-	mutex_lock(&private->io_mutex);
-	vfio_ccw_set_private(private->sch, NULL);
-	mutex_unlock(&private->io_mutex);
-	cancel_work_sync(&private->io_work);
-	cancel_work_sync(&private->chp_work);
-	vfio_ccw_put_private(private);
-}
-
 static int vfio_ccw_css_probe(struct subchannel *sch)
 {
-	struct vfio_ccw_private *private;
-	enum vfio_ccw_state state;
+	struct vfio_ccw_parent *parent;
 	int ret;
 
 	if (sch->schib.pmcw.qf) {
@@ -158,83 +174,80 @@ static int vfio_ccw_css_probe(struct subchannel *sch)
 		return -ENODEV;
 	}
 
-	private = vfio_ccw_alloc_private(sch);
-	if (!private)
+	parent = kzalloc(struct_size(parent, mdev_types, 1), GFP_KERNEL);
+	if (!parent)
 		return -ENOMEM;
-	private->mdev_type.sysfs_name = "io";
-	private->mdev_type.pretty_name = "I/O subchannel (Non-QDIO)";
-	private->mdev_types[0] = &private->mdev_type;
+	parent->mdev_type.sysfs_name = "io";
+	parent->mdev_type.pretty_name = "I/O subchannel (Non-QDIO)";
+	parent->mdev_types[0] = &parent->mdev_type;
 
-	/* Bound first: a loss reported from now on reaches the FSM */
-	vfio_ccw_set_private(sch, private);
-	mutex_lock(&private->io_mutex);
-	vfio_ccw_fsm_dispatch(private, VFIO_CCW_EVENT_INIT);
-	state = private->state;
-	mutex_unlock(&private->io_mutex);
-	if (state == VFIO_CCW_STATE_NOT_OPER) {
-		ret = -ENODEV;
-		goto out_unbind;
-	}
+	spin_lock_irq(&sch->lock);
+	dev_set_drvdata(&sch->dev, parent);
+	cio_disable_subchannel(sch);
+	spin_unlock_irq(&sch->lock);
 
-	ret = mdev_register_parent(&private->parent, &sch->dev,
-				   &vfio_ccw_mdev_driver, private->mdev_types,
-				   ARRAY_SIZE(private->mdev_types));
+	ret = mdev_register_parent(&parent->parent, &sch->dev,
+				   &vfio_ccw_mdev_driver, parent->mdev_types,
+				   1);
 	if (ret)
 		goto out_unbind;
 	return 0;
 
 out_unbind:
-	vfio_ccw_unbind(private);
+	spin_lock_irq(&sch->lock);
+	dev_set_drvdata(&sch->dev, NULL);
+	spin_unlock_irq(&sch->lock);
+	kfree(parent);
 	return ret;
 }
 
 static void vfio_ccw_css_remove(struct subchannel *sch)
 {
-	struct vfio_ccw_private *private = dev_get_drvdata(&sch->dev);
+	struct vfio_ccw_parent *parent = dev_get_drvdata(&sch->dev);
 
-	/* Removes the mdev: waits for the user to close it (CLOSE) */
-	mdev_unregister_parent(&private->parent);
-	vfio_ccw_go_offline(private, true, 0);
-	vfio_ccw_unbind(private);
+	/*
+	 * Removes the mdev, if any: waits for the user to close it (CLOSE),
+	 * then detaches it (vfio_ccw_mdev_remove()).
+	 */
+	mdev_unregister_parent(&parent->parent);
+	spin_lock_irq(&sch->lock);
+	cio_disable_subchannel(sch);
+	dev_set_drvdata(&sch->dev, NULL);
+	spin_unlock_irq(&sch->lock);
+	kfree(parent);
 }
 
 /*
- * System shutdown or kexec: quiesce, but do not hang the shutdown; then
- * NOT_OPER, under one io_mutex hold with the look at the state: a user
- * may have opened the device again meanwhile (model:
+ * System shutdown or kexec: quiesce the mdev, but do not hang the
+ * shutdown; then NOT_OPER, under one io_mutex hold with the look at the
+ * state: a user may have opened the device again meanwhile (model:
  * shutdown_not_oper_in_any_state).
  */
 static void vfio_ccw_css_shutdown(struct subchannel *sch)
 {
-	struct vfio_ccw_private *private = dev_get_drvdata(&sch->dev);
+	struct vfio_ccw_private *private = vfio_ccw_get_private(sch);
 
-	if (!private)
+	if (!private) {
+		vfio_ccw_disable(sch);
 		return;
+	}
 	vfio_ccw_go_offline(private, true, 3 * HZ);
 	mutex_lock(&private->io_mutex);
-	if (private->state == VFIO_CCW_STATE_STANDBY)
+	if (private->state == VFIO_CCW_STATE_STANDBY &&
+	    vfio_ccw_still_bound(private))
 		vfio_ccw_fsm_dispatch(private, VFIO_CCW_EVENT_NOT_OPER);
 	mutex_unlock(&private->io_mutex);
-}
-
-/* io_mutex held: @private is still the subchannel's driver data. */
-static bool vfio_ccw_still_bound(struct vfio_ccw_private *private)
-{
-	struct subchannel *sch = private->sch;
-	bool bound;
-
-	spin_lock_irq(sch->lock);
-	bound = dev_get_drvdata(&sch->dev) == private;
-	spin_unlock_irq(sch->lock);
-	return bound;
+	vfio_ccw_put_private(private);
 }
 
 /*
- * The channel subsystem reports a change of the subchannel: SCHIB_CHANGED,
- * then, if the device is still gone when looked at again under the same
- * io_mutex hold, NOT_OPER, and the css is asked to unregister the
- * subchannel. A stale report of a device that answers again raises no
- * NOT_OPER. Needs process context for the mutex.
+ * The channel subsystem reports a change of the subchannel: SCHIB_CHANGED
+ * to the current mdev, then, if the device is still gone when looked at
+ * again under the same io_mutex hold, NOT_OPER, and the css is asked to
+ * unregister the subchannel (without an mdev, that alone). A stale report
+ * of a device that answers again raises no NOT_OPER. Needs process context
+ * for the mutex. The reference taken under sch->lock keeps the mdev's data
+ * alive; an mdev removed meanwhile gets no event.
  */
 static int vfio_ccw_css_sch_event(struct subchannel *sch, int process)
 {
@@ -244,31 +257,33 @@ static int vfio_ccw_css_sch_event(struct subchannel *sch, int process)
 	if (!process)
 		return -EAGAIN;
 
-	spin_lock_irq(sch->lock);
+	spin_lock_irq(&sch->lock);
 	if (!device_is_registered(&sch->dev) ||
 	    work_pending(&sch->todo_work)) {
-		spin_unlock_irq(sch->lock);
+		spin_unlock_irq(&sch->lock);
 		return -EAGAIN;
 	}
-	private = dev_get_drvdata(&sch->dev);
+	private = vfio_ccw_sch_private(sch);
 	if (private)
-		kref_get(&private->ref);
-	spin_unlock_irq(sch->lock);
+		get_device(&private->vdev.device);
+	else if (cio_update_schib(sch))
+		css_sched_sch_todo(sch, SCH_TODO_UNREG);
+	spin_unlock_irq(&sch->lock);
 	if (!private)
 		return 0;
 
 	mutex_lock(&private->io_mutex);
 	if (vfio_ccw_still_bound(private)) {
 		vfio_ccw_fsm_dispatch(private, VFIO_CCW_EVENT_SCHIB_CHANGED);
-		spin_lock_irq(sch->lock);
+		spin_lock_irq(&sch->lock);
 		gone = cio_update_schib(sch) != 0;
-		spin_unlock_irq(sch->lock);
+		spin_unlock_irq(&sch->lock);
 		if (gone) {
 			vfio_ccw_fsm_dispatch(private,
 					      VFIO_CCW_EVENT_NOT_OPER);
-			spin_lock_irq(sch->lock);
+			spin_lock_irq(&sch->lock);
 			css_sched_sch_todo(sch, SCH_TODO_UNREG);
-			spin_unlock_irq(sch->lock);
+			spin_unlock_irq(&sch->lock);
 		}
 	}
 	mutex_unlock(&private->io_mutex);

@@ -18,6 +18,7 @@
 #include <linux/spinlock.h>
 #include <linux/string.h>
 #include <asm/isc.h>
+#include <asm/page.h>
 
 #include "ioasm.h"
 #include "vfio_ccw_private.h"
@@ -39,7 +40,7 @@ void vfio_ccw_irb_push(struct vfio_ccw_private *private, struct irb *irb)
 {
 	unsigned int slot;
 
-	lockdep_assert_held(private->sch->lock);
+	lockdep_assert_held(&private->sch->lock);
 	if (private->irb_count < VFIO_CCW_IRB_SLOTS) {
 		slot = (private->irb_head + private->irb_count) %
 		       VFIO_CCW_IRB_SLOTS;
@@ -63,7 +64,7 @@ void vfio_ccw_irb_push(struct vfio_ccw_private *private, struct irb *irb)
 /* sch->lock held: take the oldest IRB into @irb; false if none queued. */
 bool vfio_ccw_irb_pop(struct vfio_ccw_private *private, struct irb *irb)
 {
-	lockdep_assert_held(private->sch->lock);
+	lockdep_assert_held(&private->sch->lock);
 	if (!private->irb_count)
 		return false;
 	memcpy(irb, &private->irb_ring[private->irb_head], sizeof(*irb));
@@ -75,7 +76,7 @@ bool vfio_ccw_irb_pop(struct vfio_ccw_private *private, struct irb *irb)
 /* sch->lock held: drop the IRBs of a dead I/O (the model's flush_irbs). */
 static void vfio_ccw_irb_flush(struct vfio_ccw_private *private)
 {
-	lockdep_assert_held(private->sch->lock);
+	lockdep_assert_held(&private->sch->lock);
 	private->irb_head = 0;
 	private->irb_count = 0;
 }
@@ -85,7 +86,7 @@ static bool vfio_ccw_irb_final_queued(struct vfio_ccw_private *private)
 {
 	unsigned int i;
 
-	lockdep_assert_held(private->sch->lock);
+	lockdep_assert_held(&private->sch->lock);
 	for (i = 0; i < private->irb_count; i++) {
 		unsigned int slot = (private->irb_head + i) % VFIO_CCW_IRB_SLOTS;
 
@@ -129,9 +130,9 @@ static enum vfio_ccw_state vfio_ccw_gone(struct vfio_ccw_private *private)
 {
 	struct subchannel *sch = private->sch;
 
-	spin_lock_irq(sch->lock);
+	spin_lock_irq(&sch->lock);
 	css_sched_sch_todo(sch, SCH_TODO_UNREG);
-	spin_unlock_irq(sch->lock);
+	spin_unlock_irq(&sch->lock);
 	return VFIO_CCW_STATE_NOT_OPER;
 }
 
@@ -155,12 +156,12 @@ static enum vfio_ccw_state vfio_ccw_sch_shutdown(struct vfio_ccw_private *privat
 	bool running = false;
 	int err;
 
-	spin_lock_irq(sch->lock);
+	spin_lock_irq(&sch->lock);
 	err = cio_disable_subchannel(sch);
 	if (err && err != -ENODEV)
 		running = !cio_update_schib(sch) && vfio_ccw_sch_owes(sch);
 	vfio_ccw_irb_flush(private);
-	spin_unlock_irq(sch->lock);
+	spin_unlock_irq(&sch->lock);
 	if (running)
 		dev_warn_ratelimited(&sch->dev,
 				     "vfio_ccw: the clear was never answered; freeing the channel program\n");
@@ -188,7 +189,7 @@ static int vfio_ccw_csch(struct vfio_ccw_private *private)
 {
 	struct subchannel *sch = private->sch;
 
-	lockdep_assert_held(sch->lock);
+	lockdep_assert_held(&sch->lock);
 	if (csch(sch->schid))
 		return -ENODEV;		/* cc 3, csch has no other */
 	sch->schib.scsw.cmd.actl |= SCSW_ACTL_CLEAR_PEND;
@@ -199,7 +200,7 @@ static int vfio_ccw_csch(struct vfio_ccw_private *private)
 /* sch->lock held: hsch, the answer as an errno (cio_halt() also traces). */
 static int vfio_ccw_halt(struct subchannel *sch)
 {
-	lockdep_assert_held(sch->lock);
+	lockdep_assert_held(&sch->lock);
 	switch (hsch(sch->schid)) {
 	case 0:
 		sch->schib.scsw.cmd.actl |= SCSW_ACTL_HALT_PEND;
@@ -214,19 +215,19 @@ static int vfio_ccw_halt(struct subchannel *sch)
 
 /* --------------------------------------------------------- the actions */
 
-/* Probe: no guest yet, the subchannel stays disabled. */
+/* A new mdev: no guest yet, the subchannel stays disabled. */
 enum vfio_ccw_state vfio_ccw_fsm_init(struct vfio_ccw_private *private,
 				      enum vfio_ccw_event event, int *ret)
 {
 	struct subchannel *sch = private->sch;
 	bool gone;
 
-	spin_lock_irq(sch->lock);
+	spin_lock_irq(&sch->lock);
 	gone = cio_update_schib(sch) != 0;
 	/* Left enabled by a driver bound before us: no guest, so disable */
 	if (!gone && sch->schib.pmcw.ena)
 		gone = cio_disable_subchannel(sch) == -ENODEV;
-	spin_unlock_irq(sch->lock);
+	spin_unlock_irq(&sch->lock);
 	return gone ? VFIO_CCW_STATE_NOT_OPER : VFIO_CCW_STATE_STANDBY;
 }
 
@@ -242,15 +243,15 @@ enum vfio_ccw_state vfio_ccw_fsm_online(struct vfio_ccw_private *private,
 	struct subchannel *sch = private->sch;
 	int err;
 
-	spin_lock_irq(sch->lock);
+	spin_lock_irq(&sch->lock);
 	vfio_ccw_irb_flush(private);
 	sch->isc = VFIO_CCW_ISC;
 	/* The interruption parameter leads cio's IRQ code back to @sch */
-	err = cio_enable_subchannel(sch, (u32)(unsigned long)sch);
+	err = cio_enable_subchannel(sch, (u32)virt_to_phys(sch));
 	if (err && err != -ENODEV)
 		/* Whatever msch left behind, no guest may run on it */
 		cio_disable_subchannel(sch);
-	spin_unlock_irq(sch->lock);
+	spin_unlock_irq(&sch->lock);
 	if (err == -EBUSY) {
 		/* Status pending, taken by an interrupt on another CPU */
 		*ret = err;
@@ -328,12 +329,12 @@ static int vfio_ccw_ssch(struct vfio_ccw_private *private)
 	union orb *orb;
 	int ret;
 
-	spin_lock_irq(sch->lock);
+	spin_lock_irq(&sch->lock);
 	if (private->irb_count) {
 		ret = cio_update_schib(sch) ? -ENODEV : -EBUSY;
 		goto out;
 	}
-	orb = cp_get_orb(&private->cp, (u32)(unsigned long)sch, sch->lpm);
+	orb = cp_get_orb(&private->cp, sch);
 	if (!orb) {
 		ret = -EIO;
 		goto out;
@@ -354,7 +355,7 @@ static int vfio_ccw_ssch(struct vfio_ccw_private *private)
 		break;
 	}
 out:
-	spin_unlock_irq(sch->lock);
+	spin_unlock_irq(&sch->lock);
 	return ret;
 }
 
@@ -410,7 +411,7 @@ enum vfio_ccw_state vfio_ccw_fsm_irq(struct vfio_ccw_private *private,
 		cp_update_scsw(&private->cp, &irb->scsw);
 	memcpy(private->io_region.irb_area, irb, sizeof(*irb));
 	if (private->io_trigger)
-		eventfd_signal(private->io_trigger, 1);
+		eventfd_signal(private->io_trigger);
 
 	if (private->state == VFIO_CCW_STATE_BUSY && final) {
 		cp_free(&private->cp);
@@ -446,7 +447,7 @@ enum vfio_ccw_state vfio_ccw_fsm_quiesce(struct vfio_ccw_private *private,
 	/* Sleepers retry and find QUIESCING (or STANDBY) */
 	complete_all(&private->completion);
 
-	spin_lock_irq(sch->lock);
+	spin_lock_irq(&sch->lock);
 	if (!cio_update_schib(sch) && vfio_ccw_sch_owes(sch)) {
 		if (scsw_actl(scsw) & SCSW_ACTL_CLEAR_PEND)
 			owed = true;
@@ -457,7 +458,7 @@ enum vfio_ccw_state vfio_ccw_fsm_quiesce(struct vfio_ccw_private *private,
 		else	/* a halt that does not take: clear */
 			owed = !vfio_ccw_halt(sch) || !vfio_ccw_csch(private);
 	}
-	spin_unlock_irq(sch->lock);
+	spin_unlock_irq(&sch->lock);
 
 	if (owed) {
 		reinit_completion(&private->quiesced);
@@ -478,9 +479,9 @@ enum vfio_ccw_state vfio_ccw_fsm_quiesce_irq(struct vfio_ccw_private *private,
 	struct subchannel *sch = private->sch;
 	bool owed;
 
-	spin_lock_irq(sch->lock);
+	spin_lock_irq(&sch->lock);
 	owed = !cio_update_schib(sch) && vfio_ccw_sch_owes(sch);
-	spin_unlock_irq(sch->lock);
+	spin_unlock_irq(&sch->lock);
 	if (owed)
 		return VFIO_CCW_STATE_QUIESCING;
 	return vfio_ccw_sch_shutdown(private);
@@ -492,9 +493,9 @@ enum vfio_ccw_state vfio_ccw_fsm_disabled_irq(struct vfio_ccw_private *private,
 {
 	struct subchannel *sch = private->sch;
 
-	spin_lock_irq(sch->lock);
+	spin_lock_irq(&sch->lock);
 	cio_disable_subchannel(sch);
-	spin_unlock_irq(sch->lock);
+	spin_unlock_irq(&sch->lock);
 	return private->state;
 }
 
@@ -534,9 +535,9 @@ enum vfio_ccw_state vfio_ccw_fsm_sch_event(struct vfio_ccw_private *private,
 	struct subchannel *sch = private->sch;
 	bool gone;
 
-	spin_lock_irq(sch->lock);
+	spin_lock_irq(&sch->lock);
 	gone = cio_update_schib(sch) || vfio_ccw_io_lost(private);
-	spin_unlock_irq(sch->lock);
+	spin_unlock_irq(&sch->lock);
 	if (gone)
 		return vfio_ccw_fsm_not_oper(private, event, ret);
 	return private->state;
@@ -550,7 +551,7 @@ static int vfio_ccw_hsch(struct vfio_ccw_private *private)
 {
 	struct subchannel *sch = private->sch;
 
-	lockdep_assert_held(sch->lock);
+	lockdep_assert_held(&sch->lock);
 	if (private->irb_count)
 		return cio_update_schib(sch) ? -ENODEV : -EBUSY;
 	return vfio_ccw_halt(sch);
@@ -565,7 +566,7 @@ static int vfio_ccw_path_gone(struct vfio_ccw_private *private)
 	struct subchannel *sch = private->sch;
 	u32 actl;
 
-	lockdep_assert_held(sch->lock);
+	lockdep_assert_held(&sch->lock);
 	if (cio_update_schib(sch))
 		return -ENODEV;
 	actl = scsw_actl(&sch->schib.scsw);
@@ -587,7 +588,7 @@ enum vfio_ccw_state vfio_ccw_fsm_async(struct vfio_ccw_private *private,
 	struct subchannel *sch = private->sch;
 	int err;
 
-	spin_lock_irq(sch->lock);
+	spin_lock_irq(&sch->lock);
 	switch (private->async_cmd) {
 	case VFIO_CCW_ASYNC_CMD_HSCH:
 		err = vfio_ccw_hsch(private);
@@ -602,7 +603,7 @@ enum vfio_ccw_state vfio_ccw_fsm_async(struct vfio_ccw_private *private,
 		err = -EINVAL;
 		break;
 	}
-	spin_unlock_irq(sch->lock);
+	spin_unlock_irq(&sch->lock);
 	if (err)
 		*ret = err;
 	return private->state;

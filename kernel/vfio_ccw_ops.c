@@ -10,6 +10,7 @@
 #include <linux/eventfd.h>
 #include <linux/mdev.h>
 #include <linux/mutex.h>
+#include <linux/slab.h>
 #include <linux/spinlock.h>
 #include <linux/string.h>
 #include <linux/uaccess.h>
@@ -137,7 +138,7 @@ static void vfio_ccw_signal_trigger(struct vfio_ccw_private *private,
 	if (index == VFIO_CCW_IO_IRQ_INDEX) {
 		mutex_lock(&private->io_mutex);
 		if (private->io_trigger)
-			eventfd_signal(private->io_trigger, 1);
+			eventfd_signal(private->io_trigger);
 		mutex_unlock(&private->io_mutex);
 		return;
 	}
@@ -146,7 +147,7 @@ static void vfio_ccw_signal_trigger(struct vfio_ccw_private *private,
 	ctx = index == VFIO_CCW_CRW_IRQ_INDEX ? private->crw_trigger :
 						private->req_trigger;
 	if (ctx)
-		eventfd_signal(ctx, 1);
+		eventfd_signal(ctx);
 	spin_unlock_irq(&private->irq_lock);
 }
 
@@ -475,7 +476,7 @@ static void vfio_ccw_request(struct vfio_device *vdev, unsigned int count)
 
 	spin_lock_irq(&private->irq_lock);
 	if (private->req_trigger) {
-		eventfd_signal(private->req_trigger, 1);
+		eventfd_signal(private->req_trigger);
 		asked = true;
 	}
 	spin_unlock_irq(&private->irq_lock);
@@ -544,19 +545,50 @@ static void vfio_ccw_dma_unmap(struct vfio_device *vdev, u64 iova, u64 length)
 }
 
 /*
- * The VFIO core dropped its last reference. @vdev is embedded in the
- * subchannel's data, which outlives it: clear it for the next
- * vfio_init_device() and let the mdev remove path go on.
+ * vfio_alloc_device() at mdev probe: the mdev's FSM starts in NOT_OPER,
+ * where the model starts; INIT moves it on.
+ */
+static int vfio_ccw_init_dev(struct vfio_device *vdev)
+{
+	struct vfio_ccw_private *private = vfio_ccw_vdev_private(vdev);
+	struct subchannel *sch = to_subchannel(vdev->dev->parent);
+
+	/* vfio_ccw_cp.c copies the guest's CCWs through this buffer */
+	private->cp.guest_cp = kcalloc(CCWCHAIN_LEN_MAX, sizeof(struct ccw1),
+				       GFP_KERNEL);
+	if (!private->cp.guest_cp)
+		return -ENOMEM;
+
+	get_device(&sch->dev);
+	private->sch = sch;
+	mutex_init(&private->io_mutex);
+	mutex_init(&private->cmd_lock);
+	spin_lock_init(&private->irq_lock);
+	init_completion(&private->completion);
+	init_completion(&private->quiesced);
+	INIT_WORK(&private->io_work, vfio_ccw_io_work);
+	INIT_WORK(&private->chp_work, vfio_ccw_chp_work);
+	private->state = VFIO_CCW_STATE_NOT_OPER;
+	return 0;
+}
+
+/*
+ * The VFIO core dropped the last reference to the mdev's device (the mdev
+ * remove's, or that of an sch_event callback running late); it frees
+ * @private after this. Its work items were cancelled at the detach.
  */
 static void vfio_ccw_release_dev(struct vfio_device *vdev)
 {
 	struct vfio_ccw_private *private = vfio_ccw_vdev_private(vdev);
 
-	memset(vdev, 0, sizeof(*vdev));
-	complete(&private->release_comp);
+	kfree(private->cp.guest_cp);
+	mutex_destroy(&private->cmd_lock);
+	mutex_destroy(&private->io_mutex);
+	put_device(&private->sch->dev);
 }
 
 static const struct vfio_device_ops vfio_ccw_dev_ops = {
+	.init = vfio_ccw_init_dev,
 	.release = vfio_ccw_release_dev,
 	.open_device = vfio_ccw_open_device,
 	.close_device = vfio_ccw_close_device,
@@ -565,43 +597,75 @@ static const struct vfio_device_ops vfio_ccw_dev_ops = {
 	.ioctl = vfio_ccw_ioctl,
 	.request = vfio_ccw_request,
 	.dma_unmap = vfio_ccw_dma_unmap,
+	.bind_iommufd = vfio_iommufd_emulated_bind,
+	.unbind_iommufd = vfio_iommufd_emulated_unbind,
+	.attach_ioas = vfio_iommufd_emulated_attach_ioas,
+	.detach_ioas = vfio_iommufd_emulated_detach_ioas,
 };
 
 /* -------------------------------------------------------- mdev driver */
 
+/*
+ * Detach the mdev from its subchannel under its io_mutex (an sch_event
+ * callback holding a reference then dispatches nothing), then wait for its
+ * work items: none can be queued any more.
+ */
+static void vfio_ccw_detach(struct vfio_ccw_private *private)
+{
+	mutex_lock(&private->io_mutex);
+	vfio_ccw_set_private(private->sch, NULL);
+	mutex_unlock(&private->io_mutex);
+	cancel_work_sync(&private->io_work);
+	cancel_work_sync(&private->chp_work);
+}
+
+/*
+ * A new mdev: a new FSM, attached to the subchannel and given INIT under
+ * one io_mutex hold, so that a loss reported from then on reaches it.
+ * NOT_OPER -> STANDBY, or NOT_OPER if the device is gone: no mdev then.
+ */
 static int vfio_ccw_mdev_probe(struct mdev_device *mdev)
 {
-	struct vfio_ccw_private *private = dev_get_drvdata(mdev->dev.parent);
+	struct subchannel *sch = to_subchannel(mdev->dev.parent);
+	struct vfio_ccw_private *private;
 	enum vfio_ccw_state state;
 	int ret;
 
+	private = vfio_alloc_device(vfio_ccw_private, vdev, &mdev->dev,
+				    &vfio_ccw_dev_ops);
+	if (IS_ERR(private))
+		return PTR_ERR(private);
+
 	mutex_lock(&private->io_mutex);
+	vfio_ccw_set_private(sch, private);
+	vfio_ccw_fsm_dispatch(private, VFIO_CCW_EVENT_INIT);
 	state = private->state;
 	mutex_unlock(&private->io_mutex);
-	if (state == VFIO_CCW_STATE_NOT_OPER)
-		return -ENODEV;
-
-	reinit_completion(&private->release_comp);
-	ret = vfio_init_device(&private->vdev, &mdev->dev, &vfio_ccw_dev_ops);
-	if (ret)
-		return ret;
-	ret = vfio_register_emulated_iommu_dev(&private->vdev);
-	if (ret) {
-		vfio_put_device(&private->vdev);
-		wait_for_completion(&private->release_comp);
+	if (state == VFIO_CCW_STATE_NOT_OPER) {
+		ret = -ENODEV;
+		goto out_detach;
 	}
+
+	ret = vfio_register_emulated_iommu_dev(&private->vdev);
+	if (ret)
+		goto out_detach;
+	dev_set_drvdata(&mdev->dev, private);
+	return 0;
+
+out_detach:
+	vfio_ccw_detach(private);
+	vfio_put_device(&private->vdev);
 	return ret;
 }
 
 static void vfio_ccw_mdev_remove(struct mdev_device *mdev)
 {
-	struct vfio_ccw_private *private = dev_get_drvdata(mdev->dev.parent);
+	struct vfio_ccw_private *private = dev_get_drvdata(&mdev->dev);
 
 	/* Waits for the user to close the device: close raises CLOSE */
 	vfio_unregister_group_dev(&private->vdev);
+	vfio_ccw_detach(private);
 	vfio_put_device(&private->vdev);
-	/* @vdev lives in @private: wait until nobody holds it any more */
-	wait_for_completion(&private->release_comp);
 }
 
 struct mdev_driver vfio_ccw_mdev_driver = {

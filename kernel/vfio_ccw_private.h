@@ -1,7 +1,14 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * vfio-ccw: the driver's data for one subchannel, around the generated FSM
- * table (generated/vfio_ccw_fsm_table.h), and what its three files share.
+ * vfio-ccw: the driver's data, around the generated FSM table
+ * (generated/vfio_ccw_fsm_table.h), and what its files share.
+ *
+ * Two lifetimes: struct vfio_ccw_parent lives while vfio_ccw is bound to
+ * the subchannel (css probe to css remove) and carries no FSM state;
+ * struct vfio_ccw_private lives with one mdev (allocated by
+ * vfio_alloc_device() at mdev probe, freed by the VFIO core after its
+ * last reference) and carries the FSM. An mdev removed and created again
+ * starts from NOT_OPER with INIT, whatever the last one ended in.
  *
  * Locks, outermost first: io_mutex (the FSM mutex: every dispatch holds
  * it), then sch->lock (the subchannel's spinlock, also taken by the channel
@@ -14,7 +21,6 @@
 #include <linux/bits.h>
 #include <linux/completion.h>
 #include <linux/eventfd.h>
-#include <linux/kref.h>
 #include <linux/mdev.h>
 #include <linux/mutex.h>
 #include <linux/spinlock.h>
@@ -57,14 +63,32 @@
 #define VFIO_CCW_CRW_SLOTS	16
 
 /**
- * struct vfio_ccw_private - one subchannel bound to vfio_ccw
- * @vdev: the VFIO device, embedded: vfio_ccw_cp.c finds it next to @cp
+ * struct vfio_ccw_parent - a subchannel bound to vfio_ccw: the mdev parent
+ * @private: the mdev's data from its probe to its removal, NULL without
+ *	one; written with sch->lock and that private's io_mutex held, read
+ *	under sch->lock (the IRQ handler, chp_event, sch_event)
+ * @parent: the mdev parent
+ * @mdev_type: the single mdev type, "io"
+ * @mdev_types: the list of types handed to the mdev core (one)
+ *
+ * The subchannel's driver data (dev_get_drvdata(&sch->dev)).
+ */
+struct vfio_ccw_parent {
+	struct vfio_ccw_private *private;
+	struct mdev_parent parent;
+	struct mdev_type mdev_type;
+	struct mdev_type *mdev_types[];
+};
+
+/**
+ * struct vfio_ccw_private - one mdev of a subchannel, and its FSM
+ * @vdev: the VFIO device, first (vfio_alloc_device()); vfio_ccw_cp.c finds
+ *	it next to @cp
  * @cp: the channel program of the start in flight, at most one
  * @io_mutex: the FSM mutex; also protects @cp, @io_region, @req,
  *	@async_cmd, @irb, @guest_open and @io_trigger
  * @state: written by vfio_ccw_fsm_dispatch() only, io_mutex held
  * @sch: the subchannel, referenced while this lives
- * @ref: the css binding holds one, each running sch_event callback one
  * @completion: writers sleep here while a start is in flight (BUSY)
  * @quiesced: closers sleep here while a clear is owed (QUIESCING)
  * @io_region: what the I/O region reads back: the last request and IRB
@@ -80,10 +104,6 @@
  * @irb: the IRB the INTERRUPT event is being dispatched for
  * @io_work: the work item that dispatches INTERRUPT for queued IRBs
  * @io_trigger: eventfd signalled for each IRB handed to the user
- * @release_comp: completed when the VFIO core releases @vdev
- * @parent: the mdev parent, the subchannel
- * @mdev_type: the single mdev type, "io"
- * @mdev_types: the list of types handed to the mdev core
  * @cmd_lock: serializes the users of the async command region
  * @cmd_region: what the async command region reads back: the last command
  *	and its answer (under @cmd_lock)
@@ -108,7 +128,6 @@ struct vfio_ccw_private {
 	struct mutex io_mutex;		/* the FSM mutex */
 	enum vfio_ccw_state state;
 	struct subchannel *sch;
-	struct kref ref;
 	struct completion completion;
 	struct completion quiesced;
 	struct ccw_io_region io_region;
@@ -122,10 +141,6 @@ struct vfio_ccw_private {
 	struct irb irb;
 	struct work_struct io_work;
 	struct eventfd_ctx *io_trigger;
-	struct completion release_comp;
-	struct mdev_parent parent;
-	struct mdev_type mdev_type;
-	struct mdev_type *mdev_types[1];
 	struct mutex cmd_lock;		/* the async command region */
 	struct ccw_cmd_region cmd_region;
 	spinlock_t irq_lock;		/* CRWs, CRW and request eventfds */
@@ -171,6 +186,9 @@ bool vfio_ccw_irb_pop(struct vfio_ccw_private *private, struct irb *irb);
 
 /* vfio_ccw_drv.c */
 extern struct workqueue_struct *vfio_ccw_work_q;
+void vfio_ccw_io_work(struct work_struct *work);
+void vfio_ccw_set_private(struct subchannel *sch,
+			  struct vfio_ccw_private *private);
 
 /* vfio_ccw_ops.c */
 extern struct mdev_driver vfio_ccw_mdev_driver;

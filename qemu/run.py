@@ -17,8 +17,12 @@ inside the guest (scripts/s390x-qemu.py fetches it) with -device vfio-ccw
 on our mdev and the nested guest of qemu/nested/: its checks are the
 scenarios named real-client-* (qemu/README.md, "The real client").
 
-Usage: run.py [--mode check|bench] [--module KO] [--stock] [NAME...]
-Artifacts (console logs, initramfs, test binaries): build/qemu/.
+Usage: run.py [--kernel 6.1|6.12] [--mode check|bench] [--module KO]
+              [--stock] [NAME...]
+The kernel is --kernel, else $KERNEL, else 6.1; the module defaults to
+build/kernel-module-KERNEL/vfio_ccw.ko (scripts/module-build.sh).
+Artifacts (console logs, initramfs, test binaries): build/qemu/ for 6.1,
+build/qemu-KERNEL/ for another kernel.
 """
 
 import argparse
@@ -40,7 +44,7 @@ SOURCES = ["vfio_ccw_test.c", "vt_sys.c", "vt_cells.c", "vt_vfio.c", "vt_ccw.c",
            "vt_scen_basic.c", "vt_scen_writers.c", "vt_scen_sleep.c",
            "vt_scen_bad.c", "vt_scen_unmap.c", "vt_scen_churn.c",
            "vt_scen_loss.c", "vt_scen_regions.c", "vt_scen_async.c",
-           "vt_bench.c", "vt_nq.c", "vt_scen_real.c"]
+           "vt_bench.c", "vt_nq.c", "vt_scen_real.c", "vt_scen_recreate.c"]
 CC = "s390x-linux-gnu-gcc"
 CFLAGS = ["-static", "-O2", "-pthread", "-Wall", "-Wextra",
           "-Wno-unused-parameter", "-Werror"]
@@ -56,7 +60,8 @@ NESTED_CFLAGS = ["-ffreestanding", "-nostdlib", "-static", "-O2", "-Wall",
                  "-Wl,--build-id=none", "-Wl,--no-warn-rwx-segments"]
 
 # The devices the guest works on: rng0 for every scenario, rng1 and rng2
-# for device-loss to unplug (qemu/vt.h: VT_DEVNO, VT_DEVNO_2, VT_DEVNO_3)
+# for device-loss to unplug (qemu/vt.h: VT_DEVNO, VT_DEVNO_2, VT_DEVNO_3);
+# device-return plugs rng1 in again
 RNG_DEVICES = ["virtio-rng-ccw,id=rng0,devno=fe.0.0002",
                "virtio-rng-ccw,id=rng1,devno=fe.0.0003",
                "virtio-rng-ccw,id=rng2,devno=fe.0.0004"]
@@ -92,9 +97,10 @@ KERNEL_CHECKERS = [
 # The scenarios of qemu/vfio_ccw_test.c, in their order: each must report
 SCENARIOS = ["lifecycle", "writers", "signal", "reset-wakes-sleeper",
              "bad-input", "regions", "async-halt-clear", "request-irq",
-             "close-after-start", "remove-after-start", "async-suspended",
-             "clear-racing-start", "async-offline",
-             "device-loss", "path-vary", "unmap-while-pinned"]
+             "mdev-recreate", "close-after-start", "remove-after-start",
+             "async-suspended", "clear-racing-start", "async-offline",
+             "device-loss", "path-vary", "device-return",
+             "unmap-while-pinned"]
 # Those of the real-client boot: the nested guest's checks (run io, then
 # run remove) and the test guest's own around them (vt_scen_real.c)
 REAL_CLIENT = "real-client"
@@ -111,15 +117,18 @@ FATAL = ["kernel BUG at", "Kernel panic", "Oops", "Unable to handle kernel"]
 FATAL_GRACE = 10
 
 # The one kernel report a scenario is allowed to cause, because no driver
-# can avoid it: a driver must unpin in dma_unmap(), and 6.1's type1 calls
-# it holding device_list_lock, then takes iommu->lock to unpin, the reverse
-# of its own order elsewhere (qemu/README.md). Only unmap-while-pinned
-# unpins there; any other lockdep report still fails the run.
+# can avoid it: a driver must unpin in dma_unmap(), and type1 calls it
+# holding device_list_lock, then takes iommu->lock to unpin, the reverse
+# of its own order elsewhere (qemu/README.md). 6.12's type1 has the same
+# two orders (vfio_notify_dma_unmap(), vfio_iommu_type1_register_device()).
+# Only unmap-while-pinned unpins there; any other lockdep report still
+# fails the run.
+KNOWN_LOCKDEP_KERNELS = ["6.1", "6.12"]
 KNOWN_LOCKDEP = {
     "scenario": "unmap-while-pinned",
     "holding": "(&iommu->device_list_lock)",
     "caller": "vfio_ccw_dma_unmap+",
-    "why": "6.1 type1 calls dma_unmap() under device_list_lock "
+    "why": "type1 calls dma_unmap() under device_list_lock "
            "(qemu/README.md)",
 }
 TRACE_LINE = re.compile(r"^\s*\(?\[<[0-9a-f]+>\]")
@@ -264,11 +273,20 @@ class Qmp:
 
 def host_action(qmp, action):
     """What a "vt: qmp ACTION" line asks for; returns a short report.
-    The one action: "device_del ID", unplug a device."""
+    "device_del ID" unplugs a device, "device_add ID" plugs one of RNG_DEVICES
+    in again, as it was at boot."""
     words = action.split()
-    if len(words) != 2 or words[0] != "device_del":
+    if len(words) != 2 or words[0] not in ("device_del", "device_add"):
         return "unknown action %r" % action
-    reply = qmp.execute("device_del", id=words[1])
+    if words[0] == "device_del":
+        reply = qmp.execute("device_del", id=words[1])
+    else:
+        spec = [d for d in RNG_DEVICES if ",id=%s," % words[1] in d + ","]
+        if len(spec) != 1:
+            return "unknown device %r" % words[1]
+        driver, *props = spec[0].split(",")
+        reply = qmp.execute("device_add", driver=driver,
+                            **dict(p.split("=", 1) for p in props))
     if "error" in reply:
         return "%s: error: %s" % (action, reply["error"].get("desc"))
     return "%s: done" % action
@@ -443,7 +461,8 @@ def known_report(run, expected):
     """The console lines (numbers from 1) of the KNOWN_LOCKDEP report:
     from its WARNING to the end of its backtrace; empty if it is not there
     or its scenario did not run."""
-    if KNOWN_LOCKDEP["scenario"] not in expected:
+    if KNOWN_LOCKDEP["scenario"] not in expected or \
+            os.environ.get("KERNEL", "6.1") not in KNOWN_LOCKDEP_KERNELS:
         return set()
     lines = run.console
     for first, text in enumerate(lines):
@@ -547,10 +566,12 @@ def skipped(name, skips):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--kernel", default=os.environ.get("KERNEL", "6.1"),
+                    choices=["6.1", "6.12"],
+                    help="the test kernel (scripts/kernel-build.sh)")
     ap.add_argument("--mode", default="check", choices=["check", "bench"])
-    ap.add_argument("--module",
-                    default=os.path.join(ROOT, "build", "kernel-module",
-                                         "vfio_ccw.ko"))
+    ap.add_argument("--module", help="the module (default: "
+                    "build/kernel-module-KERNEL/vfio_ccw.ko)")
     ap.add_argument("--stock", action="store_true",
                     help="the module is upstream's vfio_ccw (bench)")
     ap.add_argument("--timeout", type=int, default=300)
@@ -563,6 +584,16 @@ def main():
     ap.add_argument("names", nargs="*", help="scenarios to run (all); "
                     "any real-client-* one runs the whole real-client boot")
     args = ap.parse_args()
+    global BUILD
+    os.environ["KERNEL"] = args.kernel     # for kernel-build.sh
+    if args.kernel != "6.1":
+        BUILD = os.path.join(ROOT, "build", "qemu-" + args.kernel)
+    if not args.module:
+        args.module = os.path.join(ROOT, "build",
+                                   "kernel-module-" + args.kernel,
+                                   "vfio_ccw.ko")
+    log("Linux %s, module %s" % (args.kernel,
+                                 os.path.relpath(args.module, ROOT)))
     # "real-client" alone names every scenario of that boot
     names = [m for n in args.names
              for m in (REAL_SCENARIOS if n == REAL_CLIENT else [n])]

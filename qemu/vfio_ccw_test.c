@@ -21,6 +21,7 @@
 #include <string.h>
 #include <sys/reboot.h>
 #include <sys/resource.h>
+#include <sys/utsname.h>
 #include <termios.h>
 #include <time.h>
 #include <unistd.h>
@@ -111,6 +112,16 @@ void vt_msleep(unsigned int ms)
 	nanosleep(&ts, NULL);
 }
 
+/* The running kernel is @version ("6.1": 6.1.x), as uname says */
+bool vt_kernel_is(const char *version)
+{
+	struct utsname u;
+	size_t n = strlen(version);
+
+	return !uname(&u) && !strncmp(u.release, version, n) &&
+	       (u.release[n] == '.' || u.release[n] == '-' || !u.release[n]);
+}
+
 /* One verdict line, counted: "ok NAME (detail)" or "FAIL NAME: detail" */
 void vt_result(const char *name, bool ok, const char *detail)
 {
@@ -160,6 +171,7 @@ static const struct vt_scenario vt_scenarios[] = {
 	{ "regions", vt_scen_regions, true },
 	{ "async-halt-clear", vt_scen_async, true },
 	{ "request-irq", vt_scen_request, true },
+	{ "mdev-recreate", vt_scen_mdev_recreate, true },
 	{ "close-after-start", vt_scen_close_after_start, true },
 	{ "remove-after-start", vt_scen_remove_after_start, true },
 	{ "async-suspended", vt_scen_async_suspended, true },
@@ -168,6 +180,8 @@ static const struct vt_scenario vt_scenarios[] = {
 	{ "device-loss", vt_scen_device_loss, true },
 	/* after device-loss: a vary reaches every device on the path */
 	{ "path-vary", vt_scen_path, true },
+	/* after device-loss: rng1 plugged in again */
+	{ "device-return", vt_scen_device_return, true },
 	/* last: lockdep reports once per boot, and this one finds a cycle */
 	{ "unmap-while-pinned", vt_scen_unmap_pinned, true },
 };

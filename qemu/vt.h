@@ -20,6 +20,7 @@
  *   vt_bench.c        bench mode (bench/qemu_bench.py)
  *   vt_nq.c           the nested QEMU of the real-client boot
  *   vt_scen_real.c    the real-client boot: QEMU's vfio-ccw on our mdev
+ *   vt_scen_recreate.c  mdevs removed and created again: a fresh FSM each
  */
 #ifndef VT_H
 #define VT_H
@@ -76,6 +77,7 @@ static inline int vt_io(long n)
 }
 void vt_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 double vt_now(void);
+bool vt_kernel_is(const char *version);
 double vt_thread_cpu(void);
 void vt_msleep(unsigned int ms);
 
@@ -260,6 +262,10 @@ int vt_scen_regions(struct vt_env *env);
 int vt_scen_async(struct vt_env *env);
 int vt_scen_request(struct vt_env *env);
 int vt_scen_path(struct vt_env *env);
+void vt_schib_dump(struct vt_dev *d, const char *when);
+/* vt_scen_recreate.c */
+int vt_scen_mdev_recreate(struct vt_env *env);
+int vt_scen_device_return(struct vt_env *env);
 
 /* bench mode (qemu_bench) */
 int vt_bench(struct vt_env *env);

@@ -185,8 +185,27 @@ int vt_senseid_busy(struct vt_dev *d, int slot, uint16_t count, int *busy)
 	if (ret)
 		return vt_fail("start: write: %s", vt_err(ret));
 	ret = vt_wait_irq(d, 5000, &n);
-	if (ret)
+	if (ret) {
+		struct vt_scsw s;
+
+		/*
+		 * Diagnosis: the last IRB handed over, the subchannel now,
+		 * and whether the interrupt is late or lost.
+		 */
+		if (!vt_read_region(d, &r)) {
+			vt_scsw_decode(&r, &s);
+			vt_info("no interrupt: the region's IRB: fctl %#x actl %#x stctl %#x cpa %#x dstat %#x, ret_code %d",
+				s.fctl, s.actl, s.stctl, s.cpa, s.dstat,
+				(int)r.ret_code);
+		}
+		vt_schib_dump(d, "with no interrupt");
+		if (!vt_wait_irq(d, 10000, &n))
+			vt_info("no interrupt: it came within 10 s more");
+		else
+			vt_info("no interrupt: none within 10 s more either");
+		vt_schib_dump(d, "10 s later");
 		return vt_fail("no interrupt: %s", vt_err(ret));
+	}
 	ret = vt_read_region(d, &r);
 	if (ret)
 		return vt_fail("read region: %s", vt_err(ret));

@@ -50,6 +50,7 @@ static const struct {
 static void build_start(enum start_case what, struct ccw_io_region *r)
 {
 	uint32_t orb = ORB_FMT | ORB_PFCH | ORB_LPM_ANY;
+	uint32_t idaw = VT_UNMAPPED_IOVA;
 	int i;
 
 	vt_senseid_prepare(SLOT_BAD, 16, r);
@@ -78,6 +79,8 @@ static void build_start(enum start_case what, struct ccw_io_region *r)
 				   SCSW_FCTL_CLEAR) >> 8;
 		break;
 	case IDA_WITHOUT_C64:
+		/* a format-1 IDAW (31 bits; s390x is big-endian) at unmapped memory */
+		memcpy(vt_slot_data(SLOT_BAD), &idaw, sizeof(idaw));
 		vt_ccw_put(SLOT_BAD, 0, CCW_CMD_SENSE_ID,
 			   CCW_FLAG_SLI | CCW_FLAG_IDA, 16,
 			   vt_slot_iova(SLOT_BAD) + VT_DATA_OFF);
@@ -97,6 +100,13 @@ static int try_start(struct vt_dev *d, int i)
 	struct ccw_io_region r;
 	int ret, expected = start_cases[i].expected;
 
+	/*
+	 * 6.1's vfio_ccw_cp.c refuses format-1 IDALs (no 64-bit IDAWs in
+	 * the ORB); 6.12's translates them, and then finds this one's IDAW
+	 * outside the mapping.
+	 */
+	if (start_cases[i].what == IDA_WITHOUT_C64 && !vt_kernel_is("6.1"))
+		expected = -EINVAL;
 	build_start(start_cases[i].what, &r);
 	ret = vt_write_region(d, &r);
 	if (ret != expected)

@@ -76,6 +76,20 @@ static void schib_info(const char *when, const struct vt_schib *s)
 		s->cc);
 }
 
+/* Diagnosis: the subchannel as the schib region reads it now */
+void vt_schib_dump(struct vt_dev *d, const char *when)
+{
+	char why[sizeof(vt_why)];
+	struct vt_region r;
+	struct vt_schib s;
+
+	memcpy(why, vt_why, sizeof(why));	/* keep the caller's reason */
+	if (!vt_cap_region(d, VFIO_REGION_SUBTYPE_CCW_SCHIB, &r) &&
+	    !read_schib(d, &r, &s))
+		schib_info(when, &s);
+	memcpy(vt_why, why, sizeof(why));
+}
+
 /* The three regions of a device, as QEMU finds them */
 struct vt_regions {
 	struct vt_region async, schib, crw;

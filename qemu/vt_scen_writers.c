@@ -29,6 +29,8 @@
 #define LONG_WAIT_MS	1000
 /* CPU a long wait may cost, as a share of the time waited */
 #define WAIT_CPU_MAX	0.01
+/* Tries of the long wait over that bound before it fails (below) */
+#define LONG_WAIT_TRIES	3
 
 
 /* The device writes the data before the final interrupt: wait for it. */
@@ -151,7 +153,9 @@ void vt_writers_sum(struct vt_writer *w, int n, struct vt_writer *sum)
  * NR_WRITERS asleep behind a program that does not end, for LONG_WAIT_MS:
  * the CPU each spends in write() is the cost of its wait, to the
  * microsecond (getrusage of the thread). A signal then ends each wait.
+ * Returns LONG_WAIT_CPU when only the CPU bound failed.
  */
+#define LONG_WAIT_CPU	1
 static int long_wait(struct vt_env *env)
 {
 	struct vt_sleeper s[NR_WRITERS];
@@ -181,12 +185,17 @@ static int long_wait(struct vt_env *env)
 		if (!ret && s[i].ret != -EINTR)
 			ret = vt_fail("sleeper %d: write answered %s, not EINTR",
 				      i, vt_err(s[i].ret));
-		if (!ret && s[i].cpu > WAIT_CPU_MAX * s[i].wall)
-			ret = vt_fail("sleeper %d: %.1f ms CPU in %.0f ms of waiting",
-				      i, s[i].cpu * 1e3, s[i].wall * 1e3);
+		if (!ret && s[i].cpu > WAIT_CPU_MAX * s[i].wall) {
+			vt_fail("sleeper %d: %.1f ms CPU in %.0f ms of waiting",
+				i, s[i].cpu * 1e3, s[i].wall * 1e3);
+			ret = LONG_WAIT_CPU;
+		}
 	}
 	vt_close(&d);
-	return ret ? vt_at("long wait") : 0;
+	if (!ret)
+		return 0;
+	vt_at("long wait");
+	return ret == LONG_WAIT_CPU ? LONG_WAIT_CPU : -1;
 }
 
 /*
@@ -242,5 +251,18 @@ int vt_scen_writers(struct vt_env *env)
 	if (cpu_all > CPU_FACTOR_MAX * cpu_solo + 0.002)
 		return vt_fail("%.1f ms CPU per write at once, %.1f ms alone",
 			       cpu_all * 1e3, cpu_solo * 1e3);
-	return long_wait(env);
+	/*
+	 * The guest's clock follows the host's: a host that preempts the
+	 * vCPU while a sleeper is current (on the way into or out of its
+	 * sleep) charges it the time. On a loaded host a wait may thus go
+	 * over the CPU bound once; one that spins or polls goes over it on
+	 * every try.
+	 */
+	for (i = 1;; i++) {
+		ret = long_wait(env);
+		if (ret != LONG_WAIT_CPU || i == LONG_WAIT_TRIES)
+			break;
+		vt_info("writers: long wait, try %d: %s; again", i, vt_why);
+	}
+	return ret ? -1 : 0;
 }

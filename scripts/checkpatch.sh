@@ -1,8 +1,9 @@
 #!/bin/sh
-# scripts/checkpatch.pl --strict from linux-source-6.1 on the given files:
+# scripts/checkpatch.pl --strict from linux-source-6.12 (the kernel the
+# glue is written against) on the given files:
 # fails unless every file has 0 errors, 0 warnings and 0 checks.
 set -eu
-tree=$(scripts/linux-tree.sh)
+tree=$(KERNEL=6.12 scripts/linux-tree.sh)
 status=0
 for file in "$@"; do
 	out=$("$tree/scripts/checkpatch.pl" --strict --no-tree --show-types -f "$file") || true

@@ -1,11 +1,14 @@
 #!/bin/sh
-# Build the vfio_ccw module for s390x Linux 6.1 out of tree, against the
-# kernel scripts/kernel-build.sh prepares (built once, cached).
+# Build the vfio_ccw module for s390x Linux $KERNEL (6.1, the default, or
+# 6.12) out of tree, against the kernel scripts/kernel-build.sh prepares
+# (built once, cached). One set of sources for both: kernel/Kbuild adds the
+# 6.1 adapter (kernel/compat-6.1/) when the tree is 6.1.
 #
-# The module directory, build/kernel-module/ (or $VFIO_CCW_MODULE_DIR), is
-# rebuilt from scratch each time (so every warning shows, every time) and
-# holds only links: to kernel/*, to generated/*.[ch], and to the tree's
-# vfio_ccw_cp.[ch]. No upstream file is copied into the repository.
+# The module directory, build/kernel-module-$KERNEL/ (or
+# $VFIO_CCW_MODULE_DIR), is rebuilt from scratch each time (so every
+# warning shows, every time) and holds only links: to kernel/*, to
+# generated/*.[ch], and to the tree's vfio_ccw_cp.[ch]. No upstream file is
+# copied into the repository.
 #
 # Usage: scripts/module-build.sh [--check] [MAKE-ARGUMENT...]
 #   MAKE-ARGUMENT  passed to kbuild, e.g. C=2 to run sparse on every file
@@ -23,10 +26,12 @@ if [ "${VFIO_CCW_SPARSE:-0}" != 0 ]; then
 	set -- "$@" C=2
 fi
 
+KERNEL=${KERNEL:-6.1}
+export KERNEL
 tree=$("$here/scripts/linux-tree.sh")
 kbuild=$("$here/scripts/kernel-build.sh")
 cio=$tree/drivers/s390/cio
-mod=${VFIO_CCW_MODULE_DIR:-$here/build/kernel-module}
+mod=${VFIO_CCW_MODULE_DIR:-$here/build/kernel-module-$KERNEL}
 
 if ! command -v s390x-linux-gnu-gcc >/dev/null 2>&1; then
 	echo "module-build: s390x-linux-gnu-gcc is missing: apt-get install gcc-s390x-linux-gnu" >&2
