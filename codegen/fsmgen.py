@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0
 """Generate the C jump table, guards and the FSM picture from the model.
 
     fsmgen.py            write generated/ and docs/ (all or nothing)
@@ -34,9 +35,10 @@ C_OUTPUTS = {
 }
 DOT_OUTPUT = ("vfio_ccw_fsm.dot", "vfio_ccw_fsm.dot.j2")
 # What the generated files cite: the paths in the kernel tree, in every layout
-CITED_MODEL = "tools/vfio-ccw/vfio_ccw.pml"
-CITED_GENERATOR = "tools/vfio-ccw/fsmgen.py"
-CITED_REGEN = "make -C tools/vfio-ccw regen"
+CITED_DIR = "tools/vfio-ccw"
+CITED_MODEL = CITED_DIR + "/vfio_ccw.pml"
+CITED_GENERATOR = CITED_DIR + "/" + os.path.basename(__file__)
+CITED_REGEN = "make -C " + CITED_DIR + " regen"
 PROTOTYPE = "enum vfio_ccw_state "
 
 

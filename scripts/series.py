@@ -17,6 +17,7 @@ before each run. What goes into each patch is series/series.toml.
 """
 
 import argparse
+import fnmatch
 import hashlib
 import os
 import re
@@ -87,7 +88,6 @@ def pristine_repo():
     run(["git", "commit", "-q", "--no-verify", "-m", f"Linux {KERNEL} (Debian linux-source-{KERNEL}, pristine)"],
         cwd=src, env=env)
     commit = git(repo, "rev-parse", "HEAD")
-    git(repo, "tag", "-f", "pristine", commit)
     # the repository's own work tree is the checkout `check` applies the series to
     git(repo, "checkout", "-q", "-f", "pristine")
     with open(stamp, "w", encoding="utf-8") as handle:
@@ -151,11 +151,14 @@ def splice(text, spec, ours):
 
 
 def insert_line(text, spec):
+    """Insert spec["line"] before (or after) the one line starting with the anchor."""
+    anchor = spec.get("before") or spec["after"]
     lines = text.splitlines(keepends=True)
-    hits = [i for i, line in enumerate(lines) if line.startswith(spec["before"])]
+    hits = [i for i, line in enumerate(lines) if line.startswith(anchor)]
     if len(hits) != 1:
-        sys.exit(f"series: {spec['file']}: {len(hits)} lines start with {spec['before']!r}, want 1")
-    return "".join(lines[:hits[0]]) + spec["line"] + "\n" + "".join(lines[hits[0]:])
+        sys.exit(f"series: {spec['file']}: {len(hits)} lines start with {anchor!r}, want 1")
+    at = hits[0] + (0 if "before" in spec else 1)
+    return "".join(lines[:at]) + spec["line"] + "\n" + "".join(lines[at:])
 
 
 def read(rel):
@@ -198,18 +201,43 @@ def message(patch):
     return f"{patch['subject']}\n\n{patch['body'].strip()}\n\nSigned-off-by: {IDENT['GIT_AUTHOR_NAME']} <{IDENT['GIT_AUTHOR_EMAIL']}>\n"
 
 
+def put_in_tree(repo, tree_, entries):
+    """The tree `tree_` with entries {path: (mode, blob)} put in: only the
+    directories on their paths are rewritten (git mktree), nothing is checked out."""
+    here, below = {}, {}
+    for path, entry in entries.items():
+        head, _, rest = path.partition("/")
+        if rest:
+            below.setdefault(head, {})[rest] = entry
+        else:
+            here[head] = entry
+    listing = {}
+    if tree_:
+        for line in git(repo, "ls-tree", "-z", tree_).split("\0"):
+            if line:
+                meta, name = line.split("\t", 1)
+                listing[name] = meta
+    for name, sub in below.items():
+        old = listing.get(name)
+        sha = put_in_tree(repo, old.split()[2] if old else None, sub)
+        listing[name] = f"040000 tree {sha}"
+    for name, (mode, blob) in here.items():
+        listing[name] = f"{mode} blob {blob}"
+    text = "".join(f"{meta}\t{name}\0" for name, meta in listing.items())
+    return git(repo, "mktree", "-z", input=text)
+
+
 def commit_series(repo, pristine, states, date):
     env = dict(IDENT, GIT_AUTHOR_DATE=date, GIT_COMMITTER_DATE=date)
     parent = pristine
-    with tempfile.TemporaryDirectory() as tmp:
-        env["GIT_INDEX_FILE"] = os.path.join(tmp, "index")
-        git(repo, "read-tree", pristine, env=env)
-        for patch, changed in states:
-            for path, (data, mode) in sorted(changed.items()):
-                sha = run(["git", "-C", repo, "hash-object", "-w", "--stdin"], input=data.decode()).stdout.strip()
-                git(repo, "update-index", "--add", "--cacheinfo", f"{mode},{sha},{path}", env=env)
-            tree_ = git(repo, "write-tree", env=env)
-            parent = git(repo, "commit-tree", tree_, "-p", parent, env=env, input=message(patch))
+    tree_ = git(repo, "rev-parse", f"{pristine}^{{tree}}")
+    for patch, changed in states:
+        entries = {}
+        for path, (data, mode) in sorted(changed.items()):
+            entries[path] = (mode, run(["git", "-C", repo, "hash-object", "-w", "--stdin"],
+                                       input=data.decode()).stdout.strip())
+        tree_ = put_in_tree(repo, tree_, entries)
+        parent = git(repo, "commit-tree", tree_, "-p", parent, env=env, input=message(patch))
     git(repo, "update-ref", f"refs/heads/{BRANCH}", parent)
     return parent
 
@@ -332,6 +360,115 @@ def kmake(repo, out, *args, check=True):
                check=check)
 
 
+# ------------------------------------------------------------ series-check
+
+CIO = "drivers/s390/cio"
+WARN = re.compile(r"warning|error", re.I)
+
+
+MAINTAINERS_ENTRY = "S390 VFIO-CCW DRIVER"
+
+
+def maintained(repo, paths):
+    """Whether every path matches an F: pattern of our MAINTAINERS entry."""
+    with open(os.path.join(repo, "MAINTAINERS"), encoding="utf-8") as handle:
+        text = handle.read()
+    entry = text[text.index("\n" + MAINTAINERS_ENTRY + "\n"):].split("\n\n", 1)[0]
+    patterns = [line[3:].strip() for line in entry.splitlines() if line.startswith("F:\t")]
+    return all(any(fnmatch.fnmatch(p, pat) or (pat.endswith("/") and p.startswith(pat)) for pat in patterns)
+               for p in paths)
+
+
+def checkpatch(repo, patch):
+    """(errors, warnings, checks), the findings, the output. FILE_PATH_CHANGES
+    ("does MAINTAINERS need updating?") is not counted when every file the
+    patch creates is already covered by the vfio-ccw entry of MAINTAINERS:
+    checkpatch asks it of any patch that adds a file without touching
+    MAINTAINERS."""
+    res = run([os.path.join(repo, "scripts", "checkpatch.pl"), "--strict", "--show-types", patch],
+              cwd=repo, check=False)
+    out = res.stdout + res.stderr
+    total = re.search(r"total: (\d+) errors, (\d+) warnings, (\d+) checks", out)
+    counts = [int(n) for n in total.groups()] if total else None
+    notes = [line for line in out.splitlines() if re.match(r"(ERROR|WARNING|CHECK):", line)]
+    with open(patch, encoding="utf-8") as handle:
+        created = re.findall(r"^ create mode \d+ (\S+)$", handle.read(), re.M)
+    if counts and "WARNING:FILE_PATH_CHANGES:" in out and created and maintained(repo, created):
+        counts[1] -= 1
+        notes = [n + " (not counted: covered by MAINTAINERS' " + MAINTAINERS_ENTRY + ")"
+                 if n.startswith("WARNING:FILE_PATH_CHANGES") else n for n in notes]
+    return counts, notes, out
+
+
+def build(repo, out, targets):
+    """W=1 build of targets, every vfio_ccw object compiled again: the warning lines."""
+    for name in os.listdir(os.path.join(out, CIO)) if os.path.isdir(os.path.join(out, CIO)) else []:
+        if name.startswith("vfio_ccw") and (name.endswith(".o") or name.endswith(".ko")):
+            os.unlink(os.path.join(out, CIO, name))
+    res = kmake(repo, out, f"-j{JOBS}", "W=1", *targets, check=False)
+    text = res.stdout + res.stderr
+    lines = [line for line in text.splitlines() if WARN.search(line)]
+    if res.returncode != 0 and not lines:
+        lines = [f"make exit status {res.returncode}"]
+    return lines, text
+
+
+def check(glue):
+    start = time.time()
+    repo, pristine, head, files = make_series(glue)
+    t_series = time.time() - start
+    patches = [f for f in files if not os.path.basename(f).startswith("0000-")]
+    git(repo, "checkout", "-q", "-f", "--detach", pristine)
+    git(repo, "clean", "-q", "-f", "-d", "-x")
+    out = kbuild_dir(repo)
+    t_prepared = time.time()
+    report, failed = [], False
+    logdir = os.path.join(ROOT, "build", "series-check")
+    shutil.rmtree(logdir, ignore_errors=True)
+    os.makedirs(logdir)
+    for number, patch in enumerate(patches, 1):
+        t0 = time.time()
+        res = run(["git", "-C", repo, "am", "-q", "--whitespace=error-all", patch], check=False)
+        if res.returncode != 0:
+            run(["git", "-C", repo, "am", "--abort"], check=False)
+            report.append(f"{number}: git am FAILED: {res.stdout}{res.stderr}")
+            failed = True
+            break
+        counts, notes, cp_text = checkpatch(repo, patch)
+        targets = [f"{CIO}/vfio_ccw.ko"]
+        makefile = open(os.path.join(repo, CIO, "Makefile"), encoding="utf-8").read()
+        if os.path.exists(os.path.join(repo, CIO, "vfio_ccw_fsm_table.c")) and "vfio_ccw_fsm_table.o" not in makefile:
+            targets.append(f"{CIO}/vfio_ccw_fsm_table.o")	# added, not linked yet: compiled alone
+        warnings, build_text = build(repo, out, targets)
+        name = os.path.basename(patch)
+        with open(os.path.join(logdir, name + ".log"), "w", encoding="utf-8") as handle:
+            handle.write(f"== checkpatch --strict\n{cp_text}\n== make W=1 {' '.join(targets)}\n{build_text}")
+        ok = counts is not None and counts[:2] == (0, 0) and not warnings
+        failed |= not ok
+        cp = "checkpatch: " + (f"{counts[0]} errors, {counts[1]} warnings, {counts[2]} checks" if counts
+                               else "no total line")
+        report.append(f"{number}: {'ok  ' if ok else 'FAIL'} {name}: {cp}; W=1 "
+                      f"{' '.join(t.split('/')[-1] for t in targets)}: {len(warnings)} warning/error lines "
+                      f"({time.time() - t0:.0f} s)")
+        report += [f"     {line}" for line in notes + warnings]
+    if not failed:
+        res = run(["make", "-s", "-C", os.path.join(repo, "tools", "vfio-ccw"), "check", "spin",
+                   "PYTHON=/usr/bin/python3"], check=False)
+        report.append(f"tools/vfio-ccw: make check spin: {'ok' if res.returncode == 0 else 'FAIL'}: "
+                      + " / ".join((res.stdout + res.stderr).strip().splitlines()))
+        failed |= res.returncode != 0
+    total = time.time() - start
+    report.append(f"times: series {t_series:.0f} s, pristine checkout and kernel {t_prepared - start - t_series:.0f} s, "
+                  f"per-patch checks {time.time() - t_prepared:.0f} s, total {total:.0f} s")
+    text = "\n".join(report) + "\n"
+    with open(os.path.join(logdir, "summary.txt"), "w", encoding="utf-8") as handle:
+        handle.write(text)
+    print(text, end="")
+    print(f"series-check: {'FAILED' if failed else 'all patches apply, build with W=1 without warnings and pass checkpatch'}"
+          f" (logs: build/series-check/)")
+    return 1 if failed else 0
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("command", choices=["pristine", "kbuild", "series", "check"])
@@ -344,6 +481,8 @@ def main(argv=None):
     if args.command == "series":
         make_series(os.path.abspath(args.glue))
         return 0
+    if args.command == "check":
+        return check(os.path.abspath(args.glue))
     if args.command == "kbuild":
         print(kbuild_dir(pristine_repo()[0]))
         return 0
