@@ -13,12 +13,16 @@ DEPS_TESTS := $(DEPS_PROOFS) python3-pytest graphviz make
 DEPS_KERNEL := linux-source-6.1 xz-utils perl make gcc-s390x-linux-gnu \
 	flex bison bc libelf-dev libssl-dev cpio sparse
 # binutils and the keyring: scripts/s390x-qemu.py, the real-client boot
+# make series, make series-check: the patch series against Debian's 6.12
+DEPS_SERIES := linux-source-6.12 xz-utils perl make gcc-s390x-linux-gnu \
+	flex bison bc libelf-dev libssl-dev git patch python3-jinja2 spin
+SERIES_ARGS ?=
 DEPS_QEMU := $(DEPS_KERNEL) qemu-system-misc libc6-dev-s390x-cross \
 	binutils-s390x-linux-gnu debian-archive-keyring
 
 .PHONY: all verify verify-deep check generate mutations test-codegen test-c checkpatch \
 	docs bench deps-proofs deps-tests deps-kernel clean kernel kernel-checks \
-	deps-qemu qemu-check bench-qemu bench-nested
+	deps-qemu qemu-check bench-qemu bench-nested deps-series series series-check
 
 all: verify
 
@@ -30,6 +34,8 @@ deps-kernel:
 	@scripts/deps.sh $(DEPS_KERNEL)
 deps-qemu:
 	@scripts/deps.sh $(DEPS_QEMU)
+deps-series:
+	@scripts/deps.sh $(DEPS_SERIES)
 
 ## generate: regenerate generated/ and docs/ from the model
 generate: deps-tests
@@ -82,8 +88,21 @@ kernel-checks: checkpatch kernel
 qemu-check: deps-qemu kernel
 	$(PYTHON) qemu/run.py $(QEMU_CHECK_ARGS)
 
+## series: the git format-patch series against pristine Linux 6.12 in
+## build/series/ (scripts/series.py, series/series.toml); SERIES_ARGS="--glue
+## DIR" takes the final driver glue from DIR instead of kernel/
+series: deps-series
+	$(PYTHON) scripts/series.py series $(SERIES_ARGS)
+
+## series-check: git am each patch onto a fresh pristine 6.12 checkout (in
+## the cache); per patch a W=1 build of vfio_ccw.ko and checkpatch --strict,
+## 0 warnings each; then make -C tools/vfio-ccw check spin in the patched
+## tree. The first run builds the kernel it links against (cached)
+series-check: deps-series
+	$(PYTHON) scripts/series.py check $(SERIES_ARGS)
+
 ## check: everything CI runs, the QEMU boot last
-check: verify mutations test-codegen test-c kernel-checks qemu-check
+check: verify mutations test-codegen test-c kernel-checks series-check qemu-check
 
 ## bench: what make verify and make verify-deep cost (bench/results.md)
 bench: deps-proofs
