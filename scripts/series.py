@@ -403,7 +403,7 @@ def checkpatch(repo, patch):
 def build(repo, out, targets):
     """W=1 build of targets, every vfio_ccw object compiled again: the warning lines."""
     for name in os.listdir(os.path.join(out, CIO)) if os.path.isdir(os.path.join(out, CIO)) else []:
-        if name.startswith("vfio_ccw") and (name.endswith(".o") or name.endswith(".ko")):
+        if name.startswith(("vfio_ccw", ".vfio_ccw")):	# objects, .mod, .ko, their .cmd
             os.unlink(os.path.join(out, CIO, name))
     res = kmake(repo, out, f"-j{JOBS}", "W=1", *targets, check=False)
     text = res.stdout + res.stderr
@@ -443,7 +443,7 @@ def check(glue):
         name = os.path.basename(patch)
         with open(os.path.join(logdir, name + ".log"), "w", encoding="utf-8") as handle:
             handle.write(f"== checkpatch --strict\n{cp_text}\n== make W=1 {' '.join(targets)}\n{build_text}")
-        ok = counts is not None and counts[:2] == (0, 0) and not warnings
+        ok = counts is not None and tuple(counts[:2]) == (0, 0) and not warnings
         failed |= not ok
         cp = "checkpatch: " + (f"{counts[0]} errors, {counts[1]} warnings, {counts[2]} checks" if counts
                                else "no total line")
