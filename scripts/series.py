@@ -469,12 +469,30 @@ def check(glue):
     return 1 if failed else 0
 
 
+def export_glue(spec):
+    worktree, _, rev = spec.partition("@")
+    commit = git(worktree, "rev-parse", "--verify", (rev or "HEAD") + "^{commit}")
+    dest = os.path.join(ROOT, "build", f"glue-{commit[:12]}")
+    if not os.path.isdir(os.path.join(dest, "kernel")):
+        os.makedirs(dest, exist_ok=True)
+        archive = subprocess.run(["git", "-C", worktree, "archive", commit, "kernel"], stdout=subprocess.PIPE,
+                                 check=True).stdout
+        subprocess.run(["tar", "-x", "-C", dest], input=archive, check=True)
+    log(f"glue: kernel/ of {worktree} at {commit[:12]}")
+    return os.path.join(dest, "kernel")
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("command", choices=["pristine", "kbuild", "series", "check"])
     parser.add_argument("--glue", default=os.path.join(ROOT, "kernel"),
                         help="directory of the final driver glue (default: kernel/)")
+    parser.add_argument("--glue-git", metavar="WORKTREE[@REV]",
+                        help="take the glue from kernel/ of a commit (default HEAD) of that git work tree, "
+                             "exported into build/glue-<commit>/kernel")
     args = parser.parse_args(argv)
+    if args.glue_git:
+        args.glue = export_glue(args.glue_git)
     if args.command == "pristine":
         print(pristine_repo()[0])
         return 0
