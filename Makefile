@@ -15,7 +15,7 @@ DEPS_KERNEL := linux-source-6.1 xz-utils perl make gcc-s390x-linux-gnu \
 # binutils and the keyring: scripts/s390x-qemu.py, the real-client boot
 # make series, make series-check: the patch series against Debian's 6.12
 DEPS_SERIES := linux-source-6.12 xz-utils perl make gcc-s390x-linux-gnu \
-	flex bison bc libelf-dev libssl-dev git patch python3-jinja2 spin
+	flex bison bc libelf-dev libssl-dev sparse git patch python3-jinja2 spin
 SERIES_ARGS ?=
 DEPS_QEMU := $(DEPS_KERNEL) qemu-system-misc libc6-dev-s390x-cross \
 	binutils-s390x-linux-gnu debian-archive-keyring
@@ -95,7 +95,7 @@ series: deps-series
 	$(PYTHON) scripts/series.py series $(SERIES_ARGS)
 
 ## series-check: git am each patch onto a fresh pristine 6.12 checkout (in
-## the cache); per patch a W=1 build of vfio_ccw.ko and checkpatch --strict,
+## the cache); per patch a W=1 build of vfio_ccw.ko with sparse and checkpatch --strict,
 ## 0 warnings each; then make -C tools/vfio-ccw check spin in the patched
 ## tree. The first run builds the kernel it links against (cached)
 series-check: deps-series
