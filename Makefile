@@ -15,7 +15,7 @@ DEPS_KERNEL := linux-source-6.1 xz-utils perl make gcc-s390x-linux-gnu \
 # binutils and the keyring: scripts/s390x-qemu.py, the real-client boot
 # make series, make series-check: the patch series against Debian's 6.12
 DEPS_SERIES := linux-source-6.12 xz-utils perl make gcc-s390x-linux-gnu \
-	flex bison bc libelf-dev libssl-dev sparse git patch python3-jinja2 spin
+	flex bison bc libelf-dev libssl-dev sparse git patch python3-jinja2 python3-docutils spin
 SERIES_ARGS ?=
 DEPS_QEMU := $(DEPS_KERNEL) qemu-system-misc libc6-dev-s390x-cross \
 	binutils-s390x-linux-gnu debian-archive-keyring

@@ -425,6 +425,23 @@ def untouched(repo, pristine, line):
     return run(["git", "-C", repo, "diff", "--quiet", pristine, "--", path], check=False).returncode == 0
 
 
+def rst_check(repo, pristine):
+    """docutils warnings (level 2 and up) of each .rst the series changes."""
+    try:
+        import docutils.core
+        import io
+    except ImportError:
+        return ["skipped: python3-docutils is missing"]
+    problems = []
+    for path in git(repo, "diff", "--name-only", pristine, "HEAD", "--", "*.rst").split():
+        stream = io.StringIO()
+        with open(os.path.join(repo, path), encoding="utf-8") as handle:
+            docutils.core.publish_doctree(handle.read(), source_path=path, settings_overrides={
+                "report_level": 2, "halt_level": 5, "warning_stream": stream})
+        problems += [line for line in stream.getvalue().splitlines() if line.strip()]
+    return problems
+
+
 def check(glue):
     start = time.time()
     repo, pristine, head, files = make_series(glue)
@@ -473,6 +490,11 @@ def check(glue):
         report.append(f"tools/vfio-ccw: make check spin: {'ok' if res.returncode == 0 else 'FAIL'}: "
                       + " / ".join((res.stdout + res.stderr).strip().splitlines()))
         failed |= res.returncode != 0
+    if not failed:
+        problems = rst_check(repo, pristine)
+        report.append("Documentation: " + ("; ".join(problems) if problems else
+                                           "every .rst the series changes parses with docutils, no warning"))
+        failed |= bool(problems) and not problems[0].startswith("skipped")
     total = time.time() - start
     report.append(f"times: series {t_series:.0f} s, pristine checkout and kernel {t_prepared - start - t_series:.0f} s, "
                   f"per-patch checks {time.time() - t_prepared:.0f} s, total {total:.0f} s")
