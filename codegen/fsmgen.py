@@ -5,9 +5,10 @@
     fsmgen.py            write generated/ and docs/ (all or nothing)
     fsmgen.py --check    exit 1 if a committed output is stale
     fsmgen.py --model M --root R --c-dir D --no-dot [--check]
-                         the same for another layout, e.g. in a kernel tree:
-                         --model tools/vfio-ccw/vfio_ccw.pml --root .
-                         --c-dir drivers/s390/cio --no-dot
+                         the same for another layout; in a kernel tree
+                         (the model next to this script) the defaults are
+                         tools/vfio-ccw/vfio_ccw.pml, the tree's top,
+                         drivers/s390/cio and no picture
 
 The table comes from the model (model/vfio_ccw.pml here, in a kernel tree
 tools/vfio-ccw/vfio_ccw.pml), the file SPIN verifies; nothing else holds a
@@ -24,8 +25,20 @@ import tempfile
 import fsmtable
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-ROOT = os.path.dirname(HERE)
-MODEL = os.path.join(ROOT, "model", "vfio_ccw.pml")
+# In a kernel tree the model sits next to this script (tools/vfio-ccw/) and
+# the table goes to drivers/s390/cio/, without a picture; here, the model is
+# model/vfio_ccw.pml and the outputs go to generated/ and docs/.
+IN_KERNEL_TREE = os.path.exists(os.path.join(HERE, "vfio_ccw.pml"))
+if IN_KERNEL_TREE:
+    ROOT = os.path.dirname(os.path.dirname(HERE))
+    MODEL = os.path.join(HERE, "vfio_ccw.pml")
+    C_DIR, DOT_DIR = "drivers/s390/cio", None
+    REGEN_HINT = "make -C tools/vfio-ccw regen"
+else:
+    ROOT = os.path.dirname(HERE)
+    MODEL = os.path.join(ROOT, "model", "vfio_ccw.pml")
+    C_DIR, DOT_DIR = "generated", "docs"
+    REGEN_HINT = "make generate"
 # templates/ next to this script (kernel tree) or beside its directory (here)
 TEMPLATES = next((d for d in (os.path.join(HERE, "templates"), os.path.join(ROOT, "templates"))
                   if os.path.isdir(d)), os.path.join(HERE, "templates"))
@@ -120,10 +133,10 @@ def stale(outputs, root=ROOT):
             with open(path, encoding="utf-8") as handle:
                 current = handle.read()
         except FileNotFoundError:
-            problems.append(f"{rel} is missing: run `make generate` and commit it")
+            problems.append(f"{rel} is missing: run `{REGEN_HINT}` and commit it")
             continue
         if current != text:
-            problems.append(f"{rel} is stale (the model or a template changed): run `make generate` and commit it")
+            problems.append(f"{rel} is stale (the model or a template changed): run `{REGEN_HINT}` and commit it")
     return problems
 
 
@@ -149,8 +162,8 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", default=MODEL)
     parser.add_argument("--root", default=ROOT, help="the directory --c-dir and --dot-dir are in")
-    parser.add_argument("--c-dir", default="generated", help="where the C table goes, under --root")
-    parser.add_argument("--dot-dir", default="docs", help="where the picture's .dot goes, under --root")
+    parser.add_argument("--c-dir", default=C_DIR, help=f"where the C table goes, under --root ({C_DIR})")
+    parser.add_argument("--dot-dir", default=DOT_DIR, help="where the picture's .dot goes, under --root")
     parser.add_argument("--no-dot", action="store_true", help="no picture (a kernel tree has none)")
     parser.add_argument("--check", action="store_true", help="only check that the outputs are up to date")
     args = parser.parse_args(argv)
@@ -164,7 +177,7 @@ def main(argv=None):
             print(f"fsmgen: {problem}", file=sys.stderr)
         print("fsmgen: nothing written", file=sys.stderr)
         return 1
-    outputs = render(fsm, args.c_dir, None if args.no_dot else args.dot_dir)
+    outputs = render(fsm, args.c_dir, None if args.no_dot or args.dot_dir is None else args.dot_dir)
     if args.check:
         problems = stale(outputs, args.root)
         for problem in problems:
