@@ -74,6 +74,7 @@ def test_every_patch_has_subject_body_and_a_known_prefix():
     for patch in series.load_series()["patch"]:
         assert patch["subject"].startswith(("s390/vfio-ccw: ", "tools/vfio-ccw: "))
         assert len(patch["subject"]) <= 90 and patch["body"].strip()
+        assert all(len(line) <= 75 for line in patch["body"].splitlines()), patch["subject"]
     undos = [u for p in series.load_series()["patch"] for u in p.get("undo", [])]
     redos = [u for p in series.load_series()["patch"] for u in p.get("redo", [])]
     assert sorted(undos) == sorted(redos)
