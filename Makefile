@@ -19,12 +19,16 @@ DEPS_KERNEL := linux-source-6.1 linux-source-6.12 xz-utils perl make \
 	gcc-s390x-linux-gnu \
 	flex bison bc libelf-dev libssl-dev cpio sparse
 # binutils and the keyring: scripts/s390x-qemu.py, the real-client boot
+# make series, make series-check: the patch series against Debian's 6.12
+DEPS_SERIES := linux-source-6.12 xz-utils perl make gcc-s390x-linux-gnu \
+	flex bison bc libelf-dev libssl-dev sparse git patch python3-jinja2 python3-docutils spin
+SERIES_ARGS ?=
 DEPS_QEMU := $(DEPS_KERNEL) qemu-system-misc libc6-dev-s390x-cross \
 	binutils-s390x-linux-gnu debian-archive-keyring
 
 .PHONY: all verify verify-deep check generate mutations test-codegen test-c checkpatch \
 	docs bench deps-proofs deps-tests deps-kernel clean kernel kernel-checks \
-	deps-qemu qemu-check bench-qemu bench-nested \
+	deps-qemu qemu-check bench-qemu bench-nested deps-series series series-check \
 	$(KERNELS:%=kernel-checks-%) $(KERNELS:%=qemu-check-%)
 
 all: verify
@@ -37,6 +41,8 @@ deps-kernel:
 	@scripts/deps.sh $(DEPS_KERNEL)
 deps-qemu:
 	@scripts/deps.sh $(DEPS_QEMU)
+deps-series:
+	@scripts/deps.sh $(DEPS_SERIES)
 
 ## generate: regenerate generated/ and docs/ from the model
 generate: deps-tests
@@ -99,10 +105,23 @@ $(KERNELS:%=qemu-check-%): qemu-check-%:
 qemu-check: deps-qemu kernel
 	$(PYTHON) qemu/run.py --kernel $(KERNEL) $(QEMU_CHECK_ARGS)
 
-## check: everything CI runs, kernel-checks and qemu-check for each of
-## KERNELS, the QEMU boots last (one kernel after the other)
+## series: the git format-patch series against pristine Linux 6.12 in
+## build/series/ (scripts/series.py, series/series.toml); SERIES_ARGS="--glue
+## DIR" takes the final driver glue from DIR instead of kernel/
+series: deps-series
+	$(PYTHON) scripts/series.py series $(SERIES_ARGS)
+
+## series-check: git am each patch onto a fresh pristine 6.12 checkout (in
+## the cache); per patch a W=1 build of vfio_ccw.ko with sparse and checkpatch --strict,
+## 0 warnings each; then make -C tools/vfio-ccw check spin in the patched
+## tree. The first run builds the kernel it links against (cached)
+series-check: deps-series
+	$(PYTHON) scripts/series.py check $(SERIES_ARGS)
+
+## check: everything CI runs: kernel-checks for each of KERNELS, the
+## series check, then qemu-check for each of KERNELS (the boots last)
 check: verify mutations test-codegen test-c \
-	$(KERNELS:%=kernel-checks-%) $(KERNELS:%=qemu-check-%)
+	$(KERNELS:%=kernel-checks-%) series-check $(KERNELS:%=qemu-check-%)
 
 ## bench: what make verify and make verify-deep cost (bench/results.md)
 bench: deps-proofs

@@ -1,11 +1,20 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0
 """Generate the C jump table, guards and the FSM picture from the model.
 
-    codegen/fsmgen.py            write generated/ and docs/ (all or nothing)
-    codegen/fsmgen.py --check    exit 1 if a committed output is stale
+    fsmgen.py            write generated/ and docs/ (all or nothing)
+    fsmgen.py --check    exit 1 if a committed output is stale
+    fsmgen.py --model M --root R --c-dir D --no-dot [--check]
+                         the same for another layout; in a kernel tree
+                         (the model next to this script) the defaults are
+                         tools/vfio-ccw/vfio_ccw.pml, the tree's top,
+                         drivers/s390/cio and no picture
 
-The table comes from model/vfio_ccw.pml, the file SPIN verifies; nothing
-else holds a copy of it. Output is deterministic: same model, same bytes.
+The table comes from the model (model/vfio_ccw.pml here, in a kernel tree
+tools/vfio-ccw/vfio_ccw.pml), the file SPIN verifies; nothing else holds a
+copy of it. Output is deterministic: same model, same bytes, whatever the
+layout: the files name the kernel tree's paths, so the table this
+repository commits is byte for byte the one the kernel tree commits.
 """
 
 import argparse
@@ -15,14 +24,34 @@ import tempfile
 
 import fsmtable
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-MODEL = os.path.join(ROOT, "model", "vfio_ccw.pml")
-TEMPLATES = os.path.join(ROOT, "templates")
-OUTPUTS = {
-    "generated/vfio_ccw_fsm_table.h": "vfio_ccw_fsm_table.h.j2",
-    "generated/vfio_ccw_fsm_table.c": "vfio_ccw_fsm_table.c.j2",
-    "docs/vfio_ccw_fsm.dot": "vfio_ccw_fsm.dot.j2",
+HERE = os.path.dirname(os.path.abspath(__file__))
+# In a kernel tree the model sits next to this script (tools/vfio-ccw/) and
+# the table goes to drivers/s390/cio/, without a picture; here, the model is
+# model/vfio_ccw.pml and the outputs go to generated/ and docs/.
+IN_KERNEL_TREE = os.path.exists(os.path.join(HERE, "vfio_ccw.pml"))
+if IN_KERNEL_TREE:
+    ROOT = os.path.dirname(os.path.dirname(HERE))
+    MODEL = os.path.join(HERE, "vfio_ccw.pml")
+    C_DIR, DOT_DIR = "drivers/s390/cio", None
+    REGEN_HINT = "make -C tools/vfio-ccw regen"
+else:
+    ROOT = os.path.dirname(HERE)
+    MODEL = os.path.join(ROOT, "model", "vfio_ccw.pml")
+    C_DIR, DOT_DIR = "generated", "docs"
+    REGEN_HINT = "make generate"
+# templates/ next to this script (kernel tree) or beside its directory (here)
+TEMPLATES = next((d for d in (os.path.join(HERE, "templates"), os.path.join(ROOT, "templates"))
+                  if os.path.isdir(d)), os.path.join(HERE, "templates"))
+C_OUTPUTS = {
+    "vfio_ccw_fsm_table.h": "vfio_ccw_fsm_table.h.j2",
+    "vfio_ccw_fsm_table.c": "vfio_ccw_fsm_table.c.j2",
 }
+DOT_OUTPUT = ("vfio_ccw_fsm.dot", "vfio_ccw_fsm.dot.j2")
+# What the generated files cite: the paths in the kernel tree, in every layout
+CITED_DIR = "tools/vfio-ccw"
+CITED_MODEL = CITED_DIR + "/vfio_ccw.pml"
+CITED_GENERATOR = CITED_DIR + "/" + os.path.basename(__file__)
+CITED_REGEN = "make -C " + CITED_DIR + " regen"
 PROTOTYPE = "enum vfio_ccw_state "
 
 
@@ -57,7 +86,7 @@ def _fixed_label(cell):
     return {"ERROR": f"{cell.event}: -{cell.errno}", "WAIT": f"{cell.event}: sleep, retry"}.get(cell.action)
 
 
-def context(fsm, model):
+def context(fsm):
     rows = {s.name: [] for s in fsm.states}
     fixed = {s.name: [] for s in fsm.states}
     edges = {}
@@ -79,17 +108,20 @@ def context(fsm, model):
     actions = [{"function": function(a.name),
                 "indent": _align(len(PROTOTYPE) + len(function(a.name)) + 1)} for a in fsm.actions]
     return {
-        "model": model, "states": fsm.states, "events": fsm.events, "actions": actions, "rows": rows,
+        "model": CITED_MODEL, "generator": CITED_GENERATOR, "regen": CITED_REGEN, "states": fsm.states, "events": fsm.events, "actions": actions, "rows": rows,
         "fixed": fixed,
         "edges": [{"src": s, "dst": d, "label": "\\n".join(labels)} for (s, d), labels in edges.items()],
     }
 
 
-def render(fsm, model_rel="model/vfio_ccw.pml"):
-    """All outputs as {path relative to the repository: text}."""
+def render(fsm, c_dir="generated", dot_dir="docs"):
+    """All outputs as {path relative to the root: text}; dot_dir None: no picture."""
     env = _jinja()
-    values = context(fsm, model_rel)
-    return {out: env.get_template(template).render(values) for out, template in OUTPUTS.items()}
+    values = context(fsm)
+    outputs = {os.path.join(c_dir, name): template for name, template in C_OUTPUTS.items()}
+    if dot_dir is not None:
+        outputs[os.path.join(dot_dir, DOT_OUTPUT[0])] = DOT_OUTPUT[1]
+    return {out: env.get_template(template).render(values) for out, template in outputs.items()}
 
 
 def stale(outputs, root=ROOT):
@@ -101,10 +133,10 @@ def stale(outputs, root=ROOT):
             with open(path, encoding="utf-8") as handle:
                 current = handle.read()
         except FileNotFoundError:
-            problems.append(f"{rel} is missing: run `make generate` and commit it")
+            problems.append(f"{rel} is missing: run `{REGEN_HINT}` and commit it")
             continue
         if current != text:
-            problems.append(f"{rel} is stale (the model or a template changed): run `make generate` and commit it")
+            problems.append(f"{rel} is stale (the model or a template changed): run `{REGEN_HINT}` and commit it")
     return problems
 
 
@@ -129,7 +161,10 @@ def write(outputs, root=ROOT):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", default=MODEL)
-    parser.add_argument("--root", default=ROOT, help="where generated/ and docs/ live")
+    parser.add_argument("--root", default=ROOT, help="the directory --c-dir and --dot-dir are in")
+    parser.add_argument("--c-dir", default=C_DIR, help=f"where the C table goes, under --root ({C_DIR})")
+    parser.add_argument("--dot-dir", default=DOT_DIR, help="where the picture's .dot goes, under --root")
+    parser.add_argument("--no-dot", action="store_true", help="no picture (a kernel tree has none)")
     parser.add_argument("--check", action="store_true", help="only check that the outputs are up to date")
     args = parser.parse_args(argv)
     try:
@@ -142,7 +177,7 @@ def main(argv=None):
             print(f"fsmgen: {problem}", file=sys.stderr)
         print("fsmgen: nothing written", file=sys.stderr)
         return 1
-    outputs = render(fsm, os.path.relpath(args.model, ROOT))
+    outputs = render(fsm, args.c_dir, None if args.no_dot or args.dot_dir is None else args.dot_dir)
     if args.check:
         problems = stale(outputs, args.root)
         for problem in problems:

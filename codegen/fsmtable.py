@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0
 """Read the FSM table out of the Promela model SPIN verifies.
 
 The model marks what the generator reads with comment markers:

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0 */
 /*
  * vfio-ccw finite state machine: the Promela model SPIN verifies.
  *

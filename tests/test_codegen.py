@@ -103,7 +103,19 @@ def test_header_declares_every_action_once(fsm):
     header = fsmgen.render(fsm)["generated/vfio_ccw_fsm_table.h"]
     for action in fsm.actions:
         assert header.count(f"enum vfio_ccw_state vfio_ccw_fsm_{action.name.lower()}(") == 1
-    assert "GENERATED FILE - DO NOT EDIT" in header and "model/vfio_ccw.pml" in header
+    assert "GENERATED FILE - DO NOT EDIT" in header and "tools/vfio-ccw/vfio_ccw.pml" in header
+
+
+def test_kernel_tree_layout_gives_the_same_bytes(fsm, tmp_path):
+    """The in-tree run (tools/vfio-ccw, drivers/s390/cio, no picture) writes generated/'s bytes."""
+    proc = subprocess.run([sys.executable, GENERATOR, "--model", MODEL, "--root", str(tmp_path),
+                           "--c-dir", "drivers/s390/cio", "--no-dot"], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    assert sorted(p.name for p in (tmp_path / "drivers/s390/cio").iterdir()) == [
+        "vfio_ccw_fsm_table.c", "vfio_ccw_fsm_table.h"]
+    for name in ("vfio_ccw_fsm_table.c", "vfio_ccw_fsm_table.h"):
+        with open(os.path.join(ROOT, "generated", name), encoding="utf-8") as committed:
+            assert (tmp_path / "drivers/s390/cio" / name).read_text(encoding="utf-8") == committed.read()
 
 
 def test_dot_has_an_edge_per_action_move(fsm):
@@ -209,7 +221,8 @@ def test_missing_model_file(tmp_path):
 
 def test_check_reports_stale_output(tmp_path, model_text):
     code, _, written, model = generate(tmp_path, model_text)
-    assert code == 0 and written == sorted(fsmgen.OUTPUTS)
+    assert code == 0 and written == ["docs/vfio_ccw_fsm.dot", "generated/vfio_ccw_fsm_table.c",
+                                      "generated/vfio_ccw_fsm_table.h"]
     root = tmp_path / "root"
     target = root / "generated" / "vfio_ccw_fsm_table.c"
     target.write_text(target.read_text().replace("-ENODEV", "-EIO", 1))
