@@ -38,6 +38,12 @@ struct workqueue_struct *vfio_ccw_work_q;
  * The caller holds the io_mutex of the private attached or detached, so
  * that sch_event sees the change before it dispatches anything. From the
  * detach on, the IRQ handler and chp_event no longer queue its work items.
+ *
+ * A detach also disables the subchannel: the IRBs still queued for the
+ * mdev going are dropped with it, and one of them may be the interrupt
+ * that was to disable it again after a disable lost its race with that
+ * interrupt (model: release_leaves_sch_enabled). Status still pending
+ * brings an interrupt that finds no mdev, which disables it again.
  */
 void vfio_ccw_set_private(struct subchannel *sch,
 			  struct vfio_ccw_private *private)
@@ -46,6 +52,8 @@ void vfio_ccw_set_private(struct subchannel *sch,
 
 	spin_lock_irq(&sch->lock);
 	parent->private = private;
+	if (!private)
+		cio_disable_subchannel(sch);
 	spin_unlock_irq(&sch->lock);
 }
 
