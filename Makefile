@@ -127,8 +127,9 @@ check: verify mutations test-codegen test-c \
 bench: deps-proofs
 	$(PYTHON) bench/verify_bench.py
 
-## bench-qemu: our module against upstream's vfio_ccw in QEMU, both built
-## for the test kernel without KASAN (bench/qemu_results.md)
+## bench-qemu: our module against upstream's vfio_ccw of Linux $(KERNEL) in
+## QEMU, both built for its test kernel without KASAN
+## (bench/qemu_results.md; KERNEL=6.12: bench/qemu_results-6.12.md)
 bench-qemu: deps-qemu
 	$(PYTHON) bench/qemu_bench.py
 

@@ -1,8 +1,9 @@
 #!/usr/bin/python3
 """make bench-qemu: our vfio_ccw module against upstream's, in QEMU.
 
-Builds, for the test kernel without KASAN (VFIO_CCW_KASAN=0, lockdep on),
-ours in build/bench-module/ and the stock Linux 6.1 vfio_ccw out of tree
+Builds, for the test kernel of $KERNEL (6.1 or 6.12) without KASAN
+(VFIO_CCW_KASAN=0, lockdep on), ours in build/bench-module/ and the stock
+vfio_ccw of that kernel out of tree
 from the kernel tree's drivers/s390/cio/vfio_ccw_*.c in
 build/stock-module/ (links to the tree's files and a Kbuild written there:
 nothing upstream enters the repository). Then boots the bench mode of the
@@ -14,7 +15,8 @@ compares the medians:
                the EBUSY/EAGAIN answers that sent a writer back to retry,
                wall and CPU time per write()
 
-Writes the table to bench/qemu_results.md and prints it. Numbers, not
+Writes the table to bench/qemu_results.md (6.1) or
+bench/qemu_results-6.12.md and prints it. Numbers, not
 pass/fail, except that each run must complete (every request checked).
 """
 
@@ -32,7 +34,9 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 RUN = os.path.join(ROOT, "qemu", "run.py")
 OURS_DIR = os.path.join(ROOT, "build", "bench-module")
 STOCK_DIR = os.path.join(ROOT, "build", "stock-module")
-RESULTS = os.path.join(ROOT, "bench", "qemu_results.md")
+KERNEL = os.environ.get("KERNEL", "6.1")
+RESULTS = os.path.join(ROOT, "bench", "qemu_results%s.md" %
+                       ("" if KERNEL == "6.1" else "-" + KERNEL))
 
 # The stock module as upstream's drivers/s390/cio/Makefile builds it
 STOCK_OBJS = ["vfio_ccw_drv", "vfio_ccw_cp", "vfio_ccw_ops", "vfio_ccw_fsm",
@@ -89,8 +93,7 @@ def bench_once(module, tag, stock):
         sys.stdout.write(proc.stdout)
         raise SystemExit("qemu_bench: the %s run failed" % tag)
     found = {}
-    kernel = os.environ.get("KERNEL", "6.1")     # run.py's build dir
-    qemu_dir = "qemu" if kernel == "6.1" else "qemu-" + kernel
+    qemu_dir = "qemu" if KERNEL == "6.1" else "qemu-" + KERNEL  # run.py's
     with open(os.path.join(ROOT, "build", qemu_dir, "bench-%s.txt" % tag)) as f:
         for line in f:
             m = BENCH_LINE.match(line.strip())
@@ -128,15 +131,16 @@ def table(ours, stock, runs):
         ("4 writers: CPU ms per request, whole thread (retries included)",
          "concurrent", "thread_cpu_ms", "%.2f"),
     ]
-    lines = ["| measure: median (lowest-highest) | ours | stock 6.1 | "
-             "ours/stock (medians) |", "|---|---|---|---|"]
+    lines = ["| measure: median (lowest-highest) | ours | stock %s | "
+             "ours/stock (medians) |" % KERNEL, "|---|---|---|---|"]
     for label, test, key, fmt in rows:
         a, b = median(ours, test, key), median(stock, test, key)
         ratio = "%.2f" % (a / b) if b else "-"
         lines.append("| %s | %s | %s | %s |" % (
             label, spread(ours, test, key, fmt), spread(stock, test, key, fmt),
             ratio))
-    head = ("# vfio_ccw in QEMU: ours against upstream's (%s, %d cores, %s)\n\n"
+    head = ("# vfio_ccw in QEMU on Linux %s: ours against upstream's "
+            "(%s, %d cores, %s)\n\n"
             "Produced by `make bench-qemu` (bench/qemu_bench.py): medians of "
             "%d boots each of qemu-system-s390x (TCG, 2 vCPUs) running "
             "`qemu/run.py --mode bench`, on the test kernel without KASAN "
@@ -145,8 +149,8 @@ def table(ours, stock, runs):
             "is what the stock module asks of it, and what ours never "
             "answers (its writers sleep). TCG timings are noisy: compare "
             "ratios of medians, and mind the spread between boots.\n\n" %
-            (platform.machine(), os.cpu_count(), time.strftime("%Y-%m-%d"),
-             runs))
+            (KERNEL, platform.machine(), os.cpu_count(),
+             time.strftime("%Y-%m-%d"), runs))
     return head + "\n".join(lines) + "\n"
 
 
