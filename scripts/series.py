@@ -278,8 +278,8 @@ def cover_values(pristine):
         "cells_unreachable": figure("README.md", r"(\d+) are marked unreachable"),
         "configurations": ", ".join(table_column("README.md", "| configuration | faults |")),
         "qemu_busy": " of ".join(figure("qemu/README.md", r"\*\*(\d+) of (\d+) IO_REQ found BUSY\*\*")),
-        "bench_rps": figure("bench/qemu_results.md", r"\| 4 writers: requests/s \| ([^|]+\|[^|]+\| [\d.]+) \|"),
-        "bench_cpu": figure("bench/qemu_results.md",
+        "bench_rps": figure("bench/qemu_results-6.12.md", r"\| 4 writers: requests/s \| ([^|]+\|[^|]+\| [\d.]+) \|"),
+        "bench_cpu": figure("bench/qemu_results-6.12.md",
                             r"\| 4 writers: CPU ms in write\(\) per request \| ([^|]+\|[^|]+\| [\d.]+) \|"),
     }
 
