@@ -89,12 +89,17 @@ static bool wait_flag(struct vt_nq *nq, volatile bool *flag, double s)
 	return *flag;
 }
 
+/*
+ * DEVICE_DELETED takes 0.3 to 0.7 s as a rule, but once in about a dozen
+ * boots took over 5 s without any escalation of the close (qemu/README):
+ * 15 s, and the time is in the report.
+ */
 static int device_del_release(struct vt_nq *nq, struct vt_env *env)
 {
 	if (vt_nq_device_del(nq))
 		return vt_at("device_del");
-	if (!wait_flag(nq, &nq->device_deleted, 5))
-		return vt_fail("no DEVICE_DELETED event within 5 s");
+	if (!wait_flag(nq, &nq->device_deleted, 15))
+		return vt_fail("no DEVICE_DELETED event within 15 s");
 	return mdev_works(env->uuid, env->group_id) ? vt_at("after it") : 0;
 }
 
