@@ -194,7 +194,6 @@ void vfio_ccw_chp_work(struct work_struct *work)
 int vfio_ccw_chp_event(struct subchannel *sch, struct chp_link *link,
 		       int event)
 {
-	struct vfio_ccw_parent *parent = dev_get_drvdata(&sch->dev);
 	int mask = chp_ssd_get_mask(&sch->ssd_info, link);
 	struct vfio_ccw_private *private;
 	bool path_gone = false;
@@ -204,7 +203,7 @@ int vfio_ccw_chp_event(struct subchannel *sch, struct chp_link *link,
 	 * under sch->lock, where the mdev cannot be detached, and its remove
 	 * cancels the work queued here after the detach.
 	 */
-	private = parent ? parent->private : NULL;
+	private = vfio_ccw_sch_private(sch);
 	if (!private || !mask)
 		return 0;
 	if (cio_update_schib(sch))

@@ -58,7 +58,7 @@ void vfio_ccw_set_private(struct subchannel *sch,
 }
 
 /* sch->lock held: the subchannel's current mdev, NULL if none. */
-static struct vfio_ccw_private *vfio_ccw_sch_private(struct subchannel *sch)
+struct vfio_ccw_private *vfio_ccw_sch_private(struct subchannel *sch)
 {
 	struct vfio_ccw_parent *parent = dev_get_drvdata(&sch->dev);
 

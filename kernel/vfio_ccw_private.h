@@ -189,6 +189,7 @@ extern struct workqueue_struct *vfio_ccw_work_q;
 void vfio_ccw_io_work(struct work_struct *work);
 void vfio_ccw_set_private(struct subchannel *sch,
 			  struct vfio_ccw_private *private);
+struct vfio_ccw_private *vfio_ccw_sch_private(struct subchannel *sch);
 
 /* vfio_ccw_ops.c */
 extern struct mdev_driver vfio_ccw_mdev_driver;
