@@ -1,0 +1,169 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * kshim: locks, completions, jiffies, messages and eventfds for the
+ * kernel's files built in user space (kshim.h says what stands for what).
+ */
+#include <stdarg.h>
+#include <stdlib.h>
+#include <time.h>
+
+#include "ksim.h"
+
+unsigned int kshim_warnings;
+unsigned long kshim_transitions;
+__thread bool kshim_signal_pending;
+bool kshim_quiet;	/* messages counted, not printed (the lockstep) */
+unsigned int kshim_messages;
+
+void kshim_lock_init(struct kshim_lock *l)
+{
+	pthread_mutex_init(&l->m, NULL);
+	l->held = false;
+}
+
+void kshim_lock(struct kshim_lock *l)
+{
+	pthread_mutex_lock(&l->m);
+	l->owner = pthread_self();
+	l->held = true;
+}
+
+void kshim_unlock(struct kshim_lock *l)
+{
+	kshim_assert_held(l, "the lock being released");
+	l->held = false;
+	pthread_mutex_unlock(&l->m);
+}
+
+/* lockdep_assert_held(): a kernel bug, so fatal here */
+void kshim_assert_held(struct kshim_lock *l, const char *what)
+{
+	if (!l->held || !pthread_equal(l->owner, pthread_self())) {
+		fprintf(stderr, "kshim: lockdep_assert_held(%s) failed\n", what);
+		abort();
+	}
+}
+
+void init_completion(struct completion *x)
+{
+	pthread_mutex_init(&x->lock, NULL);
+	pthread_cond_init(&x->wait, NULL);
+	x->done = 0;
+}
+
+void reinit_completion(struct completion *x)
+{
+	pthread_mutex_lock(&x->lock);
+	x->done = 0;
+	pthread_mutex_unlock(&x->lock);
+}
+
+void complete(struct completion *x)
+{
+	pthread_mutex_lock(&x->lock);
+	if (x->done != UINT_MAX)
+		x->done++;
+	pthread_cond_signal(&x->wait);
+	pthread_mutex_unlock(&x->lock);
+}
+
+void complete_all(struct completion *x)
+{
+	pthread_mutex_lock(&x->lock);
+	x->done = UINT_MAX;
+	pthread_cond_broadcast(&x->wait);
+	pthread_mutex_unlock(&x->lock);
+}
+
+/* Take one unit of done, UINT_MAX stays; true if there was one */
+static bool completion_take(struct completion *x)
+{
+	if (!x->done)
+		return false;
+	if (x->done != UINT_MAX)
+		x->done--;
+	return true;
+}
+
+/*
+ * Sleeps until completed or kshim_signal_pending is set for this thread;
+ * a signal is seen within 1 ms (set from another thread, then
+ * kshim_kick() the completion to see it at once).
+ */
+int wait_for_completion_interruptible(struct completion *x)
+{
+	int ret = 0;
+
+	pthread_mutex_lock(&x->lock);
+	while (!completion_take(x)) {
+		struct timespec ts;
+
+		if (kshim_signal_pending) {
+			ret = -ERESTARTSYS;
+			break;
+		}
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_nsec += 1000000;
+		if (ts.tv_nsec >= 1000000000) {
+			ts.tv_sec++;
+			ts.tv_nsec -= 1000000000;
+		}
+		pthread_cond_timedwait(&x->wait, &x->lock, &ts);
+	}
+	pthread_mutex_unlock(&x->lock);
+	return ret;
+}
+
+unsigned long wait_for_completion_timeout(struct completion *x,
+					  unsigned long timeout)
+{
+	unsigned long deadline = jiffies + timeout;
+	unsigned long left = 0;
+
+	pthread_mutex_lock(&x->lock);
+	while (!completion_take(x)) {
+		struct timespec ts;
+		unsigned long now = jiffies;
+
+		if (time_after_eq(now, deadline))
+			goto out;
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_nsec += (long)(deadline - now) * 1000000L;
+		ts.tv_sec += ts.tv_nsec / 1000000000L;
+		ts.tv_nsec %= 1000000000L;
+		pthread_cond_timedwait(&x->wait, &x->lock, &ts);
+	}
+	left = time_after_eq(jiffies, deadline) ? 1 : deadline - jiffies;
+out:
+	pthread_mutex_unlock(&x->lock);
+	return left;
+}
+
+unsigned long kshim_jiffies(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (unsigned long)ts.tv_sec * HZ + ts.tv_nsec / (1000000000L / HZ);
+}
+
+void kshim_message(const struct device *dev, const char *level,
+		   const char *fmt, ...)
+{
+	va_list ap;
+
+	kshim_messages++;
+	if (kshim_quiet)
+		return;
+	va_start(ap, fmt);
+	fprintf(stderr, "[%s] %s: ", level, dev && dev->name ? dev->name : "-");
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+}
+
+void eventfd_signal(struct eventfd_ctx *ctx)
+{
+	ctx->count++;
+	if (ctx->log)
+		ksim_log(ctx->log, ctx->op);
+}
