@@ -4,7 +4,7 @@
  * and the hooks the generated dispatcher calls.
  *
  * Each action does what its act_* inline in model/vfio_ccw.pml does (and
- * its user-space twin in tests/c/actions.c): it runs with io_mutex held,
+ * the lockstep, proofs/lockstep.c, runs it beside the model): it runs with io_mutex held,
  * returns the next state, sets *ret to the answer on error and never
  * writes the state; vfio_ccw_fsm_dispatch() checks and writes it.
  */
@@ -97,18 +97,6 @@ static bool vfio_ccw_irb_final_queued(struct vfio_ccw_private *private)
 }
 
 /* ------------------------------------------------------ the subchannel */
-
-/*
- * sch->lock held, schib just refreshed: the subchannel still owes an
- * interrupt: a function is active or pending (start, halt, clear, the
- * device still working), or status waits to be presented.
- */
-static bool vfio_ccw_sch_busy(struct subchannel *sch)
-{
-	union scsw *scsw = &sch->schib.scsw;
-
-	return scsw_actl(scsw) || (scsw_stctl(scsw) & SCSW_STCTL_STATUS_PEND);
-}
 
 /*
  * sch->lock held, schib just refreshed: a start, halt or clear function is
@@ -215,7 +203,11 @@ static int vfio_ccw_halt(struct subchannel *sch)
 
 /* --------------------------------------------------------- the actions */
 
-/* A new mdev: no guest yet, the subchannel stays disabled. */
+/*
+ * A new mdev: no guest yet, the subchannel stays disabled. A device gone
+ * already is NOT_OPER, and the css is asked to unregister the subchannel,
+ * as from any other action (model: commit_state's unreg_due).
+ */
 enum vfio_ccw_state vfio_ccw_fsm_init(struct vfio_ccw_private *private,
 				      enum vfio_ccw_event event, int *ret)
 {
@@ -228,14 +220,15 @@ enum vfio_ccw_state vfio_ccw_fsm_init(struct vfio_ccw_private *private,
 	if (!gone && sch->schib.pmcw.ena)
 		gone = cio_disable_subchannel(sch) == -ENODEV;
 	spin_unlock_irq(&sch->lock);
-	return gone ? VFIO_CCW_STATE_NOT_OPER : VFIO_CCW_STATE_STANDBY;
+	return gone ? vfio_ccw_gone(private) : VFIO_CCW_STATE_STANDBY;
 }
 
 /*
- * A guest attached: enable the subchannel for our interrupts. IRBs queued
- * after the last guest's disable (an interrupt that lost the race with
- * it) are the last guest's: a final among them would end this guest's
- * first start (model: online_keeps_stale_irbs).
+ * A guest attached: enable the subchannel for our interrupts. Once it is,
+ * IRBs queued after the last guest's disable (an interrupt that lost the
+ * race with it) are the last guest's: a final among them would end this
+ * guest's first start (model: online_keeps_stale_irbs). An enable that
+ * fails keeps them: one may be the interrupt that disables it again.
  */
 enum vfio_ccw_state vfio_ccw_fsm_online(struct vfio_ccw_private *private,
 					enum vfio_ccw_event event, int *ret)
@@ -244,11 +237,12 @@ enum vfio_ccw_state vfio_ccw_fsm_online(struct vfio_ccw_private *private,
 	int err;
 
 	spin_lock_irq(&sch->lock);
-	vfio_ccw_irb_flush(private);
 	sch->isc = VFIO_CCW_ISC;
 	/* The interruption parameter leads cio's IRQ code back to @sch */
 	err = cio_enable_subchannel(sch, (u32)virt_to_phys(sch));
-	if (err && err != -ENODEV)
+	if (!err)
+		vfio_ccw_irb_flush(private);
+	else if (err != -ENODEV)
 		/* Whatever msch left behind, no guest may run on it */
 		cio_disable_subchannel(sch);
 	spin_unlock_irq(&sch->lock);
@@ -397,12 +391,10 @@ enum vfio_ccw_state vfio_ccw_fsm_start(struct vfio_ccw_private *private,
 	return VFIO_CCW_STATE_BUSY;
 }
 
-/* Hand the IRB to the user; a final one ends the start in flight. */
-enum vfio_ccw_state vfio_ccw_fsm_irq(struct vfio_ccw_private *private,
-				     enum vfio_ccw_event event, int *ret)
+/* The IRB being dispatched into the I/O region, and the user told. */
+static void vfio_ccw_irb_to_user(struct vfio_ccw_private *private)
 {
 	struct irb *irb = &private->irb;
-	bool final = vfio_ccw_irb_is_final(irb);
 
 	/* Linux's IRB leaves out the extended-measurement words at its end */
 	BUILD_BUG_ON(sizeof(*irb) > sizeof(private->io_region.irb_area));
@@ -412,7 +404,15 @@ enum vfio_ccw_state vfio_ccw_fsm_irq(struct vfio_ccw_private *private,
 	memcpy(private->io_region.irb_area, irb, sizeof(*irb));
 	if (private->io_trigger)
 		eventfd_signal(private->io_trigger);
+}
 
+/* Hand the IRB to the user; a final one ends the start in flight. */
+enum vfio_ccw_state vfio_ccw_fsm_irq(struct vfio_ccw_private *private,
+				     enum vfio_ccw_event event, int *ret)
+{
+	bool final = vfio_ccw_irb_is_final(&private->irb);
+
+	vfio_ccw_irb_to_user(private);
 	if (private->state == VFIO_CCW_STATE_BUSY && final) {
 		cp_free(&private->cp);
 		/*
@@ -468,10 +468,12 @@ enum vfio_ccw_state vfio_ccw_fsm_quiesce(struct vfio_ccw_private *private,
 }
 
 /*
- * QUIESCING x INTERRUPT: while the subchannel still owes an interrupt,
- * wait for it; do not issue halt or clear again, which would owe a new one
- * (the upstream loop that never ends). Escalating is go_offline's, on a
- * timeout.
+ * QUIESCING x INTERRUPT: the IRB is the user's, as in IDLE and BUSY: a
+ * dma_unmap quiesces under a guest that stays, and the end of its start
+ * (the halt's or clear's IRB) must reach it. While the subchannel still
+ * owes an interrupt, wait for it; do not issue halt or clear again, which
+ * would owe a new one (the upstream loop that never ends). Escalating is
+ * go_offline's, on a timeout.
  */
 enum vfio_ccw_state vfio_ccw_fsm_quiesce_irq(struct vfio_ccw_private *private,
 					     enum vfio_ccw_event event, int *ret)
@@ -479,6 +481,7 @@ enum vfio_ccw_state vfio_ccw_fsm_quiesce_irq(struct vfio_ccw_private *private,
 	struct subchannel *sch = private->sch;
 	bool owed;
 
+	vfio_ccw_irb_to_user(private);
 	spin_lock_irq(&sch->lock);
 	owed = !cio_update_schib(sch) && vfio_ccw_sch_owes(sch);
 	spin_unlock_irq(&sch->lock);
@@ -513,18 +516,24 @@ enum vfio_ccw_state vfio_ccw_fsm_not_oper(struct vfio_ccw_private *private,
 
 /*
  * sch->lock held, schib fresh: the device answers, but our I/O went with
- * it: BUSY with nothing running and no final IRB queued, or QUIESCING with
- * nothing running, owed or queued. Nothing would ever end it, nor wake its
- * sleepers.
+ * it: BUSY with nothing owed and no final status pending or queued (an
+ * unsolicited status pending ends nothing: SPIN's lockstep found it taken
+ * for the end), or QUIESCING with nothing owed, pending or queued. Nothing
+ * would ever end it, nor wake its sleepers (model: IO_LOST).
  */
 static bool vfio_ccw_io_lost(struct vfio_ccw_private *private)
 {
-	if (vfio_ccw_sch_busy(private->sch))
+	struct subchannel *sch = private->sch;
+	union scsw *scsw = &sch->schib.scsw;
+	bool pending = scsw_stctl(scsw) & SCSW_STCTL_STATUS_PEND;
+
+	if (vfio_ccw_sch_owes(sch))
 		return false;
 	if (private->state == VFIO_CCW_STATE_BUSY)
-		return !vfio_ccw_irb_final_queued(private);
+		return !(pending && vfio_ccw_scsw_is_final(scsw)) &&
+		       !vfio_ccw_irb_final_queued(private);
 	if (private->state == VFIO_CCW_STATE_QUIESCING)
-		return !private->irb_count;
+		return !pending && !private->irb_count;
 	return false;
 }
 
@@ -796,8 +805,8 @@ enum vfio_ccw_state vfio_ccw_go_offline(struct vfio_ccw_private *private,
 
 		mutex_lock(&private->io_mutex);
 		state = private->state;
-		if (timed_out && state == VFIO_CCW_STATE_QUIESCING &&
-		    tick == VFIO_CCW_QUIESCE_TICK) {
+		/* Every wait that timed out counts, the limit's last one too */
+		if (timed_out && state == VFIO_CCW_STATE_QUIESCING) {
 			if (!ticks) {
 				dev_warn(&sch->dev,
 					 "vfio_ccw: the subchannel does not quiesce, clearing it\n");

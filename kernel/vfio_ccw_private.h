@@ -157,20 +157,25 @@ struct vfio_ccw_private {
 };
 
 /*
- * The interrupt that ends a start function (the model's ENDS_START): the
+ * The interrupt that ends a start function (the model's ENDS_START), in
+ * an IRB or in the schib's status pending: the
  * final one of the start, solicited with nothing left running, or the end
  * of a halt or clear (its function bit, none of its own pending bits, no
  * activity), which ends the start with it, whatever status it carries.
  */
-static inline bool vfio_ccw_irb_is_final(struct irb *irb)
+static inline bool vfio_ccw_scsw_is_final(union scsw *scsw)
 {
-	union scsw *scsw = &irb->scsw;
 	u32 running = SCSW_ACTL_DEVACT | SCSW_ACTL_SCHACT;
 
 	if (scsw_fctl(scsw) & (SCSW_FCTL_HALT_FUNC | SCSW_FCTL_CLEAR_FUNC))
 		return !(scsw_actl(scsw) & (running | SCSW_ACTL_HALT_PEND |
 					    SCSW_ACTL_CLEAR_PEND));
 	return scsw_is_solicited(scsw) && !(scsw_actl(scsw) & running);
+}
+
+static inline bool vfio_ccw_irb_is_final(struct irb *irb)
+{
+	return vfio_ccw_scsw_is_final(&irb->scsw);
 }
 
 /* vfio_ccw_fsm.c */

@@ -376,6 +376,27 @@ c_decl {
 	}
 }
 
+/*
+ * The lockstep with the kernel's code (proofs/lockstep.c): at every
+ * dispatch, the kernel's vfio_ccw_fsm_dispatch() and action run on this
+ * pre-state, and must do what the model's action did. The frame lives on
+ * pan's stack (c_track, not matched: it never tells two states apart).
+ * The model's ops and choices inside an action are logged into it.
+ */
+bit bad_refinement;		/* the kernel did otherwise (kernel_refines_model) */
+hidden byte ls_ev;		/* the event being dispatched */
+hidden short ls_ans;		/* the model's answer */
+c_decl {
+\#include "lockstep.h"
+	struct ls_frame ls;
+}
+c_track "&ls" "sizeof(struct ls_frame)" "UnMatched";
+#define LS_OP(op)	c_code { ls_log(&ls, op); }
+#define LS_ORACLE(f)	c_code { ls.f = 1; }
+/* start: the cell is IDLE x IO_REQ's second step (the program pinned) */
+#define LS_BEGIN(start)	c_code { ls_begin(start); }
+#define LS_END		ls_ans = ans; c_code { ls_end(); }
+
 /* ------------------------------------------------------------ mutex */
 /* Free for the next taker: an interrupt handler spinning on sch->lock runs first */
 #define MUTEX_FREE	(fsm_owner == NOBODY && irq_taken == 0)
@@ -505,8 +526,13 @@ inline msch_lost_to_irq()
 inline sch_disable()
 {
 	if
-	:: true -> sch_status = 0; sch_enabled = 0
-	:: MSCH_RACES_IRQ -> msch_lost_to_irq()
+	:: true ->
+		if
+		:: sch_enabled && !dev_lost -> LS_OP(LS_OP_DISABLE)
+		:: else	/* cio: disabled already, no msch; lost: cc 3 */
+		fi;
+		sch_status = 0; sch_enabled = 0
+	:: MSCH_RACES_IRQ -> LS_ORACLE(race_msch); msch_lost_to_irq()
 	fi
 }
 
@@ -529,24 +555,54 @@ inline sch_shutdown()
 	fi
 }
 
+/*
+ * No guest yet: the subchannel stays disabled, and is disabled if the last
+ * mdev's release lost its disable to an interrupt (the lockstep found the
+ * kernel's INIT disabling it, the model's not).
+ */
 inline act_init()
 {
 	if
 	:: dev_lost -> nx = ST_NOT_OPER
-	:: else -> nx = ST_STANDBY	/* no guest yet: stays disabled */
+	:: else ->
+		if
+		:: sch_enabled -> sch_disable()
+		:: else
+		fi;
+		nx = ST_STANDBY
 	fi
 }
 
-/* Enable. Losing the status to an interrupt is transient: -EBUSY, retry. */
+/*
+ * An enable that failed leaves no subchannel enabled for a guest that is
+ * not there: disable, whatever msch left (the lockstep found the kernel
+ * doing it, the model not). The status, if any, went with the failed msch.
+ */
+inline online_failed()
+{
+	if
+	:: sch_enabled -> sch_status = 0; sch_enabled = 0; LS_OP(LS_OP_DISABLE)
+	:: else
+	fi
+}
+
+/*
+ * Enable. Once enabled, IRBs of the last guest, queued after its disable,
+ * go (under sch->lock, with the msch: no interrupt comes in between); an
+ * enable that fails keeps them, one may be the interrupt that disables
+ * the subchannel again. Losing the status to an interrupt is transient:
+ * -EBUSY, retry.
+ */
 inline act_online()
 {
 	if
 	:: dev_lost -> ans = -ENODEV; nx = ST_NOT_OPER
 	:: !dev_lost && enable_fails > 0 ->
-		enable_fails--; not_oper_cause = 1; ans = -EIO; nx = ST_NOT_OPER
-	:: MSCH_RACES_IRQ -> msch_lost_to_irq(); ans = -EBUSY; nx = ST_STANDBY
-	:: !dev_lost ->	/* IRBs of the last guest, queued after its disable, go */
-		sch_status = 0; flush_irbs(); sch_enabled = 1; nx = ST_IDLE
+		LS_ORACLE(fail_enable);
+		enable_fails--; not_oper_cause = 1; online_failed(); ans = -EIO; nx = ST_NOT_OPER
+	:: MSCH_RACES_IRQ -> LS_ORACLE(race_msch); msch_lost_to_irq(); online_failed();
+		ans = -EBUSY; nx = ST_STANDBY
+	:: !dev_lost -> sch_status = 0; sch_enabled = 1; LS_OP(LS_OP_ENABLE); flush_irbs(); nx = ST_IDLE
 	fi
 }
 
@@ -578,7 +634,7 @@ inline act_start_translate()
 inline act_start()
 {
 	if
-	:: translate_fails > 0 -> translate_fails--; ans = -EINVAL
+	:: translate_fails > 0 -> LS_ORACLE(fail_translate); translate_fails--; ans = -EINVAL
 	:: true
 	fi;
 	cp_translating = 0;
@@ -598,7 +654,7 @@ inline act_start()
 		fi;
 		reinit_completion();
 		GHOST(start_flip = !start_flip);
-		dev_active = 1;
+		dev_active = 1; LS_OP(LS_OP_SSCH);
 		if
 		:: dev_intermediate = 0
 		:: dev_intermediate = MAX_INTERMEDIATE
@@ -609,6 +665,7 @@ inline act_start()
 
 inline act_irq()
 {
+	LS_OP(LS_OP_USER_IRB);	/* copied into the I/O region, eventfd */
 	if
 	:: state == ST_BUSY && ENDS_START(cur_irb) ->
 		/* Wake one sleeper, to start. If its retry is refused it
@@ -628,7 +685,7 @@ inline act_irq()
  */
 inline csch()
 {
-	sch_status = 0; flush_irbs(); dev_halt = 0; dev_clears = 1
+	sch_status = 0; flush_irbs(); dev_halt = 0; dev_clears = 1; LS_OP(LS_OP_CSCH)
 }
 
 /*
@@ -647,15 +704,17 @@ inline act_quiesce()
 		:: dev_clears > 0	/* answered for sure: wait */
 		:: dev_clears == 0 && (state == ST_QUIESCING || dev_halt || sch_status != 0) -> csch()
 		:: dev_clears == 0 && state != ST_QUIESCING && !dev_halt && sch_status == 0 ->
-			dev_halt = 1	/* hsch */
+			dev_halt = 1; LS_OP(LS_OP_HSCH)	/* hsch */
 		fi;
 		nx = ST_QUIESCING
 	:: else -> sch_shutdown()	/* already quiet, or gone */
 	fi
 }
 
+/* The IRB is the user's (a dma_unmap's guest stays), then as act_quiesce */
 inline act_quiesce_irq()
 {
+	LS_OP(LS_OP_USER_IRB);
 	if
 	:: OWED && !dev_lost ->
 		nx = ST_QUIESCING	/* an interrupt is still owed */
@@ -714,7 +773,7 @@ inline act_async()
 	:: !dev_lost && cur_cmd == CMD_HALT && !STATUS_PENDING && (dev_halt || dev_clears > 0) ->
 		ans = -EBUSY	/* cc 2 */
 	:: !dev_lost && cur_cmd == CMD_HALT && !STATUS_PENDING && !dev_halt && dev_clears == 0 ->
-		dev_halt = 1	/* cc 0 */
+		dev_halt = 1; LS_OP(LS_OP_HSCH)	/* cc 0 */
 	fi
 }
 
@@ -787,8 +846,10 @@ inline dispatch(ev)
 {
 	cell = state * NR_EVENTS + ev;
 	ans = 0;
+	ls_ev = ev; LS_BEGIN(0);
 	run_action(ev);
-	commit_state(ev)
+	commit_state(ev);
+	LS_END
 }
 
 /*
@@ -824,7 +885,8 @@ inline fsm_io_req()
 		hit_cell = cell; c_code { cell_hits[hit_cell]++; };
 		act_start_translate()
 		MUTEX_HELD_ACROSS
-		act_start(); commit_state(EV_IO_REQ); fsm_unlock() }
+		ls_ev = EV_IO_REQ; LS_BEGIN(1);
+		act_start(); commit_state(EV_IO_REQ); LS_END; fsm_unlock() }
 	:: atomic { MUTEX_FREE && !STARTS(EV_IO_REQ) ->
 		fsm_lock(); dispatch(EV_IO_REQ); fsm_unlock();
 		if
@@ -862,6 +924,49 @@ inline go_offline()
 	:: state == ST_QUIESCING && !escalated -> escalated = 1; raise_offline()
 	od;
 	escalated = 0
+}
+
+/* The lockstep's two ends, in pan (they read the state vector, now) */
+c_code {
+static void ls_world_of(struct ls_world *w)
+{
+	int i;
+
+	memset(w, 0, sizeof(*w));
+	w->state = now.state;
+	w->enabled = now.sch_enabled;
+	w->lost = now.dev_lost;
+	w->active = now.dev_active;
+	w->halt = now.dev_halt;
+	w->clears = now.dev_clears;
+	w->pending = now.sch_status;
+	w->taken = now.irq_taken;
+	w->unreg_due = now.unreg_due;
+	w->cp_live = now.cp_live;
+	w->done = now.done;
+	w->nirbs = q_len(now.irbq);
+	for (i = 0; i < w->nirbs && i < LS_SLOTS; i++)
+		w->irbs[i] = qrecv(now.irbq, i, 0, 0);
+}
+
+static void ls_begin(int start)
+{
+	memset(&ls, 0, sizeof(ls));
+	ls_world_of(&ls.pre);
+	ls.event = ls_ev;
+	ls.cmd = now.cur_cmd;
+	ls.irb = now.cur_irb;
+	ls.cell_start = start;
+}
+
+static void ls_end(void)
+{
+	struct ls_world post;
+
+	ls_world_of(&post);
+	if (ls_check(&ls, &post, ls_ans))
+		now.bad_refinement = 1;
+}
 }
 
 /* -------------------------------------------------------- processes */
@@ -1302,6 +1407,7 @@ ltl answered_once { [] !bad_answer }
 ltl unreachable_cells { [] !bad_unreachable_cell }
 ltl irq_never_waits { [] !bad_irb_overflow }
 ltl no_stale_irb { [] !bad_stale_irb }
+ltl kernel_refines_model { [] !bad_refinement }
 
 /*
  * Liveness, under weak fairness, on runs that never end. Writer 0 stands

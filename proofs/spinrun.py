@@ -22,6 +22,8 @@ import re
 import shutil
 import subprocess
 import sys
+import tempfile
+import threading
 import time
 import tomllib
 
@@ -77,6 +79,8 @@ class Run:
     workdir: str = ""
     defines: tuple = ()
     cells: dict = dataclasses.field(default_factory=dict)  # (state no, event no) -> hits
+    lockstep: dict = dataclasses.field(default_factory=dict)  # cells whose kernel action ran -> runs
+    mismatches: list = dataclasses.field(default_factory=list)  # the lockstep's report of a divergence
 
 
 class SpinError(Exception):
@@ -172,13 +176,78 @@ ltl {ALL_LIVENESS} {{ {conj} }}
 """)
 
 
+# The lockstep (proofs/lockstep.c): the kernel's own dispatcher and actions,
+# the generated table and the user-space shim, linked into every pan
+LOCKSTEP_SOURCES = ("kernel/vfio_ccw_fsm.c", "generated/vfio_ccw_fsm_table.c",
+                    "tests/kshim/kshim.c", "tests/kshim/ksim.c", "proofs/lockstep.c")
+LOCKSTEP_INCLUDES = ("tests/kshim/include", "tests/kshim", "generated", "kernel", "proofs")
+LOCKSTEP_CFLAGS = ("-std=gnu11", "-O2", "-g", "-Wall", "-Wextra", "-Wno-unused-parameter",
+                   "-Wno-sign-compare", "-Werror", "-pthread")
+KERNEL_FSM = "kernel/vfio_ccw_fsm.c"
+
+
+def _lockstep_inputs():
+    """Every file the lockstep library is built from, relative to ROOT."""
+    files = set(LOCKSTEP_SOURCES)
+    for folder in LOCKSTEP_INCLUDES:
+        for base, _, names in os.walk(os.path.join(ROOT, folder)):
+            files.update(os.path.relpath(os.path.join(base, n), ROOT) for n in names if n.endswith(".h"))
+    return sorted(files)
+
+
+_LOCKSTEP_LOCK = threading.Lock()
+
+
+def lockstep_lib(kernel_fsm=None):
+    """The lockstep archive, built once per content (cached like the pans);
+    kernel_fsm: the text of a mutated kernel/vfio_ccw_fsm.c to build instead."""
+    with _LOCKSTEP_LOCK:
+        return _lockstep_lib(kernel_fsm)
+
+
+def _lockstep_lib(kernel_fsm):
+    texts = {}
+    for name in _lockstep_inputs():
+        with open(os.path.join(ROOT, name), "rb") as handle:
+            texts[name] = handle.read()
+    if kernel_fsm is not None:
+        texts[KERNEL_FSM] = kernel_fsm.encode()
+    digest = hashlib.sha256(" ".join([CC, *LOCKSTEP_CFLAGS]).encode())
+    for name, text in sorted(texts.items()):
+        digest.update(name.encode() + b"\0" + text + b"\0")
+    lib = os.path.join(CACHE, f"lockstep-{digest.hexdigest()[:20]}.a")
+    if os.path.exists(lib):
+        return lib
+    os.makedirs(CACHE, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="vfio-ccw-lockstep-") as tmp:
+        objects = []
+        for source in LOCKSTEP_SOURCES:
+            path = os.path.join(ROOT, source)
+            if source == KERNEL_FSM and kernel_fsm is not None:
+                path = os.path.join(tmp, "vfio_ccw_fsm.c")
+                with open(path, "w", encoding="utf-8") as handle:
+                    handle.write(kernel_fsm)
+            obj = os.path.join(tmp, os.path.basename(source)[:-2] + ".o")
+            cc = _run([CC, *LOCKSTEP_CFLAGS, *[f"-I{os.path.join(ROOT, i)}" for i in LOCKSTEP_INCLUDES],
+                       "-c", path, "-o", obj], tmp)
+            if cc.returncode != 0:
+                raise SpinError(f"compiling {source} for the lockstep failed:\n{cc.stderr.strip()}")
+            objects.append(obj)
+        ar = _run(["ar", "rcs", lib + f".{os.getpid()}", *objects], tmp)
+        if ar.returncode != 0:
+            raise SpinError(f"ar failed: {ar.stderr.strip()}")
+        os.replace(lib + f".{os.getpid()}", lib)
+    return lib
+
+
 def _run(cmd, cwd, timeout=None):
     return subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, timeout=timeout)
 
 
-def _compile(workdir, kind, cflags):
-    """pan.* in workdir -> binary, from the cache when all of them and the flags are known."""
-    digest = hashlib.sha256(" ".join([CC, *CFLAGS, *cflags]).encode())
+def _compile(workdir, kind, cflags, lib):
+    """pan.* in workdir, linked with the lockstep archive lib -> binary, from
+    the cache when all of them and the flags are known."""
+    digest = hashlib.sha256(" ".join([CC, *CFLAGS, *cflags, os.path.basename(lib)]).encode())
     for name in sorted(os.listdir(workdir)):  # pan.c includes pan.h, .t, .m, .b, .p
         if name.startswith("pan.") and os.path.isfile(os.path.join(workdir, name)):
             with open(os.path.join(workdir, name), "rb") as handle:
@@ -187,7 +256,8 @@ def _compile(workdir, kind, cflags):
     cached = os.path.join(CACHE, key)
     out = os.path.join(workdir, f"pan_{kind}")
     if not os.path.exists(cached):
-        cc = _run([CC, *CFLAGS, *cflags, "-o", out, "pan.c"], workdir)
+        cc = _run([CC, *CFLAGS, *cflags, f"-I{os.path.join(ROOT, 'proofs')}", "-o", out, "pan.c", lib,
+                   "-pthread"], workdir)
         if cc.returncode != 0:
             raise SpinError(f"compiling pan ({kind}) failed:\n{cc.stderr.strip()}")
         os.makedirs(CACHE, exist_ok=True)
@@ -199,9 +269,11 @@ def _compile(workdir, kind, cflags):
     return out
 
 
-def build(workdir, model_text, defines, searches, jobs=None):
-    """spin -a once per set of spin defines, then the pan binaries: {search: binary}."""
+def build(workdir, model_text, defines, searches, jobs=None, lib=None):
+    """spin -a once per set of spin defines, then the pan binaries, linked
+    with the lockstep archive lib (default: kernel/ as it is): {search: binary}."""
     require_tools()
+    lib = lib or lockstep_lib()
     by_defines = {}
     for search in searches:
         by_defines.setdefault(tuple(SEARCHES[search][0]), []).append(search)
@@ -219,7 +291,7 @@ def build(workdir, model_text, defines, searches, jobs=None):
     with concurrent.futures.ThreadPoolExecutor(jobs or os.cpu_count()) as pool:
         dirs = dict(zip(by_defines, pool.map(generate, by_defines)))
         jobs_ = [(s, dirs[d]) for d, group in by_defines.items() for s in group]
-        made = pool.map(lambda job: (job[0], (_compile(job[1], job[0], SEARCHES[job[0]][1]), job[1])), jobs_)
+        made = pool.map(lambda job: (job[0], (_compile(job[1], job[0], SEARCHES[job[0]][1], lib), job[1])), jobs_)
         return dict(made)
 
 
@@ -243,6 +315,9 @@ def run_search(config, search, binary, defines, claim="", hash_bits=HASH_BITS, e
               states=_number(r"(\d+) states, stored", out), depth=_number(r"depth reached (\d+)", out),
               memory_mb=_number(r"([\d.]+)\s+total actual memory usage", out, float, 0.0))
     run.cells = {(int(s), int(e)): int(n) for s, e, n in re.findall(r"^@cell (\d+) (\d+) (\d+)$", out, re.M)}
+    run.lockstep = {(int(s), int(e)): int(n)
+                    for s, e, n in re.findall(r"^@lockstep-cell (\d+) (\d+) (\d+)$", out, re.M)}
+    run.mismatches = re.findall(r"^@lockstep (.*)$", out, re.M)
     errors = _number(r"errors: (\d+)", out, default=-1)
     trail = os.path.join(here, MODEL_NAME + ".trail")
     if os.path.exists(trail):

@@ -1,0 +1,65 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The lockstep between model/vfio_ccw.pml and kernel/vfio_ccw_fsm.c: what
+ * pan hands over at each dispatch it explores (plain C, no kernel or pan
+ * header on either side). proofs/lockstep.c runs the kernel's dispatcher
+ * on the same pre-state and compares what it did with what the model did.
+ */
+#ifndef _LOCKSTEP_H_
+#define _LOCKSTEP_H_
+
+#define LS_SLOTS	4	/* >= the model's IRB_SLOTS */
+#define LS_LOG		16
+
+/* The world the FSM acts on, as the model's variables */
+struct ls_world {
+	unsigned char state;	/* ST_* */
+	unsigned char enabled, lost, active, halt, clears, pending, taken;
+	unsigned char unreg_due, cp_live;
+	unsigned char done;	/* 255: complete_all() */
+	unsigned char nirbs, irbs[LS_SLOTS];	/* the IRB ring, oldest first */
+};
+
+/*
+ * One dispatch: kept on pan's stack (c_track), so that a choice inside an
+ * action, taken again when the search backtracks to it, finds its frame.
+ */
+struct ls_frame {
+	struct ls_world pre;
+	unsigned char event;	/* EV_* */
+	unsigned char cmd;	/* the model's CMD_* for ASYNC_REQ */
+	unsigned char irb;	/* the IRB kind INTERRUPT is dispatched for */
+	unsigned char cell_start; /* IO_REQ's cell runs ACT_START: the model
+				   * pinned the program in its first step */
+	/* the model's choices inside the action (oracles for the kernel's) */
+	unsigned char race_msch, fail_enable, fail_translate;
+	unsigned char log[LS_LOG];	/* the model's ops, LS_OP_* */
+	unsigned char nlog;
+};
+
+/* The ops both sides log: enum ksim_op's values */
+#define LS_OP_ENABLE	1
+#define LS_OP_DISABLE	2
+#define LS_OP_SSCH	3
+#define LS_OP_HSCH	4
+#define LS_OP_CSCH	5
+#define LS_OP_USER_IRB	6
+
+static inline void ls_log(struct ls_frame *f, unsigned char op)
+{
+	if (f->nlog < LS_LOG)
+		f->log[f->nlog] = op;
+	f->nlog++;
+}
+
+/*
+ * Run the kernel's vfio_ccw_fsm_dispatch() on f->pre and compare with
+ * @post, the model's answer @ans and its log. Returns 0 if they agree,
+ * else 1 after printing the first few disagreements ("@lockstep ...").
+ */
+int ls_check(const struct ls_frame *f, const struct ls_world *post, int ans);
+
+/* The cells whose kernel action the lockstep ran: printed at exit */
+void ls_report(void);
+
+#endif /* _LOCKSTEP_H_ */
