@@ -1527,7 +1527,7 @@ static void test_open_races_irq(void)
 /* ------------------------------------------------------------ stress */
 
 #define STRESS_WRITERS	4
-#define STRESS_REQUESTS	1500
+#define STRESS_REQUESTS	4000
 #define STRESS_TOTAL	(STRESS_WRITERS * STRESS_REQUESTS)
 #define STRESS_MS	60000
 

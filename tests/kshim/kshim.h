@@ -116,6 +116,8 @@ void kshim_message(const struct device *dev, const char *level,
 #define dev_warn_ratelimited(d, ...)	kshim_message(d, "warn", __VA_ARGS__)
 #define dev_err(d, ...)			kshim_message(d, "err", __VA_ARGS__)
 extern unsigned int kshim_warnings;	/* WARN_ONCE()s hit */
+extern bool kshim_quiet;		/* messages counted, not printed */
+extern unsigned int kshim_messages;
 #define WARN_ONCE(c, ...) \
 	({ bool w_ = (c); if (w_) { kshim_warnings++; \
 	   kshim_message(NULL, "WARN", __VA_ARGS__); } w_; })
