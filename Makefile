@@ -67,7 +67,7 @@ mutations: deps-proofs
 test-codegen: deps-tests
 	$(PYTHON) -m pytest -q tests
 
-## test-c: the generated table in user space, plain, TSan and ASan
+## test-c: kernel/vfio_ccw_fsm.c and the generated table in user space, plain, TSan and ASan
 test-c: deps-tests
 	$(MAKE) -C tests/c all-checks
 

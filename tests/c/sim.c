@@ -1,26 +1,22 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The simulated subchannel: completion, FSM mutex, IRQ handler, work
- * thread, channel, writer path, and the hooks the generated table needs.
+ * The world around the kernel's vfio_ccw_private (sim.h): setup, the
+ * channel, the IRQ handler, the work item, the css, the trace hook.
  */
-#include <errno.h>
-#include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
-#include <time.h>
 
 #include "sim.h"
 
 bool sim_verbose;
 
 const char *const sim_bad_names[NR_SIM_BAD] = {
-	[BAD_START_BUSY] = "start while the device is active",
-	[BAD_START_GUEST] = "start without a guest",
-	[BAD_CP_FREE] = "cp freed while in use, translating, or twice",
-	[BAD_CP_RELEASED] = "cp left in STANDBY/NOT_OPER",
+	[BAD_CP_RELEASED] = "program pinned in STANDBY/NOT_OPER",
 	[BAD_NOT_OPER_LEFT] = "NOT_OPER left",
 	[BAD_ENABLED] = "subchannel enabled without a guest",
 };
+
+/* The one subchannel of the running test, for the trace hook */
+static struct sim *sim_current;
 
 const char *sim_state_name(enum vfio_ccw_state state)
 {
@@ -29,691 +25,14 @@ const char *sim_state_name(enum vfio_ccw_state state)
 	return vfio_ccw_state_names[state];
 }
 
-const char *sim_event_name(enum vfio_ccw_event event)
+static int name_index(const char *const *names, int n, const char *name)
 {
-	if ((unsigned int)event >= NR_VFIO_CCW_EVENTS)
-		return "?";
-	return vfio_ccw_event_names[event];
-}
-
-unsigned int sim_read(unsigned int *counter)
-{
-	return __atomic_load_n(counter, __ATOMIC_SEQ_CST);
-}
-
-void sim_count(unsigned int *counter)
-{
-	__atomic_add_fetch(counter, 1, __ATOMIC_SEQ_CST);
-}
-
-static void init_cond(pthread_cond_t *cond)
-{
-	pthread_condattr_t attr;
-
-	pthread_condattr_init(&attr);
-	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
-	pthread_cond_init(cond, &attr);
-	pthread_condattr_destroy(&attr);
-}
-
-static void deadline(struct timespec *ts, long ms)
-{
-	clock_gettime(CLOCK_MONOTONIC, ts);
-	ts->tv_sec += ms / 1000;
-	ts->tv_nsec += (ms % 1000) * 1000000L;
-	if (ts->tv_nsec >= 1000000000L) {
-		ts->tv_sec++;
-		ts->tv_nsec -= 1000000000L;
-	}
-}
-
-/* ------------------------------------------------------- completion */
-
-void init_completion(struct completion *x)
-{
-	pthread_mutex_init(&x->lock, NULL);
-	pthread_cond_init(&x->wait, NULL);
-	x->done = 0;
-	x->sleepers = 0;
-}
-
-void reinit_completion(struct completion *x)
-{
-	pthread_mutex_lock(&x->lock);
-	x->done = 0;
-	pthread_mutex_unlock(&x->lock);
-}
-
-void complete(struct completion *x)
-{
-	pthread_mutex_lock(&x->lock);
-	if (x->done != SIM_DONE_ALL)
-		x->done++;
-	pthread_cond_signal(&x->wait);
-	pthread_mutex_unlock(&x->lock);
-}
-
-void complete_all(struct completion *x)
-{
-	pthread_mutex_lock(&x->lock);
-	x->done = SIM_DONE_ALL;
-	pthread_cond_broadcast(&x->wait);
-	pthread_mutex_unlock(&x->lock);
-}
-
-/*
- * Take one unit of done if there is one (none from complete_all()'s
- * UINT_MAX); a pending signal ends the wait only while done is 0.
- */
-int wait_for_completion_interruptible(struct completion *x, int *sigpending)
-{
-	int ret = 0;
-
-	pthread_mutex_lock(&x->lock);
-	x->sleepers++;
-	while (!x->done) {
-		if (sigpending && *sigpending) {
-			ret = -EINTR;
-			break;
-		}
-		pthread_cond_wait(&x->wait, &x->lock);
-	}
-	if (!ret && x->done != SIM_DONE_ALL)
-		x->done--;
-	x->sleepers--;
-	pthread_mutex_unlock(&x->lock);
-	return ret;
-}
-
-/* A signal for one writer: every sleeper rechecks, only that one cares. */
-void sim_signal(struct vfio_ccw_private *private, int *sigpending)
-{
-	struct completion *x = &private->completion;
-
-	pthread_mutex_lock(&x->lock);
-	*sigpending = 1;
-	pthread_cond_broadcast(&x->wait);
-	pthread_mutex_unlock(&x->lock);
-}
-
-/* Returning to user space delivers whatever signal is pending. */
-static void deliver_signal(struct vfio_ccw_private *private, int *sigpending)
-{
-	pthread_mutex_lock(&private->completion.lock);
-	*sigpending = 0;
-	pthread_mutex_unlock(&private->completion.lock);
-}
-
-/* ------------------------------------------------------ FSM mutex */
-
-static int sim_next_tid;
-static __thread int sim_tid;
-
-static int current_tid(void)
-{
-	if (!sim_tid)
-		sim_tid = __atomic_add_fetch(&sim_next_tid, 1, __ATOMIC_RELAXED);
-	return sim_tid;
-}
-
-void sim_lock(struct vfio_ccw_private *private)
-{
-	pthread_mutex_lock(&private->fsm_mutex);
-	__atomic_store_n(&private->fsm_owner, current_tid(), __ATOMIC_RELAXED);
-}
-
-void sim_unlock(struct vfio_ccw_private *private)
-{
-	if (__atomic_load_n(&private->fsm_owner, __ATOMIC_RELAXED) != current_tid())
-		sim_count(&private->lock_violations);
-	__atomic_store_n(&private->fsm_owner, 0, __ATOMIC_RELAXED);
-	pthread_mutex_unlock(&private->fsm_mutex);
-}
-
-int sim_event(struct vfio_ccw_private *private, enum vfio_ccw_event event)
-{
-	int ret;
-
-	sim_lock(private);
-	ret = vfio_ccw_fsm_dispatch(private, event);
-	sim_unlock(private);
-	return ret;
-}
-
-/*
- * The css callbacks for a subchannel event: re-read the schib; for a
- * report that the device is gone, the driver's remove raises NOT_OPER,
- * but only if it is still gone when looked at under the mutex: a stale
- * report must not tear down a device that answers again.
- */
-void sim_css_event(struct vfio_ccw_private *private, bool gone)
-{
-	bool lost;
-
-	sim_event(private, VFIO_CCW_EVENT_SCHIB_CHANGED);
-	if (!gone)
-		return;
-	sim_lock(private);
-	pthread_mutex_lock(&private->dev_lock);
-	lost = private->dev.lost;
-	pthread_mutex_unlock(&private->dev_lock);
-	if (lost)
-		vfio_ccw_fsm_dispatch(private, VFIO_CCW_EVENT_NOT_OPER);
-	sim_unlock(private);
-}
-
-/*
- * The I/O region's write: the mutex covers the dispatch only; a busy
- * subchannel answers RETRY and the writer sleeps outside the mutex. A
- * writer woken for a start it then does not make wakes the next sleeper.
- */
-int sim_write_ssch(struct vfio_ccw_private *private, int *sigpending)
-{
-	bool woken;
-	int ret;
-
-	for (woken = false;; woken = true) {
-		sim_lock(private);
-		ret = vfio_ccw_fsm_dispatch(private, VFIO_CCW_EVENT_IO_REQ);
-		sim_unlock(private);
-		if (ret != VFIO_CCW_FSM_RETRY) {
-			if (woken && ret)
-				complete(&private->completion);
-			break;
-		}
-		ret = wait_for_completion_interruptible(&private->completion,
-							sigpending);
-		if (ret)
-			break;
-	}
-	if (sigpending)
-		deliver_signal(private, sigpending);
-	return ret;
-}
-
-/*
- * The async region's write, as vfio_ccw_async_request() does it: the
- * command is stored for the action, ASYNC_REQ dispatched, never a sleep.
- */
-int sim_async(struct vfio_ccw_private *private, unsigned int cmd)
-{
-	int ret;
-
-	if (cmd != SIM_ASYNC_HSCH && cmd != SIM_ASYNC_CSCH &&
-	    cmd != SIM_ASYNC_PATH_GONE)
-		return -EINVAL;
-	sim_lock(private);
-	private->async_cmd = cmd;
-	ret = vfio_ccw_fsm_dispatch(private, VFIO_CCW_EVENT_ASYNC_REQ);
-	private->async_cmd = 0;
-	sim_unlock(private);
-	return ret;
-}
-
-static enum vfio_ccw_state sim_state_now(struct vfio_ccw_private *private)
-{
-	enum vfio_ccw_state state;
-
-	sim_lock(private);
-	state = private->state;
-	sim_unlock(private);
-	return state;
-}
-
-/*
- * vfio_ccw_go_offline() with a tick of @tick_ms: the kernel's wait on the
- * quiesced completion is a poll of the state here.
- */
-enum vfio_ccw_state sim_go_offline(struct vfio_ccw_private *private,
-				   long tick_ms, int give_up)
-{
-	enum vfio_ccw_state state;
-	int ticks = 0;
-	double end;
-
-	sim_event(private, VFIO_CCW_EVENT_CLOSE);
-	for (;;) {
-		struct timespec ts;
-
-		clock_gettime(CLOCK_MONOTONIC, &ts);
-		end = ts.tv_sec + ts.tv_nsec / 1e9 + tick_ms / 1000.0;
-		do {
-			state = sim_state_now(private);
-			if (state != VFIO_CCW_STATE_QUIESCING)
-				return state;
-			ts.tv_sec = 0;
-			ts.tv_nsec = 100000;
-			nanosleep(&ts, NULL);
-			clock_gettime(CLOCK_MONOTONIC, &ts);
-		} while (ts.tv_sec + ts.tv_nsec / 1e9 < end);
-
-		sim_lock(private);
-		if (private->state == VFIO_CCW_STATE_QUIESCING) {
-			if (!ticks)
-				vfio_ccw_fsm_dispatch(private,
-						      VFIO_CCW_EVENT_CLOSE);
-			else if (ticks == give_up)
-				vfio_ccw_fsm_dispatch(private,
-						      VFIO_CCW_EVENT_NOT_OPER);
-			ticks++;
-		}
-		sim_unlock(private);
-	}
-}
-
-/* --------------------------------------------------- channel program */
-
-void sim_cp_alloc(struct vfio_ccw_private *private)
-{
-	if (private->cp_live)
-		sim_count(&private->bad[BAD_CP_FREE]);
-	private->cp_live = true;
-	private->cp_allocs++;
-}
-
-void sim_cp_free(struct vfio_ccw_private *private)
-{
-	bool active;
-
-	pthread_mutex_lock(&private->dev_lock);
-	active = private->dev.active;
-	pthread_mutex_unlock(&private->dev_lock);
-	if (!private->cp_live || active || private->cp_translating)
-		sim_count(&private->bad[BAD_CP_FREE]);
-	private->cp_live = false;
-	private->cp_frees++;
-}
-
-/* ----------------------------------------------------- the IRQ side */
-
-/* dev_lock held: whether an IRB of this kind waits for the work */
-bool sim_irb_queued(struct vfio_ccw_private *private, enum sim_irb kind)
-{
-	unsigned int i;
-
-	for (i = 0; i < private->ring_count; i++)
-		if (private->ring[(private->ring_head + i) % SIM_IRB_SLOTS] == kind)
-			return true;
-	return false;
-}
-
-/* dev_lock held: drop IRBs queued before a disable, they are stale. */
-void sim_flush_irbs(struct vfio_ccw_private *private)
-{
-	private->ring_count = 0;
-	pthread_cond_broadcast(&private->irb_space);
-}
-
-/*
- * dev_lock held. Like a channel with status pending, the device cannot
- * present a new interrupt before the last ones were collected; waits
- * for a slot, and counts an overflow (a test failure) after a second.
- */
-static bool ring_wait_space(struct vfio_ccw_private *private)
-{
-	struct timespec until;
-
-	deadline(&until, 1000);
-	while (private->ring_count == SIM_IRB_SLOTS) {
-		if (pthread_cond_timedwait(&private->irb_space,
-					   &private->dev_lock, &until)) {
-			sim_count(&private->irb_overflows);
-			return false;
-		}
-	}
-	return true;
-}
-
-/* IRQ context, dev_lock held: copy the IRB, wake the work; no FSM. */
-static void irq_handler(struct vfio_ccw_private *private, enum sim_irb kind)
-{
-	unsigned int tail;
-
-	tail = (private->ring_head + private->ring_count) % SIM_IRB_SLOTS;
-	private->ring[tail] = kind;
-	private->ring_count++;
-	pthread_cond_signal(&private->irb_ready);
-}
-
-static enum sim_irb ring_pop(struct vfio_ccw_private *private)
-{
-	enum sim_irb kind;
-
-	if (!private->ring_count)
-		return IRB_NONE;
-	kind = private->ring[private->ring_head];
-	private->ring_head = (private->ring_head + 1) % SIM_IRB_SLOTS;
-	private->ring_count--;
-	pthread_cond_broadcast(&private->irb_space);
-	return kind;
-}
-
-/*
- * One round of the work item: the oldest IRB is taken under the FSM
- * mutex, so that a disable flushing the ring cannot race with it.
- */
-bool sim_run_work_once(struct vfio_ccw_private *private, int *ret)
-{
-	enum sim_irb kind;
-	int answer = 0;
-
-	sim_lock(private);
-	pthread_mutex_lock(&private->dev_lock);
-	kind = ring_pop(private);
-	pthread_mutex_unlock(&private->dev_lock);
-	if (kind != IRB_NONE) {
-		private->cur_irb = kind;
-		answer = vfio_ccw_fsm_dispatch(private, VFIO_CCW_EVENT_INTERRUPT);
-		private->cur_irb = IRB_NONE;
-	}
-	sim_unlock(private);
-	if (ret)
-		*ret = answer;
-	return kind != IRB_NONE;
-}
-
-static void *work_thread(void *arg)
-{
-	struct vfio_ccw_private *private = arg;
-	bool stop;
-
-	for (;;) {
-		pthread_mutex_lock(&private->dev_lock);
-		while (!private->ring_count && !private->work_stop)
-			pthread_cond_wait(&private->irb_ready, &private->dev_lock);
-		stop = private->work_stop && !private->ring_count;
-		pthread_mutex_unlock(&private->dev_lock);
-		if (stop)
-			return NULL;
-		sim_run_work_once(private, NULL);
-	}
-}
-
-void sim_start_work(struct vfio_ccw_private *private)
-{
-	private->work_stop = false;
-	if (pthread_create(&private->work, NULL, work_thread, private)) {
-		perror("pthread_create");
-		exit(2);
-	}
-	private->work_running = true;
-}
-
-/* Drains what is queued, then ends the work thread. */
-void sim_stop_work(struct vfio_ccw_private *private)
-{
-	if (!private->work_running)
-		return;
-	pthread_mutex_lock(&private->dev_lock);
-	private->work_stop = true;
-	pthread_cond_broadcast(&private->irb_ready);
-	pthread_mutex_unlock(&private->dev_lock);
-	pthread_join(private->work, NULL);
-	private->work_running = false;
-}
-
-/* ------------------------------------------------------ the channel */
-
-/*
- * dev_lock held: the device makes status pending. Unless a test holds
- * them (sim_hold_irqs()), the IRQ takes it at once, atomic with the
- * presentation, as in the model; else it waits for sim_irq_take(), and
- * nothing more is presented meanwhile (the model's sch_status).
- */
-static bool may_present(struct vfio_ccw_private *private)
-{
-	if (private->dev.hold)
-		return private->dev.pending == IRB_NONE;
-	return ring_wait_space(private);
-}
-
-static void make_pending(struct vfio_ccw_private *private, enum sim_irb kind)
-{
-	if (private->dev.hold)
-		private->dev.pending = kind;
-	else
-		irq_handler(private, kind);
-}
-
-/* The device answers a start or a halt: not hung, not cut off, no clear */
-static bool answers(struct sim_device *dev)
-{
-	return !dev->hung && !dev->stalled && !dev->clears;
-}
-
-bool present_intermediate(struct vfio_ccw_private *private)
-{
-	struct sim_device *dev = &private->dev;
-	bool ok;
-
-	pthread_mutex_lock(&private->dev_lock);
-	ok = dev->active && dev->intermediate > 0 && answers(dev) &&
-	     may_present(private);
-	if (ok) {
-		dev->intermediate--;
-		make_pending(private, IRB_INTERMEDIATE);
-	}
-	pthread_mutex_unlock(&private->dev_lock);
-	return ok;
-}
-
-bool present_final(struct vfio_ccw_private *private)
-{
-	struct sim_device *dev = &private->dev;
-	bool ok;
-
-	pthread_mutex_lock(&private->dev_lock);
-	ok = dev->active && !dev->intermediate && !dev->halt && answers(dev) &&
-	     may_present(private);
-	if (ok) {
-		dev->active = false;
-		make_pending(private, IRB_FINAL);
-	}
-	pthread_mutex_unlock(&private->dev_lock);
-	return ok;
-}
-
-bool present_halt_done(struct vfio_ccw_private *private)
-{
-	struct sim_device *dev = &private->dev;
-	bool ok;
-
-	pthread_mutex_lock(&private->dev_lock);
-	ok = dev->halt && answers(dev) && may_present(private);
-	if (ok) {
-		dev->halt = false;
-		dev->active = false;
-		dev->intermediate = 0;
-		make_pending(private, IRB_HALT_DONE);
-	}
-	pthread_mutex_unlock(&private->dev_lock);
-	return ok;
-}
-
-/* A clear is answered always, resetting a hung or cut-off device. */
-bool present_clear_done(struct vfio_ccw_private *private)
-{
-	struct sim_device *dev = &private->dev;
-	bool ok;
-
-	pthread_mutex_lock(&private->dev_lock);
-	ok = dev->clears > 0 && !dev->deaf && may_present(private);
-	if (ok) {
-		dev->clears = 0;
-		dev->active = false;
-		dev->intermediate = 0;
-		dev->hung = false;
-		dev->stalled = false;
-		make_pending(private, IRB_CLEAR_DONE);
-	}
-	pthread_mutex_unlock(&private->dev_lock);
-	return ok;
-}
-
-bool present_unsolicited(struct vfio_ccw_private *private)
-{
-	struct sim_device *dev = &private->dev;
-	bool ok;
-
-	pthread_mutex_lock(&private->dev_lock);
-	ok = dev->enabled && !dev->active && !dev->lost && may_present(private);
-	if (ok)
-		make_pending(private, IRB_UNSOLICITED);
-	pthread_mutex_unlock(&private->dev_lock);
-	return ok;
-}
-
-/* The device stops answering, halt included, until a clear. */
-bool hang_device(struct vfio_ccw_private *private)
-{
-	bool ok;
-
-	pthread_mutex_lock(&private->dev_lock);
-	ok = private->dev.active && !private->dev.hung;
-	private->dev.hung |= ok;
-	pthread_mutex_unlock(&private->dev_lock);
-	return ok;
-}
-
-/* The path the I/O runs on goes: chp_event's work must clear it. */
-bool lose_path(struct vfio_ccw_private *private)
-{
-	bool ok;
-
-	pthread_mutex_lock(&private->dev_lock);
-	ok = private->dev.active && !private->dev.stalled;
-	private->dev.stalled |= ok;
-	pthread_mutex_unlock(&private->dev_lock);
-	return ok;
-}
-
-void sim_hold_irqs(struct vfio_ccw_private *private, bool hold)
-{
-	pthread_mutex_lock(&private->dev_lock);
-	private->dev.hold = hold;
-	pthread_mutex_unlock(&private->dev_lock);
-}
-
-/* The IRQ: takes the status pending (tsch) into the ring, if enabled. */
-bool sim_irq_take(struct vfio_ccw_private *private)
-{
-	bool ok;
-
-	pthread_mutex_lock(&private->dev_lock);
-	ok = private->dev.pending != IRB_NONE && private->dev.enabled &&
-	     ring_wait_space(private);
-	if (ok) {
-		irq_handler(private, private->dev.pending);
-		private->dev.pending = IRB_NONE;
-	}
-	pthread_mutex_unlock(&private->dev_lock);
-	return ok;
-}
-
-/* The device vanishes with its I/O; sim_css_event(, true) reports it. */
-void lose_device(struct vfio_ccw_private *private)
-{
-	struct sim_device *dev = &private->dev;
-
-	pthread_mutex_lock(&private->dev_lock);
-	dev->lost = true;
-	dev->active = false;
-	dev->intermediate = 0;
-	dev->clears = 0;
-	dev->halt = false;
-	dev->hung = false;
-	dev->stalled = false;
-	dev->pending = IRB_NONE;
-	pthread_mutex_unlock(&private->dev_lock);
-}
-
-/* The device answers again; sim_css_event(, false) reports it. */
-void return_device(struct vfio_ccw_private *private)
-{
-	pthread_mutex_lock(&private->dev_lock);
-	private->dev.lost = false;
-	pthread_mutex_unlock(&private->dev_lock);
-}
-
-/* A stray interrupt, whatever the device state: for the table's corners. */
-void sim_irq_inject(struct vfio_ccw_private *private, enum sim_irb kind)
-{
-	pthread_mutex_lock(&private->dev_lock);
-	if (ring_wait_space(private))
-		irq_handler(private, kind);
-	pthread_mutex_unlock(&private->dev_lock);
-}
-
-/* ----------------------------------------------- setup and teardown */
-
-struct vfio_ccw_private *sim_create(void)
-{
-	struct vfio_ccw_private *private = calloc(1, sizeof(*private));
-
-	if (!private) {
-		perror("calloc");
-		exit(2);
-	}
-	private->state = VFIO_CCW_STATE_NOT_OPER;
-	pthread_mutex_init(&private->fsm_mutex, NULL);
-	pthread_mutex_init(&private->dev_lock, NULL);
-	init_cond(&private->irb_ready);
-	init_cond(&private->irb_space);
-	init_completion(&private->completion);
-	private->knob.force_next = -1;
-	private->seed = 1;
-	private->dev.lpm = 0xc0;	/* two paths */
-	return private;
-}
-
-void sim_destroy(struct vfio_ccw_private *private)
-{
-	sim_stop_work(private);
-	pthread_mutex_destroy(&private->fsm_mutex);
-	pthread_mutex_destroy(&private->dev_lock);
-	pthread_cond_destroy(&private->irb_ready);
-	pthread_cond_destroy(&private->irb_space);
-	pthread_mutex_destroy(&private->completion.lock);
-	pthread_cond_destroy(&private->completion.wait);
-	free(private);
-}
-
-void sim_snapshot(struct vfio_ccw_private *private, struct sim_snapshot *s)
-{
-	sim_lock(private);
-	pthread_mutex_lock(&private->dev_lock);
-	pthread_mutex_lock(&private->completion.lock);
-	s->state = private->state;
-	s->dev = private->dev;
-	s->ring_count = private->ring_count;
-	s->cp_live = private->cp_live;
-	s->halts = private->halts;
-	s->clears = private->clears;
-	s->cp_allocs = private->cp_allocs;
-	s->cp_frees = private->cp_frees;
-	s->starts = private->starts;
-	s->user_irbs = private->user_irbs;
-	s->done = private->completion.done;
-	s->sleepers = private->completion.sleepers;
-	pthread_mutex_unlock(&private->completion.lock);
-	pthread_mutex_unlock(&private->dev_lock);
-	sim_unlock(private);
-}
-
-/* ------------------------------------- hooks of the generated table */
-
-enum vfio_ccw_state *vfio_ccw_fsm_state(struct vfio_ccw_private *private)
-{
-	return &private->state;
-}
-
-void vfio_ccw_fsm_assert_locked(struct vfio_ccw_private *private)
-{
-	if (__atomic_load_n(&private->fsm_owner, __ATOMIC_RELAXED) != current_tid()) {
-		sim_count(&private->lock_violations);
-		if (sim_verbose)
-			fprintf(stderr, "fsm: dispatch without the FSM mutex\n");
-	}
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (!strcmp(names[i], name))
+			return i;
+	return -1;
 }
 
 static bool guest_state(enum vfio_ccw_state state)
@@ -723,48 +42,576 @@ static bool guest_state(enum vfio_ccw_state state)
 }
 
 /*
- * Called with the next state about to be written: the place to check
- * the model's state invariants (cp_released, not_oper_final,
- * no_io_without_guest) on every transition.
+ * Every transition the kernel's dispatcher writes, io_mutex held: record
+ * it and check the model's state invariants (cp_released,
+ * not_oper_final, no_io_without_guest) on the state about to be written.
  */
-void vfio_ccw_fsm_trace(struct vfio_ccw_private *private,
-			enum vfio_ccw_state from, enum vfio_ccw_event event,
-			enum vfio_ccw_state to, int ret)
+static void sim_trace(struct subchannel_id schid, const char *from,
+		      const char *ev, const char *to, int ret)
 {
+	struct sim *s = sim_current;
+	enum vfio_ccw_state f, t;
+	enum vfio_ccw_event e;
 	bool enabled;
 
-	pthread_mutex_lock(&private->dev_lock);
-	enabled = private->dev.enabled;
-	pthread_mutex_unlock(&private->dev_lock);
+	if (!s)
+		return;
+	f = name_index(vfio_ccw_state_names, NR_VFIO_CCW_STATES, from);
+	t = name_index(vfio_ccw_state_names, NR_VFIO_CCW_STATES, to);
+	e = name_index(vfio_ccw_event_names, NR_VFIO_CCW_EVENTS, ev);
 
-	if (!guest_state(to) && private->cp_live)
-		sim_count(&private->bad[BAD_CP_RELEASED]);
-	if (!guest_state(to) && enabled)
-		sim_count(&private->bad[BAD_ENABLED]);
-	if (from == VFIO_CCW_STATE_NOT_OPER && to != from && private->initialized)
-		sim_count(&private->bad[BAD_NOT_OPER_LEFT]);
-	if (event == VFIO_CCW_EVENT_INIT)
-		private->initialized = true;
+	/*
+	 * Enabled is no fault where a disable is owed (the model's
+	 * DISABLE_OWED: the interrupt on its way disables again), the
+	 * device is gone (msch answers cc 3, nothing runs there) or the
+	 * css is to unregister the subchannel (it goes, enabled or not).
+	 */
+	spin_lock_irq(&s->sch.lock);
+	enabled = s->dev.enabled && !s->dev.lost && !s->dev.unreg_due &&
+		  !s->dev.pending && !s->dev.taken && !s->private.irb_count;
+	spin_unlock_irq(&s->sch.lock);
+	if (!guest_state(t) && s->private.cp.initialized)
+		s->bad[BAD_CP_RELEASED]++;
+	if (!guest_state(t) && enabled)
+		s->bad[BAD_ENABLED]++;
+	if (f == VFIO_CCW_STATE_NOT_OPER && t != f && s->initialized)
+		s->bad[BAD_NOT_OPER_LEFT]++;
+	if (e == VFIO_CCW_EVENT_INIT)
+		s->initialized = true;
 
-	private->last_from = from;
-	private->last_event = event;
-	private->last_to = to;
-	private->last_ret = ret;
-	private->traced++;
-	if (to != from)
-		private->entered[to]++;
+	s->last_from = f;
+	s->last_event = e;
+	s->last_to = t;
+	s->last_ret = ret;
+	s->traced++;
+	if (t != f)
+		s->entered[t]++;
 	if (sim_verbose)
-		fprintf(stderr, "fsm: %s x %s -> %s ret %d\n", sim_state_name(from),
-			sim_event_name(event), sim_state_name(to), ret);
+		fprintf(stderr, "fsm: %s x %s -> %s ret %d\n", from, ev, to, ret);
 }
 
-void vfio_ccw_fsm_unverified(struct vfio_ccw_private *private,
-			     enum vfio_ccw_state from, enum vfio_ccw_event event,
-			     enum vfio_ccw_state to)
+/* ----------------------------------------------- setup and teardown */
+
+struct sim *sim_create(void)
 {
-	sim_count(&private->unverified);
-	if (sim_verbose)
-		fprintf(stderr, "fsm: unverified %s(%d) x %s(%d) -> %s(%d)\n",
-			sim_state_name(from), from, sim_event_name(event), event,
-			sim_state_name(to), to);
+	struct sim *s = calloc(1, sizeof(*s));
+	struct vfio_ccw_private *private;
+
+	if (!s) {
+		perror("calloc");
+		exit(2);
+	}
+	private = &s->private;
+	/* As mdev probe: zeroed (NOT_OPER), then the locks and waits */
+	s->sch.dev.name = "0.0.0000";
+	s->sch.lpm = 0xc0;		/* two paths */
+	spin_lock_init(&s->sch.lock);
+	ksim_attach(&s->sch, &s->dev);
+	private->vdev.device.name = "vfio_ccw-sim";
+	private->sch = &s->sch;
+	private->cp.sch = &s->sch;
+	mutex_init(&private->io_mutex);
+	init_completion(&private->completion);
+	init_completion(&private->quiesced);
+	private->io_trigger = &s->io_trigger;
+	private->guest_open = true;
+
+	pthread_mutex_init(&s->work_lock, NULL);
+	pthread_cond_init(&s->work_cond, NULL);
+	s->seed = 1;
+	kshim_warnings = 0;
+	kshim_quiet = !sim_verbose;
+	kshim_trace_hook = sim_trace;
+	sim_current = s;
+	return s;
+}
+
+void sim_destroy(struct sim *s)
+{
+	sim_stop_work(s);
+	sim_current = NULL;
+	ksim_detach(&s->sch);
+	pthread_mutex_destroy(&s->work_lock);
+	pthread_cond_destroy(&s->work_cond);
+	pthread_mutex_destroy(&s->private.io_mutex.lk.m);
+	pthread_mutex_destroy(&s->sch.lock.lk.m);
+	pthread_mutex_destroy(&s->private.completion.lock);
+	pthread_cond_destroy(&s->private.completion.wait);
+	pthread_mutex_destroy(&s->private.quiesced.lock);
+	pthread_cond_destroy(&s->private.quiesced.wait);
+	free(s);
+}
+
+static unsigned int completion_done(struct completion *x, int *sleepers)
+{
+	unsigned int done;
+
+	pthread_mutex_lock(&x->lock);
+	done = x->done;
+	if (sleepers)
+		*sleepers = x->sleepers;
+	pthread_mutex_unlock(&x->lock);
+	return done;
+}
+
+void sim_snapshot(struct sim *s, struct sim_snapshot *snap)
+{
+	struct vfio_ccw_private *private = &s->private;
+
+	mutex_lock(&private->io_mutex);
+	spin_lock_irq(&s->sch.lock);
+	snap->state = private->state;
+	snap->dev = s->dev;
+	snap->hung = s->hung;
+	snap->stalled = s->stalled;
+	snap->irb_count = private->irb_count;
+	snap->cp_live = private->cp.initialized;
+	snap->starts = s->dev.ops[KSIM_OP_SSCH];
+	snap->halts = s->dev.ops[KSIM_OP_HSCH];
+	snap->clears = s->dev.ops[KSIM_OP_CSCH];
+	snap->enables = s->dev.ops[KSIM_OP_ENABLE];
+	snap->disables = s->dev.ops[KSIM_OP_DISABLE];
+	snap->user_irbs = s->io_trigger.count;
+	memcpy(&snap->user_irb, private->io_region.irb_area,
+	       sizeof(snap->user_irb));
+	snap->lpm = s->sch.lpm;
+	snap->unreg_due = s->dev.unreg_due;
+	snap->misuse = s->dev.misuse;
+	snap->warnings = kshim_warnings;
+	snap->traced = s->traced;
+	snap->done = completion_done(&private->completion, &snap->sleepers);
+	snap->quiesced = completion_done(&private->quiesced, NULL);
+	spin_unlock_irq(&s->sch.lock);
+	mutex_unlock(&private->io_mutex);
+}
+
+unsigned int sim_bad(struct sim *s, enum sim_bad bad)
+{
+	unsigned int n;
+
+	mutex_lock(&s->private.io_mutex);
+	n = s->bad[bad];
+	mutex_unlock(&s->private.io_mutex);
+	return n;
+}
+
+void sim_clear_bad(struct sim *s)
+{
+	mutex_lock(&s->private.io_mutex);
+	memset(s->bad, 0, sizeof(s->bad));
+	mutex_unlock(&s->private.io_mutex);
+}
+
+/* ---------------------------------------------- the driver's callers */
+
+void sim_req_start(struct ccw_io_region *req, u8 lpm)
+{
+	union scsw scsw = {};
+	union orb orb = {};
+
+	memset(req, 0, sizeof(*req));
+	scsw.cmd.fctl = SCSW_FCTL_START_FUNC;
+	orb.cmd.lpm = lpm;
+	memcpy(req->scsw_area, &scsw, sizeof(req->scsw_area));
+	memcpy(req->orb_area, &orb, sizeof(req->orb_area));
+}
+
+/* Returning to user space delivers the signal pending, if any. */
+int sim_write(struct sim *s, const struct ccw_io_region *req)
+{
+	int ret = vfio_ccw_fsm_write(&s->private, req);
+
+	pthread_mutex_lock(&s->private.completion.lock);
+	kshim_signal_pending = false;
+	pthread_mutex_unlock(&s->private.completion.lock);
+	return ret;
+}
+
+int sim_event(struct sim *s, enum vfio_ccw_event event)
+{
+	return vfio_ccw_fsm_event(&s->private, event);
+}
+
+int sim_async(struct sim *s, u32 cmd)
+{
+	return vfio_ccw_async_request(&s->private, cmd);
+}
+
+/*
+ * Mirrors vfio_ccw_css_sch_event() (kernel/vfio_ccw_drv.c, not compiled
+ * here) for a bound mdev: SCHIB_CHANGED, then NOT_OPER and the css's
+ * unregistration if the device is still gone, under one io_mutex hold.
+ */
+void sim_css_event(struct sim *s)
+{
+	struct vfio_ccw_private *private = &s->private;
+	struct subchannel *sch = &s->sch;
+	bool gone;
+
+	mutex_lock(&private->io_mutex);
+	vfio_ccw_fsm_dispatch(private, VFIO_CCW_EVENT_SCHIB_CHANGED);
+	spin_lock_irq(&sch->lock);
+	gone = cio_update_schib(sch) != 0;
+	spin_unlock_irq(&sch->lock);
+	if (gone) {
+		vfio_ccw_fsm_dispatch(private, VFIO_CCW_EVENT_NOT_OPER);
+		spin_lock_irq(&sch->lock);
+		css_sched_sch_todo(sch, SCH_TODO_UNREG);
+		spin_unlock_irq(&sch->lock);
+	}
+	mutex_unlock(&private->io_mutex);
+}
+
+/* ------------------------------------------------- the work item */
+
+/*
+ * One round of vfio_ccw_io_work() (kernel/vfio_ccw_drv.c, which needs
+ * more shim than it is worth to compile): io_mutex, then sch->lock around
+ * the kernel's pop into private->irb, then INTERRUPT if one was popped.
+ * The dropped count is kept for the tests instead of a warning.
+ */
+bool sim_run_work_once(struct sim *s, int *ret)
+{
+	struct vfio_ccw_private *private = &s->private;
+	struct subchannel *sch = private->sch;
+	int answer = 0;
+	bool popped;
+
+	mutex_lock(&private->io_mutex);
+	spin_lock_irq(&sch->lock);
+	popped = vfio_ccw_irb_pop(private, &private->irb);
+	s->irb_dropped += private->irb_dropped;
+	private->irb_dropped = 0;
+	spin_unlock_irq(&sch->lock);
+	if (popped)
+		answer = vfio_ccw_fsm_dispatch(private, VFIO_CCW_EVENT_INTERRUPT);
+	mutex_unlock(&private->io_mutex);
+	if (ret)
+		*ret = answer;
+	return popped;
+}
+
+/* vfio_ccw_io_work(): rounds while one pops */
+static void sim_io_work(struct sim *s)
+{
+	while (sim_run_work_once(s, NULL))
+		;
+}
+
+/* queue_work(), from the IRQ (sch.lock held) */
+static void sim_queue_work(struct sim *s)
+{
+	pthread_mutex_lock(&s->work_lock);
+	s->work_queued = true;
+	pthread_cond_signal(&s->work_cond);
+	pthread_mutex_unlock(&s->work_lock);
+}
+
+static void *work_thread(void *arg)
+{
+	struct sim *s = arg;
+
+	for (;;) {
+		pthread_mutex_lock(&s->work_lock);
+		while (!s->work_queued && !s->work_stop)
+			pthread_cond_wait(&s->work_cond, &s->work_lock);
+		if (!s->work_queued) {
+			pthread_mutex_unlock(&s->work_lock);
+			return NULL;
+		}
+		s->work_queued = false;
+		pthread_mutex_unlock(&s->work_lock);
+		sim_io_work(s);
+	}
+}
+
+void sim_start_work(struct sim *s)
+{
+	s->work_stop = false;
+	if (pthread_create(&s->work, NULL, work_thread, s)) {
+		perror("pthread_create");
+		exit(2);
+	}
+	s->work_running = true;
+}
+
+/* Runs what is queued, then ends the work thread (cancel_work_sync) */
+void sim_stop_work(struct sim *s)
+{
+	if (!s->work_running)
+		return;
+	pthread_mutex_lock(&s->work_lock);
+	s->work_stop = true;
+	pthread_cond_signal(&s->work_cond);
+	pthread_mutex_unlock(&s->work_lock);
+	pthread_join(s->work, NULL);
+	s->work_running = false;
+}
+
+/* ------------------------------------------------- the IRQ handler */
+
+/*
+ * sch.lock held: the I/O interrupt. Status another CPU's tsch took (an
+ * msch that lost the race, ksim's 'taken') is that CPU's interrupt, run
+ * next; else an enabled subchannel's status pending is taken by tsch.
+ * Then as vfio_ccw_css_irq(): the kernel's push, and the work queued.
+ */
+static bool sim_irq_locked(struct sim *s)
+{
+	struct ksim_dev *dev = &s->dev;
+	enum ksim_irb kind;
+	struct irb irb;
+
+	if (dev->taken) {
+		kind = dev->taken;
+		dev->taken = KSIM_IRB_NONE;
+	} else if (dev->pending && dev->enabled) {
+		kind = dev->pending;
+		dev->pending = KSIM_IRB_NONE;
+	} else {
+		return false;
+	}
+	ksim_irb_make(&irb, kind);
+	vfio_ccw_irb_push(&s->private, &irb);
+	sim_queue_work(s);
+	return true;
+}
+
+bool sim_irq_take(struct sim *s)
+{
+	bool ok;
+
+	spin_lock_irq(&s->sch.lock);
+	ok = sim_irq_locked(s);
+	spin_unlock_irq(&s->sch.lock);
+	return ok;
+}
+
+/* ------------------------------------------------------ the channel */
+
+/* sch.lock held: a start the kernel issued since we last looked */
+static void sim_sync_start(struct sim *s)
+{
+	if (s->dev.ops[KSIM_OP_SSCH] == s->seen_ssch)
+		return;
+	s->seen_ssch = s->dev.ops[KSIM_OP_SSCH];
+	s->pci_left = s->pci_random ? (int)(rand_r(&s->seed) % (s->pci + 1)) :
+				      s->pci;
+}
+
+/* sch.lock held: nothing pending (the model's sch_status), none taken */
+static bool may_present(struct sim *s)
+{
+	sim_sync_start(s);
+	return s->dev.pending == KSIM_IRB_NONE && !s->dev.taken;
+}
+
+/*
+ * sch.lock held: the status pending. Unless a test holds it, the IRQ
+ * takes it at once (an enabled subchannel), atomic with the presentation
+ * as in the model.
+ */
+static void make_pending(struct sim *s, enum ksim_irb kind)
+{
+	s->dev.pending = kind;
+	if (!s->hold)
+		sim_irq_locked(s);
+}
+
+/* The device answers a start or a halt: not hung, not cut off, no clear */
+static bool answers(struct sim *s)
+{
+	return !s->hung && !s->stalled && !s->dev.clears;
+}
+
+bool present_intermediate(struct sim *s)
+{
+	bool ok;
+
+	spin_lock_irq(&s->sch.lock);
+	ok = may_present(s) && s->dev.active && s->pci_left > 0 && answers(s);
+	if (ok) {
+		s->pci_left--;
+		make_pending(s, KSIM_IRB_INTERMEDIATE);
+	}
+	spin_unlock_irq(&s->sch.lock);
+	return ok;
+}
+
+bool present_final(struct sim *s)
+{
+	bool ok;
+
+	spin_lock_irq(&s->sch.lock);
+	ok = may_present(s) && s->dev.active && !s->pci_left &&
+	     !s->dev.halt && answers(s);
+	if (ok) {
+		s->dev.active = false;
+		make_pending(s, KSIM_IRB_FINAL);
+	}
+	spin_unlock_irq(&s->sch.lock);
+	return ok;
+}
+
+bool present_halt_done(struct sim *s)
+{
+	bool ok;
+
+	spin_lock_irq(&s->sch.lock);
+	ok = may_present(s) && s->dev.halt && answers(s);
+	if (ok) {
+		s->dev.halt = false;
+		s->dev.active = false;
+		s->pci_left = 0;
+		make_pending(s, KSIM_IRB_HALT_DONE);
+	}
+	spin_unlock_irq(&s->sch.lock);
+	return ok;
+}
+
+/* A clear is always answered (unless deaf), resetting the device. */
+bool present_clear_done(struct sim *s)
+{
+	bool ok;
+
+	spin_lock_irq(&s->sch.lock);
+	ok = may_present(s) && s->dev.clears && !s->deaf;
+	if (ok) {
+		s->dev.clears = 0;
+		s->dev.active = false;
+		s->dev.halt = false;
+		s->pci_left = 0;
+		s->hung = false;
+		s->stalled = false;
+		make_pending(s, KSIM_IRB_CLEAR_DONE);
+	}
+	spin_unlock_irq(&s->sch.lock);
+	return ok;
+}
+
+bool present_unsolicited(struct sim *s)
+{
+	bool ok;
+
+	spin_lock_irq(&s->sch.lock);
+	ok = may_present(s) && s->dev.enabled && !s->dev.active &&
+	     !s->dev.lost;
+	if (ok)
+		make_pending(s, KSIM_IRB_UNSOLICITED);
+	spin_unlock_irq(&s->sch.lock);
+	return ok;
+}
+
+void sim_make_pending(struct sim *s, enum ksim_irb kind)
+{
+	spin_lock_irq(&s->sch.lock);
+	make_pending(s, kind);
+	spin_unlock_irq(&s->sch.lock);
+}
+
+bool hang_device(struct sim *s)
+{
+	bool ok;
+
+	spin_lock_irq(&s->sch.lock);
+	ok = s->dev.active && !s->hung;
+	s->hung |= ok;
+	spin_unlock_irq(&s->sch.lock);
+	return ok;
+}
+
+bool lose_path(struct sim *s)
+{
+	bool ok;
+
+	spin_lock_irq(&s->sch.lock);
+	ok = s->dev.active && !s->stalled;
+	s->stalled |= ok;
+	spin_unlock_irq(&s->sch.lock);
+	return ok;
+}
+
+void sim_set_deaf(struct sim *s, bool deaf)
+{
+	spin_lock_irq(&s->sch.lock);
+	s->deaf = deaf;
+	spin_unlock_irq(&s->sch.lock);
+}
+
+void sim_hold_irqs(struct sim *s, bool hold)
+{
+	spin_lock_irq(&s->sch.lock);
+	s->hold = hold;
+	spin_unlock_irq(&s->sch.lock);
+}
+
+/*
+ * The device vanishes with its I/O; sim_css_event() reports it. msch
+ * answers cc 3 now: the subchannel stays enabled, whatever the kernel
+ * tries, until the css unregisters it.
+ */
+void lose_device(struct sim *s)
+{
+	spin_lock_irq(&s->sch.lock);
+	s->dev.lost = true;
+	s->dev.active = false;
+	s->dev.halt = false;
+	s->dev.clears = 0;
+	s->dev.pending = KSIM_IRB_NONE;
+	s->pci_left = 0;
+	s->hung = false;
+	s->stalled = false;
+	spin_unlock_irq(&s->sch.lock);
+}
+
+void return_device(struct sim *s)
+{
+	spin_lock_irq(&s->sch.lock);
+	s->dev.lost = false;
+	spin_unlock_irq(&s->sch.lock);
+}
+
+/* A subchannel left enabled (by a driver bound before us, say) */
+void sim_set_enabled(struct sim *s, bool on)
+{
+	spin_lock_irq(&s->sch.lock);
+	s->dev.enabled = on;
+	spin_unlock_irq(&s->sch.lock);
+}
+
+void sim_set_pci(struct sim *s, int pci, bool random)
+{
+	spin_lock_irq(&s->sch.lock);
+	s->pci = pci;
+	s->pci_random = random;
+	spin_unlock_irq(&s->sch.lock);
+}
+
+/* cp_init() reads this oracle under io_mutex only (it runs in IO_REQ) */
+void sim_fail_translate(struct sim *s)
+{
+	mutex_lock(&s->private.io_mutex);
+	s->dev.fail_translate = true;
+	mutex_unlock(&s->private.io_mutex);
+}
+
+void sim_fail_enable(struct sim *s)
+{
+	spin_lock_irq(&s->sch.lock);
+	s->dev.fail_enable = true;
+	spin_unlock_irq(&s->sch.lock);
+}
+
+void sim_race_msch(struct sim *s)
+{
+	spin_lock_irq(&s->sch.lock);
+	s->dev.race_msch = true;
+	spin_unlock_irq(&s->sch.lock);
+}
+
+void sim_dead_paths(struct sim *s, u8 paths)
+{
+	spin_lock_irq(&s->sch.lock);
+	s->dev.dead_paths = paths;
+	spin_unlock_irq(&s->sch.lock);
 }

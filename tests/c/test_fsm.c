@@ -1,42 +1,41 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Tests of the generated vfio-ccw FSM table with the hand-written actions
- * on a simulated subchannel: every cell, the model's properties as
- * scenarios, and a seeded stress run.
+ * Tests of kernel/vfio_ccw_fsm.c, compiled unchanged, with the generated
+ * FSM table, on the shim's simulated subchannel: every cell, the model's
+ * properties as scenarios, and a seeded stress run.
  *
  *	test_fsm [-v] [-s SEED]
  */
 #define _GNU_SOURCE
-#include <errno.h>
 #include <limits.h>
-#include <pthread.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
-#include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "sim.h"
-#include "vfio_ccw_fsm_env.h"
 
 #define NOT_OPER	VFIO_CCW_STATE_NOT_OPER
 #define STANDBY		VFIO_CCW_STATE_STANDBY
 #define IDLE		VFIO_CCW_STATE_IDLE
 #define BUSY		VFIO_CCW_STATE_BUSY
 #define QUIESCING	VFIO_CCW_STATE_QUIESCING
-#define DONE_ALL	SIM_DONE_ALL
+#define DONE_ALL	UINT_MAX	/* complete_all() */
 #define JOIN_MS		5000	/* a thread not back by then is a failure */
+/* Jiffies this much faster than the clock: the 3 s tick is 30 ms */
+#define HZ_SCALE	100
 
 /* ------------------------------------------------------ test runner */
 
 static int passed, failed;
 static bool test_failed;
 static char why[512];
-static struct vfio_ccw_private *P;	/* the running test's subchannel */
+static struct sim *P;	/* the running test's subchannel */
 static unsigned int seed = 1;
+static struct ccw_io_region start_req;	/* a start on any path */
 
 static void fail(const char *fmt, ...)
 {
@@ -68,17 +67,26 @@ static void fresh(void)
 	P = sim_create();
 }
 
-/* No model property broken, no hook fired that should not have. */
-static void check_clean(struct vfio_ccw_private *p)
+static struct sim_snapshot snap(void)
 {
+	struct sim_snapshot s;
+
+	sim_snapshot(P, &s);
+	return s;
+}
+
+/* No model property broken, nothing the hardware forbids, no WARN. */
+static void check_clean(struct sim *p)
+{
+	struct sim_snapshot s;
 	int i;
 
 	for (i = 0; i < NR_SIM_BAD; i++)
-		EXPECT(!sim_read(&p->bad[i]), "%s (%u times)", sim_bad_names[i],
-		       sim_read(&p->bad[i]));
-	EXPECT_EQ(sim_read(&p->lock_violations), 0, "dispatch without mutex");
-	EXPECT_EQ(sim_read(&p->unverified), 0, "vfio_ccw_fsm_unverified calls");
-	EXPECT_EQ(sim_read(&p->irb_overflows), 0, "IRB ring overflows");
+		EXPECT(!sim_bad(p, i), "%s (%u times)", sim_bad_names[i],
+		       sim_bad(p, i));
+	sim_snapshot(p, &s);
+	EXPECT(!s.misuse, "misuse of the channel: %s", s.misuse);
+	EXPECT_EQ(s.warnings, 0, "WARN_ONCE()s (unverified transitions)");
 }
 
 static void report(const char *name)
@@ -126,36 +134,19 @@ static double now(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-static struct sim_snapshot snap(void)
-{
-	struct sim_snapshot s;
-
-	sim_snapshot(P, &s);
-	return s;
-}
-
-static void set_enabled(bool on)
-{
-	pthread_mutex_lock(&P->dev_lock);
-	P->dev.enabled = on;
-	pthread_mutex_unlock(&P->dev_lock);
-}
-
 /* Everything but the sleepers: what a signal must leave alone */
 static bool same_subchannel(const struct sim_snapshot *a,
 			    const struct sim_snapshot *b)
 {
 	return a->state == b->state && a->dev.enabled == b->dev.enabled &&
-	       a->dev.active == b->dev.active &&
-	       a->dev.intermediate == b->dev.intermediate &&
+	       a->dev.active == b->dev.active && a->dev.halt == b->dev.halt &&
 	       a->dev.clears == b->dev.clears && a->dev.lost == b->dev.lost &&
-	       a->ring_count == b->ring_count && a->cp_live == b->cp_live &&
-	       a->cp_allocs == b->cp_allocs && a->cp_frees == b->cp_frees &&
+	       a->irb_count == b->irb_count && a->cp_live == b->cp_live &&
 	       a->starts == b->starts && a->user_irbs == b->user_irbs &&
 	       a->done == b->done;
 }
 
-/* Polls until n writers sleep on the completion; false on timeout. */
+/* Polls until n tasks sleep on @x; false on timeout. */
 static bool wait_sleepers(struct completion *x, int n)
 {
 	double end = now() + JOIN_MS / 1000.0;
@@ -206,7 +197,7 @@ static void start_thread(pthread_t *thread, void *(*fn)(void *), void *arg)
 /* A writer thread: one pwrite() of the I/O region. */
 struct writer {
 	pthread_t thread;
-	int sig;	/* pending signal, under the completion's lock */
+	bool *sig;	/* its kshim_signal_pending, published atomically */
 	int ret;
 };
 
@@ -214,15 +205,26 @@ static void *writer_thread(void *arg)
 {
 	struct writer *w = arg;
 
-	w->ret = sim_write_ssch(P, &w->sig);
+	__atomic_store_n(&w->sig, &kshim_signal_pending, __ATOMIC_RELEASE);
+	w->ret = sim_write(P, &start_req);
 	return NULL;
 }
 
 static void writer_start(struct writer *w)
 {
-	w->sig = 0;
+	w->sig = NULL;
 	w->ret = INT_MIN;
 	start_thread(&w->thread, writer_thread, w);
+}
+
+/* A signal for the writer, while it runs (its flag is thread-local) */
+static void writer_signal(struct writer *w)
+{
+	bool *sig;
+
+	while (!(sig = __atomic_load_n(&w->sig, __ATOMIC_ACQUIRE)))
+		sched_yield();
+	kshim_kick(&P->private.completion, sig);
 }
 
 /* Joins, failing the test (not hanging) if the writer does not return. */
@@ -231,9 +233,14 @@ static void writer_join(struct writer *w)
 	if (join_timeout(w->thread, JOIN_MS))
 		return;
 	fail("writer still asleep after %d ms", JOIN_MS);
-	sim_signal(P, &w->sig);
+	writer_signal(w);
 	if (!join_timeout(w->thread, JOIN_MS))
 		die_hung("writer");
+}
+
+static bool writer_asleep(void)
+{
+	return wait_sleepers(&P->private.completion, 1);
 }
 
 /* A legal way from a fresh subchannel into each state. */
@@ -247,7 +254,7 @@ static void reach(enum vfio_ccw_state state)
 	EXPECT_EQ(sim_event(P, VFIO_CCW_EVENT_OPEN), 0, "OPEN");
 	if (state == IDLE)
 		return;
-	EXPECT_EQ(sim_write_ssch(P, NULL), 0, "start");
+	EXPECT_EQ(sim_write(P, &start_req), 0, "start");
 	if (state == BUSY)
 		return;
 	EXPECT_EQ(sim_event(P, VFIO_CCW_EVENT_CLOSE), 0, "CLOSE");
@@ -260,6 +267,9 @@ static void reach_checked(enum vfio_ccw_state state)
 }
 
 /* ------------------------------------------------------ cell tests */
+
+/* The request IO_REQ's cell writes, a start unless a prep says else */
+static struct ccw_io_region cell_req;
 
 static void prep_lose(void)
 {
@@ -275,26 +285,21 @@ static void prep_lose_return(void)
 
 static void prep_enable_fails(void)
 {
-	sim_lock(P);
-	P->knob.enable_fails = 1;
-	sim_unlock(P);
+	sim_fail_enable(P);
 }
 
+/* Status pending on the disabled subchannel; msch loses it to an IRQ */
 static void prep_enable_busy(void)
 {
-	sim_lock(P);
-	P->knob.enable_busy = 1;
-	sim_unlock(P);
+	sim_make_pending(P, KSIM_IRB_UNSOLICITED);
+	sim_race_msch(P);
 }
 
 static void prep_translate_fails(void)
 {
-	sim_lock(P);
-	P->knob.translate_fails = 1;
-	sim_unlock(P);
+	sim_fail_translate(P);
 }
 
-/* An interrupt on a subchannel that should be disabled. */
 /* Leaves the completion at complete_all()'s UINT_MAX */
 static void prep_offline_cycle(void)
 {
@@ -302,10 +307,11 @@ static void prep_offline_cycle(void)
 	EXPECT_EQ(sim_event(P, VFIO_CCW_EVENT_OPEN), 0, "OPEN");
 }
 
+/* An interrupt from a subchannel left enabled */
 static void prep_stray(void)
 {
-	set_enabled(true);
-	sim_irq_inject(P, IRB_UNSOLICITED);
+	sim_set_enabled(P, true);
+	EXPECT(present_unsolicited(P), "device refused the unsolicited irq");
 }
 
 static void prep_unsolicited(void)
@@ -348,12 +354,12 @@ static void prep_escalated(void)
 
 static void prep_halt(void)
 {
-	EXPECT_EQ(sim_async(P, SIM_ASYNC_HSCH), 0, "hsch");
+	EXPECT_EQ(sim_async(P, VFIO_CCW_ASYNC_CMD_HSCH), 0, "hsch");
 }
 
 static void prep_clear(void)
 {
-	EXPECT_EQ(sim_async(P, SIM_ASYNC_CSCH), 0, "csch");
+	EXPECT_EQ(sim_async(P, VFIO_CCW_ASYNC_CMD_CSCH), 0, "csch");
 }
 
 static void prep_halt_irb_queued(void)
@@ -392,6 +398,30 @@ static void prep_path_gone(void)
 	EXPECT(lose_path(P), "no I/O to cut off");
 }
 
+/* The I/O region asked for a halt: the async region's job */
+static void prep_req_halt(void)
+{
+	union scsw scsw = {};
+
+	scsw.cmd.fctl = SCSW_FCTL_HALT_FUNC;
+	memcpy(cell_req.scsw_area, &scsw, sizeof(cell_req.scsw_area));
+}
+
+/* No function at all */
+static void prep_req_none(void)
+{
+	memset(cell_req.scsw_area, 0, sizeof(cell_req.scsw_area));
+}
+
+/* A transport-mode ORB: no translation for it */
+static void prep_req_tm(void)
+{
+	union orb orb = {};
+
+	orb.tm.b = 1;
+	memcpy(cell_req.orb_area, &orb, sizeof(cell_req.orb_area));
+}
+
 struct cell_case {
 	enum vfio_ccw_state from;
 	enum vfio_ccw_event event;
@@ -410,9 +440,9 @@ struct cell_case {
 };
 
 #define C(s, e)	VFIO_CCW_STATE_##s, VFIO_CCW_EVENT_##e
-#define HSCH	SIM_ASYNC_HSCH
-#define CSCH	SIM_ASYNC_CSCH
-#define GONE	SIM_ASYNC_PATH_GONE
+#define HSCH	VFIO_CCW_ASYNC_CMD_HSCH
+#define CSCH	VFIO_CCW_ASYNC_CMD_CSCH
+#define GONE	VFIO_CCW_ASYNC_PATH_GONE
 static const struct cell_case cell_cases[] = {
 	{ C(NOT_OPER, INIT), "", NULL, 0, STANDBY, 0, 0, 0, 0, 0, 0, 0, 0 },
 	{ C(NOT_OPER, INIT), "lost", prep_lose, 0, NOT_OPER, 0, 0, 0, 0, 0, 0, 0, 0 },
@@ -458,7 +488,13 @@ static const struct cell_case cell_cases[] = {
 	  BUSY, 0, 1, 1, 0, 0, 0, 0, 0 },
 	{ C(IDLE, IO_REQ), "translation refused", prep_translate_fails, 0,
 	  IDLE, -EINVAL, 1, 0, 0, 0, 0, 0, 0 },
-	{ C(IDLE, IO_REQ), "lost", prep_lose, 0, IDLE, -ENODEV, 1, 0, 0, 0, 0, 0, 0 },
+	{ C(IDLE, IO_REQ), "a halt in the I/O region", prep_req_halt, 0,
+	  IDLE, -EOPNOTSUPP, 1, 0, 0, 0, 0, 0, 0 },
+	{ C(IDLE, IO_REQ), "no function", prep_req_none, 0,
+	  IDLE, -EINVAL, 1, 0, 0, 0, 0, 0, 0 },
+	{ C(IDLE, IO_REQ), "transport mode", prep_req_tm, 0,
+	  IDLE, -EOPNOTSUPP, 1, 0, 0, 0, 0, 0, 0 },
+	{ C(IDLE, IO_REQ), "lost", prep_lose, 0, IDLE, -ENODEV, 0, 0, 0, 0, 0, 0, 0 },
 	{ C(IDLE, IO_REQ), "an IRB queued", prep_unsolicited, 0,
 	  IDLE, -EBUSY, 1, 0, 0, 1, 0, 0, 0 },
 	{ C(IDLE, IO_REQ), "status pending", prep_unsolicited_pending, 0,
@@ -492,9 +528,9 @@ static const struct cell_case cell_cases[] = {
 	{ C(IDLE, ASYNC_REQ), "clear, a halt owed", prep_halt, 0,
 	  IDLE, 0, 1, 0, 0, 0, CSCH, 0, 1 },
 	{ C(IDLE, ASYNC_REQ), "halt, lost", prep_lose, 0,
-	  IDLE, -ENODEV, 1, 0, 0, 0, HSCH, 0, 0 },
+	  IDLE, -ENODEV, 0, 0, 0, 0, HSCH, 0, 0 },
 	{ C(IDLE, ASYNC_REQ), "clear, lost", prep_lose, 0,
-	  IDLE, -ENODEV, 1, 0, 0, 0, CSCH, 0, 0 },
+	  IDLE, -ENODEV, 0, 0, 0, 0, CSCH, 0, 0 },
 	{ C(IDLE, ASYNC_REQ), "path gone, no I/O", NULL, 0,
 	  IDLE, 0, 1, 0, 0, 0, GONE, 0, 0 },
 
@@ -545,9 +581,9 @@ static const struct cell_case cell_cases[] = {
 	{ C(BUSY, ASYNC_REQ), "path gone, I/O over", prep_final, 0,
 	  BUSY, 0, 1, 1, 0, 1, GONE, 0, 0 },
 	{ C(BUSY, ASYNC_REQ), "halt, lost", prep_lose, 0,
-	  BUSY, -ENODEV, 1, 1, 0, 0, HSCH, 0, 0 },
+	  BUSY, -ENODEV, 0, 1, 0, 0, HSCH, 0, 0 },
 	{ C(BUSY, ASYNC_REQ), "path gone, lost", prep_lose, 0,
-	  BUSY, -ENODEV, 1, 1, 0, 0, GONE, 0, 0 },
+	  BUSY, -ENODEV, 0, 1, 0, 0, GONE, 0, 0 },
 
 	{ C(QUIESCING, INIT), "", NULL, 0, QUIESCING, 0, 1, 1, DONE_ALL, 0, 0, 1, 0 },
 	{ C(QUIESCING, OPEN), "", NULL, 0, QUIESCING, -EBUSY, 1, 1, DONE_ALL, 0, 0, 1, 0 },
@@ -587,27 +623,47 @@ static const struct cell_case cell_cases[] = {
 #undef CSCH
 #undef GONE
 
+static bool guest_state(enum vfio_ccw_state state)
+{
+	return state == IDLE || state == BUSY || state == QUIESCING;
+}
+
 static void run_cell_case(const struct cell_case *c)
 {
 	const struct vfio_ccw_fsm_cell *cell = &vfio_ccw_jumptable[c->from][c->event];
-	unsigned long traced;
-	struct sim_snapshot s;
+	struct sim_snapshot before, s;
+	struct irb irb = {};
 	int ret = INT_MIN;
+	bool unreg, to_user;
 
 	EXPECT(cell->allowed & BIT(c->to), "expected %s outside the cell's mask",
 	       sim_state_name(c->to));
-	P->knob.pci = c->pci;
+	sim_set_pci(P, c->pci, false);
+	sim_req_start(&cell_req, 0);
 	TRY(reach_checked(c->from));
 	if (c->prep)
 		TRY(c->prep());
-	traced = P->traced;	/* nothing else runs: no work thread */
+	before = snap();	/* nothing else runs: no work thread */
 
-	if (c->event == VFIO_CCW_EVENT_INTERRUPT)
+	if (c->event == VFIO_CCW_EVENT_INTERRUPT) {
+		/* the IRB the work will pop, to find it in the region after */
+		spin_lock_irq(&P->sch.lock);
+		if (P->private.irb_count)
+			irb = P->private.irb_ring[P->private.irb_head];
+		spin_unlock_irq(&P->sch.lock);
 		EXPECT(sim_run_work_once(P, &ret), "no IRB queued");
-	else if (c->event == VFIO_CCW_EVENT_ASYNC_REQ)
+	} else if (c->event == VFIO_CCW_EVENT_ASYNC_REQ) {
 		ret = sim_async(P, c->cmd);
-	else
+	} else if (c->event == VFIO_CCW_EVENT_IO_REQ) {
+		/* the write path, which answers RETRY by sleeping: dispatch */
+		mutex_lock(&P->private.io_mutex);
+		P->private.req = &cell_req;
+		ret = vfio_ccw_fsm_dispatch(&P->private, VFIO_CCW_EVENT_IO_REQ);
+		P->private.req = NULL;
+		mutex_unlock(&P->private.io_mutex);
+	} else {
 		ret = sim_event(P, c->event);
+	}
 
 	s = snap();
 	EXPECT(cell->allowed & BIT(s.state), "%s outside the cell's mask",
@@ -619,17 +675,31 @@ static void run_cell_case(const struct cell_case *c)
 		EXPECT_EQ(ret, cell->answer, "fixed answer");
 		EXPECT_EQ(s.state, c->from, "fixed cell moved");
 	}
-	EXPECT_EQ(s.dev.enabled, c->enabled, "subchannel enabled");
-	EXPECT_EQ(s.cp_live, c->cp_live, "cp live");
-	EXPECT_EQ(s.cp_allocs - s.cp_frees, c->cp_live, "cp allocs - frees");
+	/* a gone subchannel takes no I/O, whatever its last schib said */
+	EXPECT_EQ(s.dev.enabled && !s.dev.lost, c->enabled, "subchannel enabled");
+	EXPECT_EQ(s.cp_live, c->cp_live, "program pinned");
 	EXPECT_EQ(s.done, c->done, "completion done");
-	EXPECT_EQ(s.ring_count, c->irbs_left, "IRBs left queued");
+	EXPECT_EQ(s.irb_count, c->irbs_left, "IRBs left queued");
 	EXPECT_EQ(s.dev.halt, c->halt, "halt owed");
 	EXPECT_EQ(s.dev.clears, c->clears, "clears owed");
-	EXPECT_EQ(P->traced, traced + 1, "traced transitions");
+	EXPECT_EQ(s.traced, before.traced + 1, "traced transitions");
 	EXPECT(P->last_from == c->from && P->last_event == c->event &&
 	       P->last_to == c->to && P->last_ret == c->ret,
 	       "trace hook saw another transition");
+	/* Every way into NOT_OPER has the css unregister the subchannel */
+	unreg = c->to == NOT_OPER && (c->from != NOT_OPER ||
+				      c->event == VFIO_CCW_EVENT_INIT);
+	EXPECT_EQ(s.unreg_due, unreg, "unregistration scheduled");
+	/* A guest's every interrupt reaches it: region and eventfd */
+	to_user = c->event == VFIO_CCW_EVENT_INTERRUPT && guest_state(c->from);
+	EXPECT_EQ(s.user_irbs - before.user_irbs, to_user, "IRBs to the user");
+	if (to_user)
+		EXPECT(!memcmp(&s.user_irb, &irb, sizeof(irb)),
+		       "the I/O region holds another IRB");
+	if (c->event == VFIO_CCW_EVENT_IO_REQ && c->from == IDLE && c->to == BUSY)
+		EXPECT_EQ(s.starts, before.starts + 1, "ssch issued");
+	else
+		EXPECT_EQ(s.starts, before.starts, "ssch issued");
 }
 
 /* All the cases of one cell, each on a fresh subchannel; at least one. */
@@ -688,7 +758,7 @@ static void test_table_shape(void)
 		for (e = 0; e < NR_VFIO_CCW_EVENTS; e++) {
 			cell = &vfio_ccw_jumptable[s][e];
 			EXPECT(cell->allowed && !(cell->allowed >> NR_VFIO_CCW_STATES),
-			       "%s x %s: mask %#x", vfio_ccw_state_names[s],
+			       "%s x %s: mask %#lx", vfio_ccw_state_names[s],
 			       vfio_ccw_event_names[e], cell->allowed);
 			if (!cell->action)
 				EXPECT(cell->allowed == BIT(s), "%s x %s: fixed cell "
@@ -700,36 +770,39 @@ static void test_table_shape(void)
 
 /* ----------------------------------------------- property scenarios */
 
-/* The completion's counter semantics, the ground the writers stand on. */
+/* The shim's completion, the ground the writers stand on. */
 static struct completion *waiter_x;
 
 static void *waiter_thread(void *arg)
 {
 	int *ret = arg;
 
-	*ret = wait_for_completion_interruptible(waiter_x, NULL);
+	*ret = wait_for_completion_interruptible(waiter_x);
 	return NULL;
 }
 
 static void test_completion(void)
 {
-	struct completion *x = &P->completion;
+	struct completion *x = &P->private.completion;
 	pthread_t t[2];
 	int ret[2] = { INT_MIN, INT_MIN };
-	int sig = 1, i;
+	int i;
 
 	complete(x);
 	complete(x);
 	EXPECT_EQ(x->done, 2, "done after two complete()");
-	EXPECT_EQ(wait_for_completion_interruptible(x, &sig), 0, "wait, done 2");
-	EXPECT_EQ(wait_for_completion_interruptible(x, &sig), 0, "wait, done 1");
-	EXPECT_EQ(wait_for_completion_interruptible(x, &sig), -EINTR,
+	kshim_signal_pending = true;
+	EXPECT_EQ(wait_for_completion_interruptible(x), 0, "wait, done 2");
+	EXPECT_EQ(wait_for_completion_interruptible(x), 0, "wait, done 1");
+	EXPECT_EQ(wait_for_completion_interruptible(x), -ERESTARTSYS,
 		  "signalled wait, done 0");
 	complete_all(x);
-	EXPECT_EQ(wait_for_completion_interruptible(x, &sig), 0, "wait after all");
+	EXPECT_EQ(wait_for_completion_interruptible(x), 0, "wait after all");
+	kshim_signal_pending = false;
 	EXPECT_EQ(x->done, DONE_ALL, "complete_all() is not used up");
 	reinit_completion(x);
 	EXPECT_EQ(x->done, 0, "done after reinit");
+	EXPECT_EQ(wait_for_completion_timeout(x, 5), 0, "timed-out wait");
 
 	/* complete() wakes one of two sleepers, complete_all() the other */
 	waiter_x = x;
@@ -756,7 +829,7 @@ static void test_sleeper_wakes_on_final(void)
 
 	TRY(reach_checked(BUSY));
 	writer_start(&w);
-	CHECK(wait_sleepers(&P->completion, 1), "writer did not sleep");
+	CHECK(writer_asleep(), "writer did not sleep");
 	CHECK(present_final(P), "device refused the final");
 	CHECK(sim_run_work_once(P, &ret) && ret == 0, "final not dispatched");
 	writer_join(&w);
@@ -767,14 +840,14 @@ static void test_sleeper_wakes_on_final(void)
 	EXPECT(s.state == BUSY, "state %s", sim_state_name(s.state));
 	EXPECT_EQ(s.starts, 2, "ssch issued");
 	EXPECT(s.dev.active && s.cp_live, "the retried I/O is not running");
-	EXPECT_EQ(s.cp_frees, 1, "cp frees");
 	EXPECT_EQ(s.done, 0, "completion re-armed for the new I/O");
+	EXPECT_EQ(s.user_irbs, 1, "IRBs handed to the user");
+	EXPECT_EQ((int)P->private.io_region.ret_code, 0, "the region's ret_code");
 }
 
 /*
  * Two writers asleep, the final wakes one (complete()), and that one's
- * retry is refused: it must wake the other, who starts. Without the
- * hand-on the other sleeps with no I/O left to wake it (model mutation
+ * retry is refused: it must wake the other, who starts (model mutation
  * woken_writer_keeps_the_wake).
  */
 static void test_refused_retry_wakes_next(void)
@@ -786,8 +859,8 @@ static void test_refused_retry_wakes_next(void)
 	TRY(reach_checked(BUSY));
 	writer_start(&w[0]);
 	writer_start(&w[1]);
-	CHECK(wait_sleepers(&P->completion, 2), "writers did not sleep");
-	prep_translate_fails();
+	CHECK(wait_sleepers(&P->private.completion, 2), "writers did not sleep");
+	sim_fail_translate(P);
 	CHECK(present_final(P), "device refused the final");
 	CHECK(sim_run_work_once(P, NULL), "final not dispatched");
 	for (i = 0; i < 2; i++)
@@ -809,23 +882,23 @@ static void test_intermediate_keeps_busy(void)
 	struct writer w;
 	struct sim_snapshot s;
 
-	P->knob.pci = 1;
+	sim_set_pci(P, 1, false);
 	TRY(reach_checked(BUSY));
 	writer_start(&w);
-	CHECK(wait_sleepers(&P->completion, 1), "writer did not sleep");
+	CHECK(writer_asleep(), "writer did not sleep");
 	CHECK(!present_final(P), "device ended with an intermediate owed");
 	CHECK(present_intermediate(P), "device refused the intermediate");
 	CHECK(sim_run_work_once(P, NULL), "intermediate not dispatched");
 	sleep_us(20000);
 	s = snap();
 	CHECK(s.state == BUSY, "state %s", sim_state_name(s.state));
-	CHECK(s.cp_live && s.cp_frees == 0, "cp freed on an intermediate");
+	CHECK(s.cp_live, "cp freed on an intermediate");
 	CHECK(s.user_irbs == 1, "IRB not handed to the user");
+	CHECK(ksim_irb_kind(&s.user_irb) == KSIM_IRB_INTERMEDIATE,
+	      "the region holds another kind of IRB");
 	CHECK(s.sleepers == 1 && s.done == 0, "intermediate woke the writer");
 
-	sim_lock(P);
-	P->knob.pci = 0;	/* the writer's own I/O ends at once */
-	sim_unlock(P);
+	sim_set_pci(P, 0, false);	/* the writer's own I/O ends at once */
 	CHECK(present_final(P), "device refused the final");
 	CHECK(sim_run_work_once(P, NULL), "final not dispatched");
 	writer_join(&w);
@@ -834,10 +907,11 @@ static void test_intermediate_keeps_busy(void)
 	EXPECT_EQ(w.ret, 0, "writer's answer");
 	s = snap();
 	EXPECT_EQ(s.user_irbs, 2, "IRBs handed to the user");
+	EXPECT_EQ(ksim_irb_kind(&s.user_irb), KSIM_IRB_FINAL, "IRB in the region");
 	EXPECT_EQ(s.starts, 2, "ssch issued");
 }
 
-/* A signal ends a sleep with -EINTR and changes nothing else. */
+/* A signal ends a sleep with -ERESTARTSYS and changes nothing else. */
 static void test_signal_interrupts_sleep(void)
 {
 	struct sim_snapshot before, after;
@@ -845,14 +919,13 @@ static void test_signal_interrupts_sleep(void)
 
 	TRY(reach_checked(BUSY));
 	writer_start(&w);
-	CHECK(wait_sleepers(&P->completion, 1), "writer did not sleep");
+	CHECK(writer_asleep(), "writer did not sleep");
 	before = snap();
-	sim_signal(P, &w.sig);
+	writer_signal(&w);
 	writer_join(&w);
 	if (test_failed)
 		return;
-	EXPECT_EQ(w.ret, -EINTR, "signalled writer's answer");
-	EXPECT_EQ(w.sig, 0, "signal not delivered on return");
+	EXPECT_EQ(w.ret, -ERESTARTSYS, "signalled writer's answer");
 	after = snap();
 	EXPECT(same_subchannel(&before, &after), "the signal changed the subchannel");
 	EXPECT_EQ(after.sleepers, 0, "sleepers after the signal");
@@ -873,10 +946,10 @@ static void test_offline_while_busy(void)
 	struct sim_snapshot s;
 	struct writer w;
 
-	P->knob.pci = 1;
+	sim_set_pci(P, 1, false);
 	TRY(reach_checked(BUSY));
 	writer_start(&w);
-	CHECK(wait_sleepers(&P->completion, 1), "writer did not sleep");
+	CHECK(writer_asleep(), "writer did not sleep");
 	CHECK(sim_event(P, VFIO_CCW_EVENT_CLOSE) == 0, "CLOSE answer");
 	writer_join(&w);
 	if (test_failed)
@@ -900,9 +973,10 @@ static void test_offline_while_busy(void)
 	EXPECT(sim_run_work_once(P, NULL), "halt not dispatched");
 	s = snap();
 	EXPECT(s.state == STANDBY, "after the halt: %s", sim_state_name(s.state));
-	EXPECT(!s.cp_live && s.cp_allocs == s.cp_frees, "cp not freed");
+	EXPECT(!s.cp_live, "cp not freed");
 	EXPECT(!s.dev.enabled, "subchannel left enabled");
-	EXPECT_EQ(sim_write_ssch(P, NULL), -EIO, "start after offline");
+	EXPECT_EQ(s.quiesced, DONE_ALL, "closers not woken");
+	EXPECT_EQ(sim_write(P, &start_req), -EIO, "start after offline");
 }
 
 /* The guest's halt of its running program ends it and wakes the sleeper. */
@@ -913,10 +987,10 @@ static void test_halt_ends_program(void)
 
 	TRY(reach_checked(BUSY));
 	writer_start(&w);
-	CHECK(wait_sleepers(&P->completion, 1), "writer did not sleep");
-	CHECK(sim_async(P, SIM_ASYNC_HSCH) == 0, "hsch refused");
+	CHECK(writer_asleep(), "writer did not sleep");
+	CHECK(sim_async(P, VFIO_CCW_ASYNC_CMD_HSCH) == 0, "hsch refused");
 	CHECK(snap().state == BUSY, "hsch left BUSY");
-	CHECK(sim_async(P, SIM_ASYNC_HSCH) == -EBUSY, "second hsch taken");
+	CHECK(sim_async(P, VFIO_CCW_ASYNC_CMD_HSCH) == -EBUSY, "second hsch taken");
 	CHECK(!present_final(P), "the device ended a halted program by itself");
 	CHECK(present_halt_done(P), "device refused the halt interrupt");
 	CHECK(sim_run_work_once(P, NULL), "halt not dispatched");
@@ -927,8 +1001,8 @@ static void test_halt_ends_program(void)
 	s = snap();
 	EXPECT(s.state == BUSY && s.starts == 2, "the sleeper did not start: "
 	       "%s, %lu starts", sim_state_name(s.state), s.starts);
-	EXPECT_EQ(s.cp_frees, 1, "programs freed");
 	EXPECT_EQ(s.user_irbs, 1, "IRBs handed to the user");
+	EXPECT_EQ(ksim_irb_kind(&s.user_irb), KSIM_IRB_HALT_DONE, "IRB in the region");
 }
 
 /* A hung device answers no halt; the guest's clear ends the program. */
@@ -940,11 +1014,11 @@ static void test_clear_hung_device(void)
 	TRY(reach_checked(BUSY));
 	EXPECT(hang_device(P), "device did not hang");
 	writer_start(&w);
-	CHECK(wait_sleepers(&P->completion, 1), "writer did not sleep");
-	CHECK(sim_async(P, SIM_ASYNC_HSCH) == 0, "hsch refused");
+	CHECK(writer_asleep(), "writer did not sleep");
+	CHECK(sim_async(P, VFIO_CCW_ASYNC_CMD_HSCH) == 0, "hsch refused");
 	CHECK(!present_final(P) && !present_halt_done(P),
 	      "a hung device answered");
-	CHECK(sim_async(P, SIM_ASYNC_CSCH) == 0, "csch refused");
+	CHECK(sim_async(P, VFIO_CCW_ASYNC_CMD_CSCH) == 0, "csch refused");
 	s = snap();
 	CHECK(s.state == BUSY && !s.dev.halt && s.dev.clears == 1,
 	      "after csch: %s, halt %d, clears %d", sim_state_name(s.state),
@@ -956,18 +1030,17 @@ static void test_clear_hung_device(void)
 		return;
 	EXPECT_EQ(w.ret, 0, "woken writer's answer");
 	s = snap();
-	EXPECT(s.state == BUSY && s.starts == 2 && !s.dev.hung,
+	EXPECT(s.state == BUSY && s.starts == 2 && !s.hung,
 	       "the sleeper did not start on the reset device");
 	EXPECT(present_final(P), "the reset device does not answer");
 	EXPECT(sim_run_work_once(P, NULL), "final not dispatched");
 	EXPECT(snap().state == IDLE, "the new program did not end");
 }
 
-/* go_offline in a thread, for the close of a hung device */
+/* vfio_ccw_go_offline() in a thread, for the close of a hung device */
 struct closer {
 	pthread_t thread;
-	long tick_ms;
-	int give_up;
+	unsigned long limit;
 	enum vfio_ccw_state state;
 };
 
@@ -975,7 +1048,7 @@ static void *closer_thread(void *arg)
 {
 	struct closer *c = arg;
 
-	c->state = sim_go_offline(P, c->tick_ms, c->give_up);
+	c->state = vfio_ccw_go_offline(&P->private, true, c->limit);
 	return NULL;
 }
 
@@ -996,7 +1069,7 @@ static bool wait_snap(bool (*cond)(const struct sim_snapshot *))
 
 static bool clear_issued(const struct sim_snapshot *s)
 {
-	return s->dev.clears > 0;
+	return s->clears > 0;
 }
 
 /*
@@ -1005,7 +1078,7 @@ static bool clear_issued(const struct sim_snapshot *s)
  */
 static void test_close_escalates(void)
 {
-	struct closer c = { .tick_ms = 20, .give_up = 1000 };
+	struct closer c = { .limit = 0 };
 	struct sim_snapshot s;
 
 	TRY(reach_checked(BUSY));
@@ -1017,7 +1090,7 @@ static void test_close_escalates(void)
 	CHECK(s.state == QUIESCING && s.halts == 1 && s.clears == 1,
 	      "escalated: %s, %lu halts, %lu clears", sim_state_name(s.state),
 	      s.halts, s.clears);
-	sleep_us(60000);	/* a few more ticks: no new clear */
+	sleep_us(100000);	/* a few more ticks: no new clear */
 	CHECK(snap().clears == 1, "the clear was issued again");
 	CHECK(present_clear_done(P), "device refused the clear interrupt");
 	if (!join_timeout(c.thread, JOIN_MS))
@@ -1027,8 +1100,34 @@ static void test_close_escalates(void)
 		return;
 	EXPECT(c.state == STANDBY, "close ended in %s", sim_state_name(c.state));
 	s = snap();
-	EXPECT(!s.cp_live && !s.dev.enabled && s.cp_allocs == s.cp_frees,
-	       "cp or subchannel left");
+	EXPECT(!s.cp_live && !s.dev.enabled, "cp or subchannel left");
+	EXPECT(!P->private.guest_open, "guest still open after the close");
+}
+
+/*
+ * A close with a limit shorter than a tick (model: go_offline(), any
+ * wait that times out escalates): the timed-out wait still raises CLOSE
+ * again, the clear. Known divergence (c), being fixed in kernel/.
+ */
+static void test_close_limit_escalates(void)
+{
+	struct closer c = { .limit = HZ };	/* a third of the tick */
+	struct sim_snapshot s;
+
+	TRY(reach_checked(BUSY));
+	EXPECT(hang_device(P), "device did not hang");
+	start_thread(&c.thread, closer_thread, &c);
+	if (!join_timeout(c.thread, JOIN_MS))
+		die_hung("closer");
+	s = snap();
+	EXPECT(c.state == QUIESCING, "close ended in %s", sim_state_name(c.state));
+	EXPECT(s.halts == 1, "%lu halts issued", s.halts);
+	EXPECT_EQ(s.clears, 1, "clears issued by the timed-out close");
+	/* the clear's end still ends the quiesce */
+	EXPECT(present_clear_done(P), "device refused the clear interrupt");
+	EXPECT(sim_run_work_once(P, NULL), "clear not dispatched");
+	EXPECT(snap().state == STANDBY, "clear's end: %s",
+	       sim_state_name(snap().state));
 }
 
 /*
@@ -1039,12 +1138,12 @@ static void test_close_escalates(void)
  */
 static void test_close_gives_up(void)
 {
-	struct closer c = { .tick_ms = 10, .give_up = 5 };
+	struct closer c = { .limit = 0 };
 	struct sim_snapshot s;
 
 	TRY(reach_checked(BUSY));
 	EXPECT(hang_device(P), "device did not hang");
-	P->dev.deaf = true;
+	sim_set_deaf(P, true);
 	start_thread(&c.thread, closer_thread, &c);
 	if (!join_timeout(c.thread, JOIN_MS))
 		die_hung("closer");
@@ -1052,24 +1151,24 @@ static void test_close_gives_up(void)
 	s = snap();
 	EXPECT(s.clears == 1 && s.dev.clears == 1, "the clear: %lu issued, "
 	       "%d owed", s.clears, s.dev.clears);
-	EXPECT(!s.cp_live && s.cp_allocs == s.cp_frees && s.dev.enabled,
-	       "program %s, subchannel %s", s.cp_live ? "kept" : "freed",
-	       s.dev.enabled ? "enabled" : "disabled");
+	EXPECT(!s.cp_live && s.dev.enabled, "program %s, subchannel %s",
+	       s.cp_live ? "kept" : "freed", s.dev.enabled ? "enabled" : "disabled");
+	EXPECT(s.unreg_due, "no unregistration asked");
 	/*
-	 * Expected here, the glue's departures: the subchannel stays enabled
-	 * (no_io_without_guest), and the program goes while the simulated
-	 * device still holds it (cp_lifetime): it keeps a program until the
-	 * clear's answer, where the architecture ends the data transfer when
-	 * csch is issued.
+	 * Expected here, the glue's departure from the model: the program
+	 * goes while the simulated device still holds it (the shim's
+	 * misuse): it keeps a program until the clear's answer, where the
+	 * architecture ends the data transfer when csch is issued. The
+	 * subchannel left enabled is no fault: the css unregisters it.
 	 */
-	EXPECT(sim_read(&P->bad[BAD_CP_RELEASED]) == 0 &&
-	       sim_read(&P->bad[BAD_CP_FREE]) == 1 &&
-	       sim_read(&P->bad[BAD_ENABLED]) == 1, "departures not seen");
-	P->bad[BAD_CP_FREE] = P->bad[BAD_ENABLED] = 0;
+	EXPECT(s.misuse && strstr(s.misuse, "freed while the device runs it"),
+	       "departure not seen: misuse %s", s.misuse ? s.misuse : "none");
+	mutex_lock(&P->private.io_mutex);
+	P->dev.misuse = NULL;
+	mutex_unlock(&P->private.io_mutex);
+	EXPECT(s.warnings == 0, "WARN_ONCE()s: %u", s.warnings);
 
-	pthread_mutex_lock(&P->dev_lock);
-	P->dev.deaf = false;
-	pthread_mutex_unlock(&P->dev_lock);
+	sim_set_deaf(P, false);
 	EXPECT(present_clear_done(P), "device refused the late clear interrupt");
 	EXPECT(sim_run_work_once(P, NULL), "clear not dispatched");
 	s = snap();
@@ -1080,7 +1179,7 @@ static void test_close_gives_up(void)
 /*
  * The guest's clear of an idle subchannel races a start: the start is
  * refused while the clear owes its interrupt and while that IRB waits for
- * the user; the clear's IRB, in IDLE, frees nothing; the start after is
+ * the user; the clear's IRB, in IDLE, ends nothing; the start after is
  * ended by its own final only.
  */
 static void test_clear_racing_start(void)
@@ -1088,16 +1187,15 @@ static void test_clear_racing_start(void)
 	struct sim_snapshot s;
 
 	TRY(reach_checked(IDLE));
-	EXPECT_EQ(sim_async(P, SIM_ASYNC_CSCH), 0, "csch");
-	EXPECT_EQ(sim_write_ssch(P, NULL), -EBUSY, "start, the clear owed");
+	EXPECT_EQ(sim_async(P, VFIO_CCW_ASYNC_CMD_CSCH), 0, "csch");
+	EXPECT_EQ(sim_write(P, &start_req), -EBUSY, "start, the clear owed");
 	EXPECT(present_clear_done(P), "device refused the clear interrupt");
-	EXPECT_EQ(sim_write_ssch(P, NULL), -EBUSY, "start, the clear's IRB queued");
+	EXPECT_EQ(sim_write(P, &start_req), -EBUSY, "start, the clear's IRB queued");
 	EXPECT(sim_run_work_once(P, NULL), "clear not dispatched");
 	s = snap();
-	EXPECT(s.state == IDLE && s.cp_allocs == 2 && s.cp_frees == 2,
-	       "the clear's IRB: %s, %lu allocs, %lu frees",
-	       sim_state_name(s.state), s.cp_allocs, s.cp_frees);
-	EXPECT_EQ(sim_write_ssch(P, NULL), 0, "start after the clear");
+	EXPECT(s.state == IDLE && !s.cp_live && s.starts == 0,
+	       "the clear's IRB: %s", sim_state_name(s.state));
+	EXPECT_EQ(sim_write(P, &start_req), 0, "start after the clear");
 	s = snap();
 	EXPECT(s.state == BUSY && s.cp_live && s.starts == 1, "not started");
 	EXPECT(!present_clear_done(P) && !present_halt_done(P),
@@ -1108,9 +1206,9 @@ static void test_clear_racing_start(void)
 	EXPECT(s.state == IDLE && !s.cp_live && s.user_irbs == 2,
 	       "the program did not end on its final");
 
-	/* Now in BUSY: the clear ends the program, the next start waits */
-	EXPECT_EQ(sim_write_ssch(P, NULL), 0, "start");
-	EXPECT_EQ(sim_async(P, SIM_ASYNC_CSCH), 0, "csch of the program");
+	/* Now in BUSY: the clear ends the program */
+	EXPECT_EQ(sim_write(P, &start_req), 0, "start");
+	EXPECT_EQ(sim_async(P, VFIO_CCW_ASYNC_CMD_CSCH), 0, "csch of the program");
 	EXPECT(!present_final(P), "a final after the clear");
 	EXPECT(present_clear_done(P), "device refused the clear interrupt");
 	EXPECT(sim_run_work_once(P, NULL), "clear not dispatched");
@@ -1121,21 +1219,21 @@ static void test_clear_racing_start(void)
 
 /*
  * The IRB of a halt of an idle subchannel, still queued for the user,
- * must not end (and free) a program started after it: the start is
- * refused until the user has it.
+ * must not end a program started after it: the start is refused until
+ * the user has it.
  */
 static void test_stale_idle_halt(void)
 {
 	struct sim_snapshot s;
 
 	TRY(reach_checked(IDLE));
-	EXPECT_EQ(sim_async(P, SIM_ASYNC_HSCH), 0, "hsch");
-	EXPECT_EQ(sim_write_ssch(P, NULL), -EBUSY, "start, the halt owed");
+	EXPECT_EQ(sim_async(P, VFIO_CCW_ASYNC_CMD_HSCH), 0, "hsch");
+	EXPECT_EQ(sim_write(P, &start_req), -EBUSY, "start, the halt owed");
 	EXPECT(present_halt_done(P), "device refused the halt interrupt");
-	EXPECT_EQ(sim_write_ssch(P, NULL), -EBUSY, "start, the halt's IRB queued");
+	EXPECT_EQ(sim_write(P, &start_req), -EBUSY, "start, the halt's IRB queued");
 	EXPECT(sim_run_work_once(P, NULL), "halt not dispatched");
 	EXPECT(snap().state == IDLE, "the idle halt's IRB moved the state");
-	EXPECT_EQ(sim_write_ssch(P, NULL), 0, "start after the halt");
+	EXPECT_EQ(sim_write(P, &start_req), 0, "start after the halt");
 	EXPECT(!sim_run_work_once(P, NULL), "an IRB left over");
 	s = snap();
 	EXPECT(s.state == BUSY && s.cp_live && s.dev.active, "not running");
@@ -1152,10 +1250,10 @@ static void test_path_gone(void)
 
 	TRY(reach_checked(BUSY));
 	writer_start(&w);
-	CHECK(wait_sleepers(&P->completion, 1), "writer did not sleep");
+	CHECK(writer_asleep(), "writer did not sleep");
 	CHECK(lose_path(P), "no I/O on the path");
 	CHECK(!present_final(P), "a cut-off device answered");
-	CHECK(sim_async(P, SIM_ASYNC_PATH_GONE) == 0, "path gone");
+	CHECK(sim_async(P, VFIO_CCW_ASYNC_PATH_GONE) == 0, "path gone");
 	CHECK(snap().clears == 1, "no clear for the path gone");
 	CHECK(present_clear_done(P), "device refused the clear interrupt");
 	CHECK(sim_run_work_once(P, NULL), "clear not dispatched");
@@ -1165,8 +1263,8 @@ static void test_path_gone(void)
 	EXPECT_EQ(w.ret, 0, "woken writer's answer");
 	EXPECT(present_final(P), "device refused the final");
 	EXPECT(sim_run_work_once(P, NULL), "final not dispatched");
-	/* In IDLE, or BUSY after the I/O ended, a path gone clears nothing */
-	EXPECT_EQ(sim_async(P, SIM_ASYNC_PATH_GONE), 0, "path gone in IDLE");
+	/* In IDLE a path gone clears nothing */
+	EXPECT_EQ(sim_async(P, VFIO_CCW_ASYNC_PATH_GONE), 0, "path gone in IDLE");
 	s = snap();
 	EXPECT(s.state == IDLE && s.clears == 1, "cleared again: %s, %lu",
 	       sim_state_name(s.state), s.clears);
@@ -1175,17 +1273,23 @@ static void test_path_gone(void)
 /* ssch's cc 3 on a path: the path is dropped, -EACCES, then -ENODEV. */
 static void test_ssch_path_not_oper(void)
 {
+	struct ccw_io_region req;
+
 	TRY(reach_checked(IDLE));
-	P->dev.dead_paths = 0x80;
-	EXPECT_EQ(sim_write_ssch(P, NULL), -EACCES, "start on a dead path");
-	EXPECT_EQ(P->dev.lpm, 0x40, "path mask");
-	EXPECT_EQ(sim_write_ssch(P, NULL), 0, "start on the path left");
+	sim_dead_paths(P, 0x80);
+	sim_req_start(&req, 0x80);
+	EXPECT_EQ(sim_write(P, &req), -EACCES, "start on a dead path");
+	EXPECT_EQ(snap().lpm, 0x40, "path mask");
+	EXPECT(!snap().cp_live, "program kept after the refusal");
+	sim_req_start(&req, 0x40);
+	EXPECT_EQ(sim_write(P, &req), 0, "start on the path left");
 	EXPECT(present_final(P), "device refused the final");
 	EXPECT(sim_run_work_once(P, NULL), "final not dispatched");
-	P->dev.dead_paths = 0xc0;
-	EXPECT_EQ(sim_write_ssch(P, NULL), -ENODEV, "start on the last path");
-	EXPECT_EQ(P->dev.lpm, 0, "path mask");
+	sim_dead_paths(P, 0xc0);
+	EXPECT_EQ(sim_write(P, &req), -ENODEV, "start on the last path");
+	EXPECT_EQ(snap().lpm, 0, "path mask");
 	EXPECT(snap().state == IDLE, "state after the refusals");
+	EXPECT_EQ((int)P->private.io_region.ret_code, -ENODEV, "the region's ret_code");
 }
 
 /* An unknown command is refused before any dispatch. */
@@ -1194,11 +1298,11 @@ static void test_async_unknown(void)
 	unsigned long traced;
 
 	TRY(reach_checked(IDLE));
-	traced = P->traced;
+	traced = snap().traced;
 	EXPECT_EQ(sim_async(P, 0), -EINVAL, "no command");
-	EXPECT_EQ(sim_async(P, SIM_ASYNC_HSCH | SIM_ASYNC_CSCH), -EINVAL,
-		  "two commands");
-	EXPECT_EQ(P->traced, traced, "dispatched");
+	EXPECT_EQ(sim_async(P, VFIO_CCW_ASYNC_CMD_HSCH | VFIO_CCW_ASYNC_CMD_CSCH),
+		  -EINVAL, "two commands");
+	EXPECT_EQ(snap().traced, traced, "dispatched");
 }
 
 /* Device loss wakes every sleeper with an error; NOT_OPER is final. */
@@ -1211,9 +1315,9 @@ static void test_device_loss(void)
 	TRY(reach_checked(BUSY));
 	for (i = 0; i < 3; i++)
 		writer_start(&w[i]);
-	CHECK(wait_sleepers(&P->completion, 3), "writers did not all sleep");
+	CHECK(wait_sleepers(&P->private.completion, 3), "writers did not all sleep");
 	lose_device(P);
-	sim_css_event(P, true);
+	sim_css_event(P);
 	for (i = 0; i < 3; i++)
 		writer_join(&w[i]);
 	if (test_failed)
@@ -1222,14 +1326,20 @@ static void test_device_loss(void)
 		EXPECT_EQ(w[i].ret, -ENODEV, "writer's answer after loss");
 	s = snap();
 	EXPECT(s.state == NOT_OPER, "state %s", sim_state_name(s.state));
-	EXPECT(!s.cp_live && !s.dev.enabled, "cp or subchannel left");
+	EXPECT(!s.cp_live, "cp left");
+	EXPECT(s.unreg_due, "no unregistration asked");
 
 	/* No event leaves NOT_OPER, the device presents nothing more */
 	EXPECT(!present_final(P) && !present_unsolicited(P) &&
 	       !present_clear_done(P), "a lost device interrupts");
 	for (e = 0; e < NR_VFIO_CCW_EVENTS; e++) {
 		if (e == VFIO_CCW_EVENT_INTERRUPT) {
-			sim_irq_inject(P, IRB_FINAL);
+			struct irb irb;
+
+			ksim_irb_make(&irb, KSIM_IRB_FINAL);
+			spin_lock_irq(&P->sch.lock);
+			vfio_ccw_irb_push(&P->private, &irb);
+			spin_unlock_irq(&P->sch.lock);
 			EXPECT(sim_run_work_once(P, &ret), "IRB not dispatched");
 		} else {
 			ret = sim_event(P, e);
@@ -1238,11 +1348,11 @@ static void test_device_loss(void)
 		EXPECT(snap().state == NOT_OPER, "%s left NOT_OPER",
 		       vfio_ccw_event_names[e]);
 	}
-	EXPECT_EQ(sim_write_ssch(P, NULL), -ENODEV, "start after loss");
+	EXPECT_EQ(sim_write(P, &start_req), -ENODEV, "start after loss");
 
 	/* Nor does the device answering again */
 	return_device(P);
-	sim_css_event(P, false);
+	sim_css_event(P);
 	EXPECT(snap().state == NOT_OPER, "device back left NOT_OPER");
 }
 
@@ -1254,11 +1364,12 @@ static void test_stale_loss_report(void)
 	TRY(reach_checked(IDLE));
 	lose_device(P);
 	return_device(P);
-	EXPECT_EQ(sim_write_ssch(P, NULL), 0, "start on the device back");
-	sim_css_event(P, true);		/* the loss, reported late */
+	EXPECT_EQ(sim_write(P, &start_req), 0, "start on the device back");
+	sim_css_event(P);		/* the loss, reported late */
 	s = snap();
 	EXPECT(s.state == BUSY, "state %s", sim_state_name(s.state));
 	EXPECT(s.cp_live && s.dev.active && s.dev.enabled, "the I/O was torn down");
+	EXPECT(!s.unreg_due, "unregistration asked for a device that answers");
 	EXPECT(present_final(P), "device refused the final");
 	EXPECT(sim_run_work_once(P, NULL), "final not dispatched");
 	EXPECT(snap().state == IDLE, "I/O did not end");
@@ -1272,11 +1383,10 @@ static void test_device_back_io_lost(void)
 
 	TRY(reach_checked(BUSY));
 	writer_start(&w);
-	CHECK(wait_sleepers(&P->completion, 1), "writer did not sleep");
+	CHECK(writer_asleep(), "writer did not sleep");
 	lose_device(P);
 	return_device(P);
-	sim_css_event(P, true);		/* the loss: no longer gone */
-	sim_css_event(P, false);	/* the return */
+	sim_css_event(P);		/* the loss: no longer gone */
 	writer_join(&w);
 	if (test_failed)
 		return;
@@ -1284,31 +1394,10 @@ static void test_device_back_io_lost(void)
 	s = snap();
 	EXPECT(s.state == NOT_OPER, "state %s", sim_state_name(s.state));
 	EXPECT(!s.cp_live && !s.dev.enabled, "cp or subchannel left");
+	EXPECT(s.unreg_due, "no unregistration asked");
 }
 
-/* The dispatcher's guard: a state outside the mask is refused, reported. */
-static void test_guard_catches_bad_action(void)
-{
-	unsigned long traced;
-	int ret;
-
-	TRY(reach_checked(IDLE));
-	traced = P->traced;
-	sim_lock(P);
-	/* IDLE x SCHIB_CHANGED allows IDLE and NOT_OPER only */
-	P->knob.force_next = BUSY;
-	ret = vfio_ccw_fsm_dispatch(P, VFIO_CCW_EVENT_SCHIB_CHANGED);
-	P->knob.force_next = NR_VFIO_CCW_STATES + 3;	/* not a state at all */
-	vfio_ccw_fsm_dispatch(P, VFIO_CCW_EVENT_SCHIB_CHANGED);
-	sim_unlock(P);
-	EXPECT_EQ(ret, 0, "answer");
-	EXPECT_EQ(sim_read(&P->unverified), 2, "unverified reports");
-	EXPECT(snap().state == IDLE, "state moved to %s", sim_state_name(snap().state));
-	EXPECT_EQ(P->traced, traced, "refused transition traced");
-	P->unverified = 0;	/* expected: check_clean must not count them */
-}
-
-/* Events outside the enum, and a corrupt state, answer -EINVAL. */
+/* Events outside the enum, and a corrupt state, answer -EINVAL, WARN. */
 static void test_out_of_range(void)
 {
 	static const int bad_events[] = { NR_VFIO_CCW_EVENTS, 99, -1 };
@@ -1321,28 +1410,50 @@ static void test_out_of_range(void)
 		EXPECT_EQ(ret, -EINVAL, "answer to a bad event");
 		EXPECT(snap().state == IDLE, "bad event moved the state");
 	}
-	sim_lock(P);
-	P->state = (enum vfio_ccw_state)NR_VFIO_CCW_STATES;
-	ret = vfio_ccw_fsm_dispatch(P, VFIO_CCW_EVENT_INIT);
-	P->state = IDLE;
-	sim_unlock(P);
+	mutex_lock(&P->private.io_mutex);
+	P->private.state = (enum vfio_ccw_state)NR_VFIO_CCW_STATES;
+	ret = vfio_ccw_fsm_dispatch(&P->private, VFIO_CCW_EVENT_INIT);
+	P->private.state = IDLE;
+	mutex_unlock(&P->private.io_mutex);
 	EXPECT_EQ(ret, -EINVAL, "answer in a corrupt state");
-	/* The generated dispatcher reports these through the guard hook too */
-	EXPECT_EQ(sim_read(&P->unverified), 4, "unverified reports");
-	P->unverified = 0;
+	/* each reported through vfio_ccw_fsm_unverified()'s WARN_ONCE */
+	EXPECT_EQ(snap().warnings, 4, "unverified reports");
+	kshim_warnings = 0;	/* expected: check_clean must not count them */
 }
 
-/* vfio_ccw_fsm_assert_locked() notices a dispatch without the mutex. */
+/* IO_REQ and ASYNC_REQ raised bare (no request, no command): -EINVAL */
+static void test_bare_requests(void)
+{
+	TRY(reach_checked(IDLE));
+	EXPECT_EQ(sim_event(P, VFIO_CCW_EVENT_IO_REQ), -EINVAL, "bare IO_REQ");
+	EXPECT_EQ(sim_event(P, VFIO_CCW_EVENT_ASYNC_REQ), -EINVAL, "bare ASYNC_REQ");
+	EXPECT(snap().state == IDLE && snap().starts == 0, "a bare request acted");
+}
+
+/* A dispatch without io_mutex is caught (lockdep_assert_held): abort. */
 static void test_assert_locked(void)
 {
+	int status;
+	pid_t pid;
+
 	TRY(reach_checked(STANDBY));
-	EXPECT_EQ(sim_read(&P->lock_violations), 0, "violations before");
-	vfio_ccw_fsm_dispatch(P, VFIO_CCW_EVENT_CLOSE);
-	EXPECT_EQ(sim_read(&P->lock_violations), 1, "violations after");
-	P->lock_violations = 0;
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0) {
+		fail("fork: %s", strerror(errno));
+		return;
+	}
+	if (!pid) {
+		close(STDERR_FILENO);	/* the shim's abort message */
+		vfio_ccw_fsm_dispatch(&P->private, VFIO_CCW_EVENT_CLOSE);
+		_exit(0);
+	}
+	EXPECT(waitpid(pid, &status, 0) == pid, "waitpid");
+	EXPECT(WIFSIGNALED(status) && WTERMSIG(status) == SIGABRT,
+	       "unlocked dispatch not caught (status %#x)", status);
 }
 
-/* The asynchronous path: IRQ handler -> work thread -> INTERRUPT. */
+/* The asynchronous path: IRQ -> kernel's ring -> work thread -> INTERRUPT. */
 static void test_work_thread(void)
 {
 	double end = now() + JOIN_MS / 1000.0;
@@ -1352,7 +1463,7 @@ static void test_work_thread(void)
 	sim_start_work(P);
 	TRY(reach_checked(BUSY));
 	writer_start(&w);
-	CHECK(wait_sleepers(&P->completion, 1), "writer did not sleep");
+	CHECK(writer_asleep(), "writer did not sleep");
 	CHECK(present_final(P), "device refused the final");
 	writer_join(&w);	/* woken by the work thread's complete() */
 	if (test_failed)
@@ -1367,25 +1478,68 @@ static void test_work_thread(void)
 	} while (now() < end);
 	EXPECT(s.state == IDLE && !s.cp_live, "work did not end the I/O: %s",
 	       sim_state_name(s.state));
+	EXPECT_EQ(s.user_irbs, 2, "IRBs to the user");
 	sim_stop_work(P);
+}
+
+/*
+ * The kernel's ring when the work is far behind: intermediates beyond
+ * VFIO_CCW_IRB_SLOTS are dropped, the final is kept and ends the start.
+ */
+static void test_ring_overflow(void)
+{
+	struct sim_snapshot s;
+	int i, ret;
+
+	sim_set_pci(P, VFIO_CCW_IRB_SLOTS + 3, false);
+	TRY(reach_checked(BUSY));
+	for (i = 0; i < VFIO_CCW_IRB_SLOTS + 3; i++)
+		EXPECT(present_intermediate(P), "intermediate %d refused", i);
+	EXPECT(present_final(P), "device refused the final");
+	EXPECT_EQ(snap().irb_count, VFIO_CCW_IRB_SLOTS, "IRBs queued");
+	for (i = 0; i < VFIO_CCW_IRB_SLOTS; i++)
+		EXPECT(sim_run_work_once(P, &ret), "IRB %d not dispatched", i);
+	EXPECT(!sim_run_work_once(P, NULL), "more IRBs than slots");
+	s = snap();
+	EXPECT_EQ(P->irb_dropped, 4, "IRBs dropped");
+	EXPECT(s.state == IDLE && !s.cp_live, "the final was lost: %s",
+	       sim_state_name(s.state));
+	EXPECT_EQ(ksim_irb_kind(&s.user_irb), KSIM_IRB_FINAL, "IRB in the region");
+}
+
+/* An OPEN whose msch lost the status to an interrupt: that IRQ runs next */
+static void test_open_races_irq(void)
+{
+	struct sim_snapshot s;
+
+	TRY(reach_checked(STANDBY));
+	prep_enable_busy();
+	EXPECT_EQ(sim_event(P, VFIO_CCW_EVENT_OPEN), -EBUSY, "OPEN");
+	EXPECT(sim_irq_take(P), "the other CPU's interrupt");
+	EXPECT(sim_run_work_once(P, NULL), "its IRB not dispatched");
+	s = snap();
+	EXPECT(s.state == STANDBY && !s.dev.enabled && s.user_irbs == 0,
+	       "after the stray: %s", sim_state_name(s.state));
+	EXPECT_EQ(sim_event(P, VFIO_CCW_EVENT_OPEN), 0, "OPEN again");
+	EXPECT(snap().state == IDLE && snap().dev.enabled, "not online");
 }
 
 /* ------------------------------------------------------------ stress */
 
 #define STRESS_WRITERS	4
-#define STRESS_REQUESTS	2000
+#define STRESS_REQUESTS	4000
 #define STRESS_TOTAL	(STRESS_WRITERS * STRESS_REQUESTS)
-#define STRESS_MS	30000
+#define STRESS_MS	60000
 
-enum { ANS_OK, ANS_EINTR, ANS_EIO, ANS_EBUSY, ANS_ENODEV, ANS_EINVAL,
+enum { ANS_OK, ANS_ERESTARTSYS, ANS_EIO, ANS_EBUSY, ANS_ENODEV, ANS_EINVAL,
        ANS_OTHER, NR_ANS };
 static const char *const ans_names[NR_ANS] = {
-	"ok", "EINTR", "EIO", "EBUSY", "ENODEV", "EINVAL", "other"
+	"ok", "ERESTARTSYS", "EIO", "EBUSY", "ENODEV", "EINVAL", "other"
 };
 
 struct stress_writer {
 	pthread_t thread;
-	int sig;
+	bool *sig;		/* its kshim_signal_pending */
 	unsigned int seed;
 	int answers[NR_ANS];	/* to starts */
 	int async[NR_ANS];	/* to halts and clears */
@@ -1395,15 +1549,21 @@ struct stress_writer {
 static struct stress_writer sw[STRESS_WRITERS];
 static int stress_stop;		/* atomic */
 static int stress_answered;	/* atomic */
+static int stress_finished;	/* atomic: writers done with their requests */
 static int stress_lost;		/* atomic: the device is gone */
 static int stress_hangs;	/* atomic: the device hung */
 static int stress_paths;	/* atomic: the I/O's path went */
+
+static bool stopping(void)
+{
+	return __atomic_load_n(&stress_stop, __ATOMIC_RELAXED);
+}
 
 static int classify(int ret)
 {
 	switch (ret) {
 	case 0: return ANS_OK;
-	case -EINTR: return ANS_EINTR;
+	case -ERESTARTSYS: return ANS_ERESTARTSYS;
 	case -EIO: return ANS_EIO;
 	case -EBUSY: return ANS_EBUSY;
 	case -ENODEV: return ANS_ENODEV;
@@ -1417,37 +1577,37 @@ static void *stress_writer_thread(void *arg)
 	struct stress_writer *w = arg;
 	int i, ret, k;
 
+	__atomic_store_n(&w->sig, &kshim_signal_pending, __ATOMIC_RELEASE);
 	for (i = 0; i < STRESS_REQUESTS; i++) {
 		unsigned int r = rand_r(&w->seed) % 64;
 
 		if (r < 2) {	/* now and then, a halt or clear instead */
-			ret = sim_async(P, r ? SIM_ASYNC_HSCH : SIM_ASYNC_CSCH);
+			ret = sim_async(P, r ? VFIO_CCW_ASYNC_CMD_HSCH :
+					       VFIO_CCW_ASYNC_CMD_CSCH);
 			k = classify(ret);
-			if ((k == ANS_OTHER || k == ANS_EINTR ||
-			     k == ANS_EINVAL) && !w->async[ANS_OTHER])
+			if (k == ANS_ERESTARTSYS || k == ANS_EINVAL)
+				k = ANS_OTHER;
+			if (k == ANS_OTHER && !w->async[ANS_OTHER])
 				w->other = ret;
-			w->async[k == ANS_EINTR || k == ANS_EINVAL ?
-				 ANS_OTHER : k]++;
-			__atomic_add_fetch(&stress_answered, 1,
-					   __ATOMIC_RELAXED);
+			w->async[k]++;
+			__atomic_add_fetch(&stress_answered, 1, __ATOMIC_RELAXED);
 			continue;
 		}
-		ret = sim_write_ssch(P, &w->sig);
+		ret = sim_write(P, &start_req);
 		k = classify(ret);
 		if (k == ANS_OTHER && !w->answers[k])
 			w->other = ret;
 		w->answers[k]++;
 		__atomic_add_fetch(&stress_answered, 1, __ATOMIC_RELAXED);
 		/* A guest handles an error before its next start */
-		if (ret && ret != -EINTR)
+		if (ret && ret != -ERESTARTSYS)
 			sleep_us(50);
 	}
+	/* Alive until the end: the admin may still signal us */
+	__atomic_add_fetch(&stress_finished, 1, __ATOMIC_RELAXED);
+	while (!stopping())
+		sleep_us(1000);
 	return NULL;
-}
-
-static bool stopping(void)
-{
-	return __atomic_load_n(&stress_stop, __ATOMIC_RELAXED);
 }
 
 /* The device and admin threads: a seed in, a count out */
@@ -1455,7 +1615,7 @@ struct stress_actor {
 	pthread_t thread;
 	unsigned int seed;
 	unsigned long count;
-	unsigned long stuck;	/* admin: OFFLINEs never done; device:
+	unsigned long stuck;	/* admin: closes that gave up; device:
 				 * rounds from the loss to the return */
 };
 
@@ -1463,9 +1623,9 @@ static int sleepers_now(void)
 {
 	int n;
 
-	pthread_mutex_lock(&P->completion.lock);
-	n = P->completion.sleepers;
-	pthread_mutex_unlock(&P->completion.lock);
+	pthread_mutex_lock(&P->private.completion.lock);
+	n = P->private.completion.sleepers;
+	pthread_mutex_unlock(&P->private.completion.lock);
 	return n;
 }
 
@@ -1489,7 +1649,7 @@ static void maybe_lose(void)
 	stress_lost_sleepers = n;
 	lose_device(P);
 	__atomic_store_n(&stress_lost, 1, __ATOMIC_RELAXED);
-	sim_css_event(P, true);
+	sim_css_event(P);
 }
 
 /* A while after the loss, the device answers again: NOT_OPER must hold. */
@@ -1500,13 +1660,13 @@ static void maybe_return(unsigned long *countdown)
 	if (--*countdown)
 		return;
 	return_device(P);
-	sim_css_event(P, false);
+	sim_css_event(P);
 }
 
 /*
  * One interrupt the device owes, in random order; rarely an unsolicited;
  * rarely the device hangs (only a clear ends its I/O then: a writer's or
- * the admin's escalation), or the I/O's path goes (chp_event's work
+ * the close's escalation), or the I/O's path goes (chp_event's work
  * clears it).
  */
 static bool present_something(unsigned int *rs)
@@ -1521,7 +1681,7 @@ static bool present_something(unsigned int *rs)
 	}
 	if (r == 9 && lose_path(P)) {
 		__atomic_add_fetch(&stress_paths, 1, __ATOMIC_RELAXED);
-		sim_async(P, SIM_ASYNC_PATH_GONE);
+		sim_async(P, VFIO_CCW_ASYNC_PATH_GONE);
 		return true;
 	}
 	if (rand_r(rs) % 2)
@@ -1554,10 +1714,9 @@ static void *stress_device_thread(void *arg)
 }
 
 /*
- * The admin paces its cycles on answers, not time: however loaded the
- * machine, each cycle costs the writers about as many requests. With
- * every writer asleep behind a hung device nothing is answered: then it
- * goes on after 20 ms, and its close escalates to a clear.
+ * The admin paces its cycles on answers, not time. With every writer
+ * asleep behind a hung device nothing is answered: then it goes on after
+ * 20 ms, and its close escalates to a clear.
  */
 static bool wait_answers(int n)
 {
@@ -1574,7 +1733,7 @@ static bool wait_answers(int n)
 	return true;
 }
 
-/* The admin: CLOSE/OPEN cycles, css noise, signals, refused programs. */
+/* The admin: close/open cycles, css noise, signals, refused programs. */
 static void *stress_admin_thread(void *arg)
 {
 	struct stress_actor *a = arg;
@@ -1583,23 +1742,25 @@ static void *stress_admin_thread(void *arg)
 	while (!stopping()) {
 		if (!wait_answers(20 + rand_r(rs) % 40))
 			break;
-		/* 2 ms ticks; giving up (NOT_OPER) would be a failure */
-		if (sim_go_offline(P, 2, 1000) == NOT_OPER &&
+		/* The kernel's close; giving up (NOT_OPER) would be a failure */
+		if (vfio_ccw_go_offline(&P->private, false, 0) == NOT_OPER &&
 		    !__atomic_load_n(&stress_lost, __ATOMIC_RELAXED))
 			a->stuck++;
 		sim_event(P, VFIO_CCW_EVENT_OPEN);
 		a->count++;
 		if (rand_r(rs) % 4 == 0)
-			sim_event(P, VFIO_CCW_EVENT_SCHIB_CHANGED);
+			sim_css_event(P);
 		/* After the loss, only NOT_OPER may wake the sleepers */
 		if (rand_r(rs) % 2 == 0 &&
-		    !__atomic_load_n(&stress_lost, __ATOMIC_RELAXED))
-			sim_signal(P, &sw[rand_r(rs) % STRESS_WRITERS].sig);
-		if (rand_r(rs) % 8 == 0) {
-			sim_lock(P);
-			P->knob.translate_fails = 1;
-			sim_unlock(P);
+		    !__atomic_load_n(&stress_lost, __ATOMIC_RELAXED)) {
+			bool *sig = __atomic_load_n(&sw[rand_r(rs) % STRESS_WRITERS].sig,
+						    __ATOMIC_ACQUIRE);
+
+			if (sig)
+				kshim_kick(&P->private.completion, sig);
 		}
+		if (rand_r(rs) % 8 == 0)
+			sim_fail_translate(P);
 	}
 	return NULL;
 }
@@ -1609,7 +1770,7 @@ static void stress_join(pthread_t thread, double end, const char *what)
 	long left = (long)((end - now()) * 1000);
 
 	if (!join_timeout(thread, left > 0 ? left : 1)) {
-		/* Not snap(): a hung thread may hold the FSM mutex */
+		/* Not snap(): a hung thread may hold io_mutex */
 		printf("# %s hung: %d asleep, %d answered\n", what, sleepers_now(),
 		       __atomic_load_n(&stress_answered, __ATOMIC_RELAXED));
 		die_hung("stress");
@@ -1628,10 +1789,9 @@ static void test_stress(void)
 	for (i = 0; i < STRESS_WRITERS; i++)
 		sw[i].seed = seed * 5 + i;
 	stress_stop = stress_answered = stress_lost = stress_lost_sleepers = 0;
-	stress_hangs = stress_paths = 0;
+	stress_hangs = stress_paths = stress_finished = 0;
 	P->seed = seed;
-	P->knob.pci = 2;
-	P->knob.pci_random = 1;
+	sim_set_pci(P, 2, true);
 	sim_start_work(P);
 	TRY(reach_checked(IDLE));
 
@@ -1639,14 +1799,23 @@ static void test_stress(void)
 	start_thread(&admin.thread, stress_admin_thread, &admin);
 	for (i = 0; i < STRESS_WRITERS; i++)
 		start_thread(&sw[i].thread, stress_writer_thread, &sw[i]);
-	for (i = 0; i < STRESS_WRITERS; i++)
-		stress_join(sw[i].thread, end, "writer");
+	while (__atomic_load_n(&stress_finished, __ATOMIC_RELAXED) < STRESS_WRITERS) {
+		if (now() > end) {
+			printf("# writers hung: %d asleep, %d answered\n",
+			       sleepers_now(),
+			       __atomic_load_n(&stress_answered, __ATOMIC_RELAXED));
+			die_hung("stress");
+		}
+		sleep_us(1000);
+	}
 	__atomic_store_n(&stress_stop, 1, __ATOMIC_RELAXED);
 	stress_join(device.thread, end, "device");
 	stress_join(admin.thread, end, "admin");
+	for (i = 0; i < STRESS_WRITERS; i++)
+		stress_join(sw[i].thread, end, "writer");
 	if (device.stuck) {	/* the device thread ended before its return */
 		return_device(P);
-		sim_css_event(P, false);
+		sim_css_event(P);
 	}
 	sim_event(P, VFIO_CCW_EVENT_CLOSE);
 	sim_stop_work(P);
@@ -1671,17 +1840,18 @@ static void test_stress(void)
 	for (k = 0; k < NR_ANS; k++)
 		printf(" %s %d", ans_names[k], total[k]);
 	printf("; %d hangs, %d paths gone; halts %lu, clears %lu issued, "
-	       "answers:", stress_hangs, stress_paths, s.halts, s.clears);
+	       "%lu IRBs dropped, answers:", stress_hangs, stress_paths,
+	       s.halts, s.clears, P->irb_dropped);
 	for (k = 0; k < NR_ANS; k++)
 		if (async_total[k])
 			printf(" %s %d", ans_names[k], async_total[k]);
 	printf("\n");
 	EXPECT(stress_lost, "the device was never lost");
-	EXPECT_EQ(admin.stuck, 0, "OFFLINEs left in QUIESCING");
+	EXPECT_EQ(admin.stuck, 0, "closes that gave up on a clear");
 	EXPECT(s.state == NOT_OPER, "final state %s", sim_state_name(s.state));
-	EXPECT(!s.cp_live && s.cp_allocs == s.cp_frees, "cp leak: %lu allocs, "
-	       "%lu frees", s.cp_allocs, s.cp_frees);
-	EXPECT(!s.dev.enabled && !s.dev.active, "device left running");
+	EXPECT(!s.cp_live, "program left pinned");
+	EXPECT(!s.dev.active, "device left running");
+	EXPECT(s.unreg_due, "no unregistration asked");
 	EXPECT_EQ(s.sleepers, 0, "writers left asleep");
 	EXPECT(total[ANS_OK] > STRESS_TOTAL / 10, "only %d I/Os done",
 	       total[ANS_OK]);
@@ -1730,6 +1900,8 @@ int main(int argc, char **argv)
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	signal(SIGALRM, watchdog);
 	alarm(300);
+	kshim_hz_scale = HZ_SCALE;
+	sim_req_start(&start_req, 0);
 
 	run_test("table_shape", test_table_shape);
 	run_cell_tests();
@@ -1742,19 +1914,22 @@ int main(int argc, char **argv)
 	run_test("halt_ends_program", test_halt_ends_program);
 	run_test("clear_hung_device", test_clear_hung_device);
 	run_test("close_escalates", test_close_escalates);
+	run_test("close_limit_escalates", test_close_limit_escalates);
 	run_test("close_gives_up", test_close_gives_up);
 	run_test("clear_racing_start", test_clear_racing_start);
 	run_test("stale_idle_halt", test_stale_idle_halt);
 	run_test("path_gone", test_path_gone);
 	run_test("ssch_path_not_oper", test_ssch_path_not_oper);
 	run_test("async_unknown", test_async_unknown);
+	run_test("bare_requests", test_bare_requests);
 	run_test("device_loss_wakes_all", test_device_loss);
 	run_test("stale_loss_report", test_stale_loss_report);
 	run_test("device_back_io_lost", test_device_back_io_lost);
-	run_test("guard_catches_bad_action", test_guard_catches_bad_action);
 	run_test("out_of_range", test_out_of_range);
 	run_test("assert_locked", test_assert_locked);
 	run_test("work_thread", test_work_thread);
+	run_test("ring_overflow", test_ring_overflow);
+	run_test("open_races_irq", test_open_races_irq);
 	run_test("stress", test_stress);
 	summary();
 	return failed ? 1 : 0;

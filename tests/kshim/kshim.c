@@ -14,6 +14,9 @@ unsigned long kshim_transitions;
 __thread bool kshim_signal_pending;
 bool kshim_quiet;	/* messages counted, not printed (the lockstep) */
 unsigned int kshim_messages;
+unsigned int kshim_hz_scale = 1;
+void (*kshim_trace_hook)(struct subchannel_id schid, const char *from,
+			 const char *ev, const char *to, int ret);
 
 void kshim_lock_init(struct kshim_lock *l)
 {
@@ -49,6 +52,7 @@ void init_completion(struct completion *x)
 	pthread_mutex_init(&x->lock, NULL);
 	pthread_cond_init(&x->wait, NULL);
 	x->done = 0;
+	x->sleepers = 0;
 }
 
 void reinit_completion(struct completion *x)
@@ -95,6 +99,7 @@ int wait_for_completion_interruptible(struct completion *x)
 	int ret = 0;
 
 	pthread_mutex_lock(&x->lock);
+	x->sleepers++;
 	while (!completion_take(x)) {
 		struct timespec ts;
 
@@ -110,8 +115,18 @@ int wait_for_completion_interruptible(struct completion *x)
 		}
 		pthread_cond_timedwait(&x->wait, &x->lock, &ts);
 	}
+	x->sleepers--;
 	pthread_mutex_unlock(&x->lock);
 	return ret;
+}
+
+/* Under @x's lock, which the sleeper reads its signal under */
+void kshim_kick(struct completion *x, bool *pending)
+{
+	pthread_mutex_lock(&x->lock);
+	*pending = true;
+	pthread_cond_broadcast(&x->wait);
+	pthread_mutex_unlock(&x->lock);
 }
 
 unsigned long wait_for_completion_timeout(struct completion *x,
@@ -121,6 +136,7 @@ unsigned long wait_for_completion_timeout(struct completion *x,
 	unsigned long left = 0;
 
 	pthread_mutex_lock(&x->lock);
+	x->sleepers++;
 	while (!completion_take(x)) {
 		struct timespec ts;
 		unsigned long now = jiffies;
@@ -128,13 +144,15 @@ unsigned long wait_for_completion_timeout(struct completion *x,
 		if (time_after_eq(now, deadline))
 			goto out;
 		clock_gettime(CLOCK_REALTIME, &ts);
-		ts.tv_nsec += (long)(deadline - now) * 1000000L;
+		/* a jiffy is 1000000 / kshim_hz_scale ns of wall clock */
+		ts.tv_nsec += (long)(deadline - now) * (1000000L / kshim_hz_scale);
 		ts.tv_sec += ts.tv_nsec / 1000000000L;
 		ts.tv_nsec %= 1000000000L;
 		pthread_cond_timedwait(&x->wait, &x->lock, &ts);
 	}
 	left = time_after_eq(jiffies, deadline) ? 1 : deadline - jiffies;
 out:
+	x->sleepers--;
 	pthread_mutex_unlock(&x->lock);
 	return left;
 }
@@ -144,7 +162,8 @@ unsigned long kshim_jiffies(void)
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (unsigned long)ts.tv_sec * HZ + ts.tv_nsec / (1000000000L / HZ);
+	return ((unsigned long)ts.tv_sec * HZ +
+		ts.tv_nsec / (1000000000L / HZ)) * kshim_hz_scale;
 }
 
 void kshim_message(const struct device *dev, const char *level,

@@ -81,6 +81,7 @@ struct completion {
 	pthread_mutex_t lock;
 	pthread_cond_t wait;
 	unsigned int done;
+	int sleepers;	/* the shim's: tasks asleep here, for the tests */
 };
 
 void init_completion(struct completion *x);
@@ -90,6 +91,8 @@ void complete_all(struct completion *x);
 /* a signal for the calling thread ends its interruptible waits */
 extern __thread bool kshim_signal_pending;
 int wait_for_completion_interruptible(struct completion *x);
+/* Another task's signal: set its @pending under @x's lock, wake @x */
+void kshim_kick(struct completion *x, bool *pending);
 unsigned long wait_for_completion_timeout(struct completion *x,
 					  unsigned long timeout);
 
@@ -97,6 +100,12 @@ unsigned long wait_for_completion_timeout(struct completion *x,
 #define HZ	1000
 #define jiffies	kshim_jiffies()
 unsigned long kshim_jiffies(void);
+/*
+ * Jiffies run this many times faster than the wall clock (default 1), so
+ * that the kernel's second-long ticks take milliseconds in the tests. Set
+ * before any thread runs.
+ */
+extern unsigned int kshim_hz_scale;
 #define time_after_eq(a, b)	((long)((a) - (b)) >= 0)
 
 /* ---------------------------------------------------- messages, WARN */
@@ -242,12 +251,16 @@ void cp_update_scsw(struct channel_program *cp, union scsw *scsw);
 /* --------------------------------------------- vfio_ccw_trace.h */
 #define _VFIO_CCW_TRACE_H_	/* kernel/vfio_ccw_trace.h: events elsewhere */
 extern unsigned long kshim_transitions;
+/* If set, sees every transition the dispatcher writes (io_mutex held) */
+extern void (*kshim_trace_hook)(struct subchannel_id schid, const char *from,
+				const char *ev, const char *to, int ret);
 static inline void trace_vfio_ccw_fsm_event(struct subchannel_id schid,
 					    const char *from, const char *ev,
 					    const char *to, int ret)
 {
-	(void)schid; (void)from; (void)ev; (void)to; (void)ret;
 	kshim_transitions++;
+	if (kshim_trace_hook)
+		kshim_trace_hook(schid, from, ev, to, ret);
 }
 
 #endif /* _KSHIM_H_ */

@@ -35,6 +35,8 @@ void ksim_log(struct ksim_dev *dev, enum ksim_op op)
 	if (dev->nlog < KSIM_LOG_MAX)
 		dev->log[dev->nlog] = op;
 	dev->nlog++;
+	if (op < NR_KSIM_OPS)
+		dev->ops[op]++;
 }
 
 void ksim_misuse(struct ksim_dev *dev, const char *what)
@@ -207,10 +209,12 @@ void css_sched_sch_todo(struct subchannel *sch, int todo)
 int ssch(struct subchannel_id schid, union orb *orb)
 {
 	struct ksim_dev *dev = ksim_by_schid(schid);
+	u8 lpm = orb->cmd.lpm ? orb->cmd.lpm : 0xff;
 
-	(void)orb;
 	if (dev->lost)
 		return 3;
+	if (dev->dead_paths && !(lpm & ~dev->dead_paths))
+		return 3;	/* no path the ORB allows answers */
 	if (dev->pending)
 		return 1;
 	if (ksim_owes(dev))
@@ -278,11 +282,21 @@ int cp_prefetch(struct channel_program *cp)
 	return cp->initialized ? 0 : -EINVAL;
 }
 
+/*
+ * The device's state is the channel's, under sch->lock: look at it under
+ * the lock. The kernel never frees a program with it held (the unpinning
+ * sleeps).
+ */
 void cp_free(struct channel_program *cp)
 {
+	bool active;
+
 	if (!cp->initialized)
 		return;
-	if (cp->sch->sim->active)
+	kshim_lock(&cp->sch->lock.lk);
+	active = cp->sch->sim->active;
+	kshim_unlock(&cp->sch->lock.lk);
+	if (active)
 		ksim_misuse(cp->sch->sim, "channel program freed while the device runs it");
 	cp->initialized = false;
 }

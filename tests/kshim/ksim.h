@@ -51,9 +51,13 @@ struct ksim_dev {
 	bool race_msch;		/* msch with status pending loses it */
 	bool fail_enable;	/* the enable's msch fails: -EIO */
 	bool fail_translate;	/* cp_init refuses the program: -EINVAL */
+	u8 dead_paths;		/* ssch answers cc 3 when the ORB's paths
+				 * (all of them for lpm 0) are all in here */
 
 	u8 log[KSIM_LOG_MAX];	/* enum ksim_op */
 	unsigned int nlog;
+	unsigned long ops[NR_KSIM_OPS];	/* the log's ops, counted: it keeps
+					 * only KSIM_LOG_MAX of them */
 	const char *misuse;	/* first thing done that the hardware or the
 				 * VFIO core forbids, NULL if none */
 };
