@@ -754,6 +754,29 @@ int vfio_ccw_async_request(struct vfio_ccw_private *private, u32 cmd)
 }
 
 /**
+ * vfio_ccw_quiesce_timeout() - what a quiesce wait that timed out raises
+ * @private: the subchannel, io_mutex held
+ * @ticks: the waits that timed out before this one
+ *
+ * Return: CLOSE on the first (the halt escalated to a clear), NOT_OPER
+ * VFIO_CCW_CLEAR_TICKS later (the clear was never answered: give up), else
+ * NR_VFIO_CCW_EVENTS: nothing. Nothing either once it is no longer
+ * QUIESCING.
+ */
+enum vfio_ccw_event vfio_ccw_quiesce_timeout(struct vfio_ccw_private *private,
+					     unsigned int ticks)
+{
+	vfio_ccw_fsm_assert_locked(private);
+	if (private->state != VFIO_CCW_STATE_QUIESCING)
+		return NR_VFIO_CCW_EVENTS;
+	if (!ticks)
+		return VFIO_CCW_EVENT_CLOSE;
+	if (ticks == VFIO_CCW_CLEAR_TICKS)
+		return VFIO_CCW_EVENT_NOT_OPER;
+	return NR_VFIO_CCW_EVENTS;
+}
+
+/**
  * vfio_ccw_go_offline() - raise CLOSE and wait out the quiesce it starts
  * @private: the subchannel, io_mutex not held
  * @closing: the guest is going away: a reset racing with us must not bring
@@ -781,6 +804,7 @@ enum vfio_ccw_state vfio_ccw_go_offline(struct vfio_ccw_private *private,
 {
 	unsigned long deadline = jiffies + limit;
 	struct subchannel *sch = private->sch;
+	enum vfio_ccw_event event;
 	enum vfio_ccw_state state;
 	unsigned int ticks = 0;
 
@@ -804,23 +828,19 @@ enum vfio_ccw_state vfio_ccw_go_offline(struct vfio_ccw_private *private,
 							 tick);
 
 		mutex_lock(&private->io_mutex);
-		state = private->state;
 		/* Every wait that timed out counts, the limit's last one too */
-		if (timed_out && state == VFIO_CCW_STATE_QUIESCING) {
-			if (!ticks) {
-				dev_warn(&sch->dev,
-					 "vfio_ccw: the subchannel does not quiesce, clearing it\n");
-				vfio_ccw_fsm_dispatch(private,
-						      VFIO_CCW_EVENT_CLOSE);
-			} else if (ticks == VFIO_CCW_CLEAR_TICKS) {
-				dev_err(&sch->dev,
-					"vfio_ccw: the subchannel does not answer a clear, giving up on it\n");
-				vfio_ccw_fsm_dispatch(private,
-						      VFIO_CCW_EVENT_NOT_OPER);
-			}
-			ticks++;
-			state = private->state;
-		}
+		event = NR_VFIO_CCW_EVENTS;
+		if (timed_out && private->state == VFIO_CCW_STATE_QUIESCING)
+			event = vfio_ccw_quiesce_timeout(private, ticks++);
+		if (event == VFIO_CCW_EVENT_CLOSE)
+			dev_warn(&sch->dev,
+				 "vfio_ccw: the subchannel does not quiesce, clearing it\n");
+		else if (event == VFIO_CCW_EVENT_NOT_OPER)
+			dev_err(&sch->dev,
+				"vfio_ccw: the subchannel does not answer a clear, giving up on it\n");
+		if (event != NR_VFIO_CCW_EVENTS)
+			vfio_ccw_fsm_dispatch(private, event);
+		state = private->state;
 		mutex_unlock(&private->io_mutex);
 	}
 	return state;

@@ -185,6 +185,8 @@ int vfio_ccw_fsm_write(struct vfio_ccw_private *private,
 		       const struct ccw_io_region *req);
 enum vfio_ccw_state vfio_ccw_go_offline(struct vfio_ccw_private *private,
 					bool closing, unsigned long limit);
+enum vfio_ccw_event vfio_ccw_quiesce_timeout(struct vfio_ccw_private *private,
+					     unsigned int ticks);
 int vfio_ccw_async_request(struct vfio_ccw_private *private, u32 cmd);
 void vfio_ccw_irb_push(struct vfio_ccw_private *private, struct irb *irb);
 bool vfio_ccw_irb_pop(struct vfio_ccw_private *private, struct irb *irb);

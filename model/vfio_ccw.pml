@@ -496,7 +496,8 @@ inline irq_handler(kind)
 		printf("@irq no mdev: the subchannel disabled again\n");
 		sch_status = 0; sch_enabled = 0
 	:: mdev_present && full(irbq) -> bad_irb_overflow = 1	/* IRB_SLOTS too few */
-	:: mdev_present && nfull(irbq) -> irbq ! kind
+	:: mdev_present && nfull(irbq) -> irbq ! kind;
+		c_code { ls_irq(); }	/* the kernel's vfio_ccw_irb_push() */
 	fi
 }
 
@@ -913,15 +914,34 @@ inline raise_offline()
 }
 
 /*
- * Waits only if QUIESCING. A wait that times out raises CLOSE again,
- * which escalates the halt to a clear; after that it waits for good.
+ * A wait for the quiesce timed out: under one mutex hold, CLOSE again if
+ * still QUIESCING, which escalates the halt to a clear (the kernel's
+ * vfio_ccw_quiesce_timeout(), run here by the lockstep). Read outside the
+ * mutex, a QUIESCING already over would land a CLOSE on a later BUSY.
+ */
+inline escalate_offline()
+{
+	atomic { MUTEX_FREE ->
+		fsm_lock();
+		c_code { ls_escalation(); };
+		if
+		:: state == ST_QUIESCING -> dispatch(EV_CLOSE)
+		:: else
+		fi;
+		fsm_unlock(); ans = 0 }
+}
+
+/*
+ * Waits only if QUIESCING. A wait that times out escalates; after that it
+ * waits for good (the glue's 30 s give-up is not modelled: the model's
+ * clear is always answered, README).
  */
 inline go_offline()
 {
 	raise_offline();
 	do
 	:: state != ST_QUIESCING -> break
-	:: state == ST_QUIESCING && !escalated -> escalated = 1; raise_offline()
+	:: state == ST_QUIESCING && !escalated -> escalated = 1; escalate_offline()
 	od;
 	escalated = 0
 }
@@ -957,6 +977,21 @@ static void ls_begin(int start)
 	ls.cmd = now.cur_cmd;
 	ls.irb = now.cur_irb;
 	ls.cell_start = start;
+}
+
+static void ls_irq(void)
+{
+	struct ls_world post;
+
+	ls_world_of(&post);
+	if (ls_check_irq(&post))
+		now.bad_refinement = 1;
+}
+
+static void ls_escalation(void)
+{
+	if (ls_check_escalation(now.state))
+		now.bad_refinement = 1;
 }
 
 static void ls_end(void)
@@ -1217,7 +1252,8 @@ end_unbound:	/* no mdev got its INIT before it went (RECREATES) */
 		raise_offline();
 		if
 		:: state != ST_QUIESCING
-		:: true	/* gave up waiting */
+		:: true -> escalate_offline()	/* its one tick timed out:
+						 * escalated, then gave up */
 		fi;
 		/* Under one mutex hold: a user may have opened it again */
 		atomic { MUTEX_FREE ->

@@ -210,3 +210,81 @@ int ls_check(const struct ls_frame *f, const struct ls_world *post, int ans)
 	}
 	return bad;
 }
+
+/* A private and a subchannel for the checks below, on @dev */
+static void ls_private(struct vfio_ccw_private *private,
+		       struct subchannel *sch, struct ksim_dev *dev)
+{
+	memset(dev, 0, sizeof(*dev));
+	memset(sch, 0, sizeof(*sch));
+	spin_lock_init(&sch->lock);
+	ksim_attach(sch, dev);
+	memset(private, 0, sizeof(*private));
+	private->sch = sch;
+	private->cp.sch = sch;
+	mutex_init(&private->io_mutex);
+	init_completion(&private->completion);
+	init_completion(&private->quiesced);
+}
+
+int ls_check_irq(const struct ls_world *post)
+{
+	static struct vfio_ccw_private private;
+	static struct subchannel sch;
+	static struct ksim_dev dev;
+	struct eventfd_ctx io_trigger = { .log = &dev, .op = KSIM_OP_USER_IRB };
+	struct ls_world kernel;
+	struct irb irb;
+	unsigned int i;
+	int bad;
+
+	if (!post->nirbs || post->nirbs > LS_SLOTS)
+		return 1;
+	ls_private(&private, &sch, &dev);
+	private.io_trigger = &io_trigger;
+	private.irb_count = post->nirbs - 1;
+	for (i = 0; i + 1 < post->nirbs; i++)
+		ksim_irb_make(&private.irb_ring[i], post->irbs[i]);
+	ksim_irb_make(&irb, post->irbs[post->nirbs - 1]);
+	spin_lock_irq(&sch.lock);
+	vfio_ccw_irb_push(&private, &irb);
+	spin_unlock_irq(&sch.lock);
+	ls_read_back(&private, &dev, &kernel);
+	ksim_detach(&sch);
+	bad = kernel.nirbs != post->nirbs ||
+	      memcmp(kernel.irbs, post->irbs, post->nirbs) || dev.nlog ||
+	      private.irb_dropped;
+	if (bad && ls_shown < 3) {
+		printf("@lockstep MISMATCH the IRQ handler's queueing of IRB %d\n",
+		       post->irbs[post->nirbs - 1]);
+		ls_show_world("model", post);
+		ls_show_world("kernel", &kernel);
+		ls_show_log("kernel", dev.log, dev.nlog);
+		ls_shown++;
+	}
+	return bad;
+}
+
+int ls_check_escalation(unsigned char state)
+{
+	static struct vfio_ccw_private private;
+	static struct subchannel sch;
+	static struct ksim_dev dev;
+	enum vfio_ccw_event model, kernel;
+
+	ls_private(&private, &sch, &dev);
+	private.state = state;
+	model = state == VFIO_CCW_STATE_QUIESCING ? VFIO_CCW_EVENT_CLOSE :
+						    NR_VFIO_CCW_EVENTS;
+	mutex_lock(&private.io_mutex);
+	kernel = vfio_ccw_quiesce_timeout(&private, 0);
+	mutex_unlock(&private.io_mutex);
+	ksim_detach(&sch);
+	if (kernel != model && ls_shown < 3) {
+		printf("@lockstep MISMATCH the quiesce wait's first timeout in %s: model raises %d, kernel %d (%d: nothing)\n",
+		       vfio_ccw_state_names[state % NR_VFIO_CCW_STATES], model, kernel,
+		       NR_VFIO_CCW_EVENTS);
+		ls_shown++;
+	}
+	return kernel != model;
+}

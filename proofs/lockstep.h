@@ -59,6 +59,20 @@ static inline void ls_log(struct ls_frame *f, unsigned char op)
  */
 int ls_check(const struct ls_frame *f, const struct ls_world *post, int ans);
 
+/*
+ * The IRQ handler's queueing: the model queued the last IRB of @post's
+ * ring; the kernel's vfio_ccw_irb_push() must leave the same ring and do
+ * nothing else (no IRB to the user from IRQ context). 0 if they agree.
+ */
+int ls_check_irq(const struct ls_world *post);
+
+/*
+ * A quiesce wait's first timeout, io_mutex held, in @state: the kernel's
+ * vfio_ccw_quiesce_timeout() must raise CLOSE exactly where the model's
+ * go_offline() escalates, in QUIESCING. 0 if they agree.
+ */
+int ls_check_escalation(unsigned char state);
+
 /* The cells whose kernel action the lockstep ran: printed at exit */
 void ls_report(void);
 
