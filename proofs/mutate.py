@@ -26,14 +26,14 @@ def load_mutations(path=MUTATIONS):
         return tomllib.load(handle)["mutation"]
 
 
-def apply(model_text, mutation):
-    """The mutated model text; raises ValueError if an edit does not apply once."""
+def apply(model_text, mutation, where="the model"):
+    """The mutated text; raises ValueError if an edit does not apply once."""
     text = model_text
     for number, edit in enumerate(mutation["edits"], 1):
         count = text.count(edit["find"])
         if count != 1:
             raise ValueError(f"mutation {mutation['name']}: edit {number} matches {count} times "
-                             f"in the model (must be exactly once): {edit['find']!r}")
+                             f"in {where} (must be exactly once): {edit['find']!r}")
         text = text.replace(edit["find"], edit["replace"])
     return text
 
@@ -52,17 +52,29 @@ def coverage_problems(mutations, props):
 
 def check_one(mutation, prop, model_text, props, workdir):
     """Returns (caught, detail, run)."""
+    lib = None
     try:
-        text = apply(model_text, mutation)
+        if mutation.get("kind") == "kernel":  # the kernel mutated, the model as it is
+            with open(os.path.join(spinrun.ROOT, spinrun.KERNEL_FSM), encoding="utf-8") as handle:
+                lib = spinrun.lockstep_lib(apply(handle.read(), mutation, spinrun.KERNEL_FSM))
+            text = model_text
+        else:
+            text = apply(model_text, mutation)
     except ValueError as err:
         return False, str(err), None
+    except spinrun.SpinError as err:
+        return False, f"mutant does not build: {err}", None
     config = mutation.get("config", "user")
     defines = dict(spinrun.load_suite("default"))[config]
     search = spinrun.MODE_SEARCH[prop.mode]
     here = os.path.join(workdir, mutation["name"])
     try:
         only = prop.name if prop.mode == "invariant" else None  # no other invariant fires first
-        binaries = spinrun.build(here, spinrun.with_checkers(text, props, only), defines, [search], jobs=1)
+        # a mutant of the model departs from the kernel on purpose: the
+        # lockstep would report that first
+        skip = () if lib else ("kernel_refines_model",)
+        binaries = spinrun.build(here, spinrun.with_checkers(text, props, only, skip=skip),
+                                 defines, [search], jobs=1, lib=lib)
     except spinrun.SpinError as err:
         return False, f"mutant does not build: {err}", None
     claim = prop.name if search == "liveness" else ""
