@@ -113,6 +113,22 @@ static void ls_show_log(const char *who, const unsigned char *log,
  * Equal where the model can tell: a lost device answers stsch with cc 3,
  * so its enable bit and status are nobody's to see.
  */
+/* A fresh private and subchannel on @dev, for each check */
+static void ls_private(struct vfio_ccw_private *private,
+		       struct subchannel *sch, struct ksim_dev *dev)
+{
+	memset(dev, 0, sizeof(*dev));
+	memset(sch, 0, sizeof(*sch));
+	spin_lock_init(&sch->lock);
+	ksim_attach(sch, dev);
+	memset(private, 0, sizeof(*private));
+	private->sch = sch;
+	private->cp.sch = sch;
+	mutex_init(&private->io_mutex);
+	init_completion(&private->completion);
+	init_completion(&private->quiesced);
+}
+
 static int ls_differ(const struct ls_world *m, const struct ls_world *k)
 {
 	int lost = m->lost;
@@ -145,7 +161,8 @@ int ls_check(const struct ls_frame *f, const struct ls_world *post, int ans)
 	}
 	kshim_quiet = true;
 
-	memset(&dev, 0, sizeof(dev));
+	ls_private(&private, &sch, &dev);
+	sch.dev.name = "0.0.0000";
 	dev.enabled = pre->enabled;
 	dev.lost = pre->lost;
 	dev.active = pre->active;
@@ -158,20 +175,9 @@ int ls_check(const struct ls_frame *f, const struct ls_world *post, int ans)
 	dev.fail_enable = f->fail_enable;
 	dev.fail_translate = f->fail_translate;
 
-	memset(&sch, 0, sizeof(sch));
-	spin_lock_init(&sch.lock);
-	sch.dev.name = "0.0.0000";
-	ksim_attach(&sch, &dev);
-
-	memset(&private, 0, sizeof(private));
-	private.sch = &sch;
-	private.cp.sch = &sch;
 	/* the model pinned the start's program in its first step */
 	private.cp.initialized = f->cell_start ? 0 : pre->cp_live;
 	private.state = pre->state;
-	mutex_init(&private.io_mutex);
-	init_completion(&private.completion);
-	init_completion(&private.quiesced);
 	private.completion.done = pre->done == 255 ? UINT_MAX : pre->done;
 	private.io_trigger = &io_trigger;
 	private.irb_count = pre->nirbs;
@@ -209,22 +215,6 @@ int ls_check(const struct ls_frame *f, const struct ls_world *post, int ans)
 		ls_shown++;
 	}
 	return bad;
-}
-
-/* A private and a subchannel for the checks below, on @dev */
-static void ls_private(struct vfio_ccw_private *private,
-		       struct subchannel *sch, struct ksim_dev *dev)
-{
-	memset(dev, 0, sizeof(*dev));
-	memset(sch, 0, sizeof(*sch));
-	spin_lock_init(&sch->lock);
-	ksim_attach(sch, dev);
-	memset(private, 0, sizeof(*private));
-	private->sch = sch;
-	private->cp.sch = sch;
-	mutex_init(&private->io_mutex);
-	init_completion(&private->completion);
-	init_completion(&private->quiesced);
 }
 
 int ls_check_irq(const struct ls_world *post)
