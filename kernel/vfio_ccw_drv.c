@@ -260,7 +260,6 @@ static void vfio_ccw_css_shutdown(struct subchannel *sch)
 static int vfio_ccw_css_sch_event(struct subchannel *sch, int process)
 {
 	struct vfio_ccw_private *private;
-	bool gone;
 
 	if (!process)
 		return -EAGAIN;
@@ -283,10 +282,7 @@ static int vfio_ccw_css_sch_event(struct subchannel *sch, int process)
 	mutex_lock(&private->io_mutex);
 	if (vfio_ccw_still_bound(private)) {
 		vfio_ccw_fsm_dispatch(private, VFIO_CCW_EVENT_SCHIB_CHANGED);
-		spin_lock_irq(&sch->lock);
-		gone = cio_update_schib(sch) != 0;
-		spin_unlock_irq(&sch->lock);
-		if (gone) {
+		if (vfio_ccw_sch_gone(private)) {
 			vfio_ccw_fsm_dispatch(private,
 					      VFIO_CCW_EVENT_NOT_OPER);
 			spin_lock_irq(&sch->lock);

@@ -552,6 +552,25 @@ enum vfio_ccw_state vfio_ccw_fsm_sch_event(struct vfio_ccw_private *private,
 	return private->state;
 }
 
+/**
+ * vfio_ccw_sch_gone() - sch_event's second look at the schib
+ * @private: the current mdev, io_mutex held, SCHIB_CHANGED dispatched
+ *
+ * Return: true if the device is gone now: NOT_OPER follows. A stale
+ * report of a device that answers again raises nothing.
+ */
+bool vfio_ccw_sch_gone(struct vfio_ccw_private *private)
+{
+	struct subchannel *sch = private->sch;
+	bool gone;
+
+	vfio_ccw_fsm_assert_locked(private);
+	spin_lock_irq(&sch->lock);
+	gone = cio_update_schib(sch) != 0;
+	spin_unlock_irq(&sch->lock);
+	return gone;
+}
+
 /*
  * sch->lock held: hsch, as the guest asked. An IRB queued for the user is
  * status pending to the guest: cc 1, as ssch answers it.

@@ -188,6 +188,7 @@ enum vfio_ccw_state vfio_ccw_go_offline(struct vfio_ccw_private *private,
 enum vfio_ccw_event vfio_ccw_quiesce_timeout(struct vfio_ccw_private *private,
 					     unsigned int ticks);
 int vfio_ccw_async_request(struct vfio_ccw_private *private, u32 cmd);
+bool vfio_ccw_sch_gone(struct vfio_ccw_private *private);
 void vfio_ccw_irb_push(struct vfio_ccw_private *private, struct irb *irb);
 bool vfio_ccw_irb_pop(struct vfio_ccw_private *private, struct irb *irb);
 

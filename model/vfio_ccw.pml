@@ -988,6 +988,12 @@ static void ls_irq(void)
 		now.bad_refinement = 1;
 }
 
+static void ls_sch_gone(void)
+{
+	if (ls_check_sch_gone(now.dev_lost))
+		now.bad_refinement = 1;
+}
+
 static void ls_escalation(void)
 {
 	if (ls_check_escalation(now.state))
@@ -1126,9 +1132,9 @@ end_idle:
  * sch->lock, where the FSM mutex cannot be taken).
  * Both reach the current mdev's private, if any, through the parent
  * (under sch->lock, a reference taken, so its removal waits): with no
- * mdev there is nothing to dispatch, a loss included; the create that
- * follows finds the device gone (INIT -> NOT_OPER), which schedules the
- * unregistration. Once it ran, no mdev is created. Left out: the
+ * mdev there is nothing to dispatch, and a loss schedules the
+ * unregistration at once (a create before it ran finds the device gone:
+ * INIT -> NOT_OPER). Once it ran, no mdev is created. Left out: the
  * unregistration removing a live re-created mdev (that removal waits for
  * the user's close, as in the removal configuration).
  */
@@ -1139,11 +1145,16 @@ proctype css()
 end_idle:
 	do
 	:: atomic { !unregistered && nempty(css_q) && !mdev_present ->
-		css_q ? _ }	/* no private: nothing to dispatch */
+		css_q ? _;	/* no private: nothing to dispatch */
+		if
+		:: dev_lost -> unreg_due = 1	/* gone: unregister it */
+		:: else
+		fi }
 	:: atomic { !unregistered && nempty(css_q) && MUTEX_FREE && mdev_present ->
 		css_q ? _;
 		fsm_lock(); dispatch(EV_SCHIB_CHANGED)
 		MUTEX_HELD_ACROSS
+			c_code { ls_sch_gone(); };	/* vfio_ccw_sch_gone() */
 			if
 			:: dev_lost -> dispatch(EV_NOT_OPER)
 			:: else

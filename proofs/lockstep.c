@@ -278,3 +278,24 @@ int ls_check_escalation(unsigned char state)
 	}
 	return kernel != model;
 }
+
+int ls_check_sch_gone(unsigned char lost)
+{
+	static struct vfio_ccw_private private;
+	static struct subchannel sch;
+	static struct ksim_dev dev;
+	bool kernel;
+
+	ls_private(&private, &sch, &dev);
+	dev.lost = lost;
+	mutex_lock(&private.io_mutex);
+	kernel = vfio_ccw_sch_gone(&private);
+	mutex_unlock(&private.io_mutex);
+	ksim_detach(&sch);
+	if (kernel != !!lost && ls_shown < 3) {
+		printf("@lockstep MISMATCH sch_event's second look: the device is %s, the kernel %s NOT_OPER\n",
+		       lost ? "gone" : "there", kernel ? "raises" : "raises no");
+		ls_shown++;
+	}
+	return kernel != !!lost;
+}

@@ -73,6 +73,12 @@ int ls_check_irq(const struct ls_world *post);
  */
 int ls_check_escalation(unsigned char state);
 
+/*
+ * sch_event's second look, io_mutex held, SCHIB_CHANGED dispatched: the
+ * kernel's vfio_ccw_sch_gone() must see the device gone exactly where the
+ * model raises NOT_OPER, @lost. 0 if they agree.
+ */
+int ls_check_sch_gone(unsigned char lost);
 /* The cells whose kernel action the lockstep ran: printed at exit */
 void ls_report(void);
 

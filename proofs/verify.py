@@ -14,9 +14,11 @@ import argparse
 import dataclasses
 import json
 import os
+import re
 import sys
 import tempfile
 import time
+import tomllib
 
 import spinrun
 
@@ -100,6 +102,46 @@ def write_cells(fsm, runs, configs):
         json.dump({"states": fsm.state_names, "events": fsm.event_names, "cells": cells}, handle, indent=1)
 
 
+EXEMPTIONS = os.path.join(spinrun.ROOT, "proofs", "exemptions.toml")
+EXEMPTION_KEYS = {"name", "file", "function", "does", "why"}
+
+
+def load_exemptions(path=EXEMPTIONS):
+    """proofs/exemptions.toml, checked: each names a function still in its file."""
+    rel = os.path.relpath(path, spinrun.ROOT)
+    try:
+        with open(path, "rb") as handle:
+            entries = tomllib.load(handle).get("exemption", [])
+    except (OSError, tomllib.TOMLDecodeError) as err:
+        raise spinrun.SpinError(f"{rel}: {err}") from err
+    for n, entry in enumerate(entries, 1):
+        where = f"{rel}: exemption {n} ({entry.get('name', 'no name')})"
+        if set(entry) != EXEMPTION_KEYS:
+            raise spinrun.SpinError(f"{where}: keys must be {sorted(EXEMPTION_KEYS)}, not {sorted(entry)}")
+        try:
+            with open(os.path.join(spinrun.ROOT, entry["file"]), encoding="utf-8") as handle:
+                code = handle.read()
+        except OSError as err:
+            raise spinrun.SpinError(f"{where}: {err}") from err
+        if not re.search(rf"^\S.*\b{re.escape(entry['function'])}\(", code, re.M):
+            raise spinrun.SpinError(f"{where}: {entry['function']}() is not defined in {entry['file']}: "
+                                    "update or drop the exemption")
+    return entries
+
+
+def lockstep_gaps(fsm, runs):
+    """Per safety run: the cells the model dispatched that the kernel never ran."""
+    gaps = []
+    for run in runs:
+        if run.search != "safety":
+            continue
+        for (s, e), n in sorted(run.cells.items()):
+            if n and not run.lockstep.get((s, e)):
+                gaps.append(f"{run.config}: {fsm.state_names[s]} x {fsm.event_names[e]} dispatched "
+                            "by the model, never run by the kernel")
+    return gaps
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", default=spinrun.MODEL)
@@ -121,6 +163,7 @@ def main():
         fsm = spinrun.fsmtable.parse(args.model, text)
         props = spinrun.load_properties()
         configs = spinrun.load_suite(args.suite)
+        exemptions = load_exemptions()
     except (spinrun.fsmtable.TableError, spinrun.SpinError) as err:
         print(err, file=sys.stderr)
         return 1
@@ -181,6 +224,13 @@ def main():
     for (state, event), why in sorted(fsm.unreachable.items()):
         print(f"  unreachable {state} x {event}: {why}")
 
+    ran = ", ".join(f"{r.config} {sum(1 for n in r.lockstep.values() if n)}" for r in runs if r.search == "safety")
+    print(f"\nkernel_refines_model: cells the kernel's own action ran beside the model, by configuration: {ran}")
+    print("not run in lockstep (proofs/exemptions.toml):")
+    for entry in exemptions:
+        print(f"  {entry['function']}() ({entry['file']}): {entry['does']}\n    why: {entry['why']}")
+    gaps = lockstep_gaps(fsm, runs)
+
     failed = [(p.name, c) for p in props for c, _ in configs if table[p.name][c] in ("FAIL", "HOLDS")]
     shown = set()
     for r in runs:
@@ -197,6 +247,8 @@ def main():
             print(f"\n{name} HOLDS in {config}: the known limit is gone; update properties.toml and README")
     for cell in missing:
         print(f"\nverify: cell {cell} was dispatched in no configuration and is not marked UNREACHABLE()")
+    for gap in gaps:
+        print(f"\nverify: {gap}")
     if args.suite == "default" and not args.config and not args.define:
         write_cells(fsm, runs, configs)
     total = time.monotonic() - started
@@ -206,7 +258,7 @@ def main():
                        "wall_seconds": total, "runs": [dataclasses.asdict(r) | {"cells": len(r.cells)}
                                                         for r in runs]}, handle, indent=1)
     checks = sum(v != "-" for row in table.values() for v in row.values())
-    bad = len(failed) + len(missing)
+    bad = len(failed) + len(missing) + len(gaps)
     print(f"\n{checks - len(failed)} passed, {bad} failed "
           f"(property x configuration, '-' not run: {len(configs)} configurations, {len(runs)} pan runs; "
           f"build {built - started:.1f} s, total {total:.1f} s wall)")
