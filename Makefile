@@ -27,7 +27,7 @@ DEPS_QEMU := $(DEPS_KERNEL) qemu-system-misc libc6-dev-s390x-cross \
 	binutils-s390x-linux-gnu debian-archive-keyring
 
 .PHONY: all verify verify-deep check generate mutations test-codegen test-c checkpatch \
-	docs bench deps-proofs deps-tests deps-kernel clean kernel kernel-checks \
+	docs bench bench-lockstep deps-proofs deps-tests deps-kernel clean kernel kernel-checks \
 	deps-qemu qemu-check bench-qemu bench-nested deps-series series series-check \
 	$(KERNELS:%=kernel-checks-%) $(KERNELS:%=qemu-check-%)
 
@@ -126,6 +126,11 @@ check: verify mutations test-codegen test-c \
 ## bench: what make verify and make verify-deep cost (bench/results.md)
 bench: deps-proofs
 	$(PYTHON) bench/verify_bench.py
+
+## bench-lockstep: each configuration's safety search, the model alone and
+## in lockstep with kernel/ (bench/lockstep_results.md)
+bench-lockstep: deps-proofs
+	$(PYTHON) bench/lockstep_bench.py
 
 ## bench-qemu: our module against upstream's vfio_ccw of Linux $(KERNEL) in
 ## QEMU, both built for its test kernel without KASAN

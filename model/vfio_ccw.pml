@@ -382,10 +382,14 @@ c_decl {
  * pre-state, and must do what the model's action did. The frame lives on
  * pan's stack (c_track, not matched: it never tells two states apart).
  * The model's ops and choices inside an action are logged into it.
+ * proofs/spinrun.py defines LOCKSTEP and links the kernel's code; without
+ * it (tools/vfio-ccw, bench/lockstep_bench.py's baseline) the model runs
+ * alone and kernel_refines_model holds trivially.
  */
 bit bad_refinement;		/* the kernel did otherwise (kernel_refines_model) */
 hidden byte ls_ev;		/* the event being dispatched */
 hidden short ls_ans;		/* the model's answer */
+#ifdef LOCKSTEP
 c_decl {
 \#include "lockstep.h"
 	struct ls_frame ls;
@@ -396,6 +400,15 @@ c_track "&ls" "sizeof(struct ls_frame)" "UnMatched";
 /* start: the cell is IDLE x IO_REQ's second step (the program pinned) */
 #define LS_BEGIN(start)	c_code { ls_begin(start); }
 #define LS_END		ls_ans = ans; c_code { ls_end(); }
+/* one of lockstep.c's checks of a glue decision, ls_*() below */
+#define LS_CHECK(check)	c_code { check(); }
+#else
+#define LS_OP(op)	skip
+#define LS_ORACLE(f)	skip
+#define LS_BEGIN(start)	skip
+#define LS_END		skip
+#define LS_CHECK(check)	skip
+#endif
 
 /* ------------------------------------------------------------ mutex */
 /* Free for the next taker: an interrupt handler spinning on sch->lock runs first */
@@ -497,7 +510,7 @@ inline irq_handler(kind)
 		sch_status = 0; sch_enabled = 0
 	:: mdev_present && full(irbq) -> bad_irb_overflow = 1	/* IRB_SLOTS too few */
 	:: mdev_present && nfull(irbq) -> irbq ! kind;
-		c_code { ls_irq(); }	/* the kernel's vfio_ccw_irb_push() */
+		LS_CHECK(ls_irq)	/* the kernel's vfio_ccw_irb_push() */
 	fi
 }
 
@@ -923,7 +936,7 @@ inline escalate_offline()
 {
 	atomic { MUTEX_FREE ->
 		fsm_lock();
-		c_code { ls_escalation(); };
+		LS_CHECK(ls_escalation);
 		if
 		:: state == ST_QUIESCING -> dispatch(EV_CLOSE)
 		:: else
@@ -946,6 +959,7 @@ inline go_offline()
 	escalated = 0
 }
 
+#ifdef LOCKSTEP
 /* The lockstep's two ends, in pan (they read the state vector, now) */
 c_code {
 static void ls_world_of(struct ls_world *w)
@@ -1009,6 +1023,7 @@ static void ls_end(void)
 		now.bad_refinement = 1;
 }
 }
+#endif
 
 /* -------------------------------------------------------- processes */
 /*
@@ -1154,7 +1169,7 @@ end_idle:
 		css_q ? _;
 		fsm_lock(); dispatch(EV_SCHIB_CHANGED)
 		MUTEX_HELD_ACROSS
-			c_code { ls_sch_gone(); };	/* vfio_ccw_sch_gone() */
+			LS_CHECK(ls_sch_gone);	/* vfio_ccw_sch_gone() */
 			if
 			:: dev_lost -> dispatch(EV_NOT_OPER)
 			:: else

@@ -70,11 +70,11 @@ def check_one(mutation, prop, model_text, props, workdir):
     here = os.path.join(workdir, mutation["name"])
     try:
         only = prop.name if prop.mode == "invariant" else None  # no other invariant fires first
-        # a mutant of the model departs from the kernel on purpose: the
-        # lockstep would report that first
+        # a mutant of the model departs from the kernel on purpose: it is
+        # searched alone, without the lockstep that would report that first
         skip = () if lib else ("kernel_refines_model",)
         binaries = spinrun.build(here, spinrun.with_checkers(text, props, only, skip=skip),
-                                 defines, [search], jobs=1, lib=lib)
+                                 defines, [search], jobs=1, lib=lib, lockstep=bool(lib))
     except spinrun.SpinError as err:
         return False, f"mutant does not build: {err}", None
     claim = prop.name if search == "liveness" else ""

@@ -73,6 +73,7 @@ class Run:
     depth: int = 0
     seconds: float = 0.0
     memory_mb: float = 0.0
+    vector: int = 0  # bytes of pan's state vector
     problem: str = ""  # pan's own line for what it found
     violated: str = ""  # the property that failed, by name
     trail: str = ""
@@ -246,9 +247,11 @@ def _run(cmd, cwd, timeout=None):
 
 
 def _compile(workdir, kind, cflags, lib):
-    """pan.* in workdir, linked with the lockstep archive lib -> binary, from
-    the cache when all of them and the flags are known."""
-    digest = hashlib.sha256(" ".join([CC, *CFLAGS, *cflags, os.path.basename(lib)]).encode())
+    """pan.* in workdir, linked with the lockstep archive lib (None: the
+    model alone) -> binary, from the cache when all of them and the flags
+    are known."""
+    link = [f"-I{os.path.join(ROOT, 'proofs')}", "pan.c", lib, "-pthread"] if lib else ["pan.c"]
+    digest = hashlib.sha256(" ".join([CC, *CFLAGS, *cflags, os.path.basename(lib or "")]).encode())
     for name in sorted(os.listdir(workdir)):  # pan.c includes pan.h, .t, .m, .b, .p
         if name.startswith("pan.") and os.path.isfile(os.path.join(workdir, name)):
             with open(os.path.join(workdir, name), "rb") as handle:
@@ -257,8 +260,7 @@ def _compile(workdir, kind, cflags, lib):
     cached = os.path.join(CACHE, key)
     out = os.path.join(workdir, f"pan_{kind}")
     if not os.path.exists(cached):
-        cc = _run([CC, *CFLAGS, *cflags, f"-I{os.path.join(ROOT, 'proofs')}", "-o", out, "pan.c", lib,
-                   "-pthread"], workdir)
+        cc = _run([CC, *CFLAGS, *cflags, "-o", out, *link], workdir)
         if cc.returncode != 0:
             raise SpinError(f"compiling pan ({kind}) failed:\n{cc.stderr.strip()}")
         os.makedirs(CACHE, exist_ok=True)
@@ -270,11 +272,14 @@ def _compile(workdir, kind, cflags, lib):
     return out
 
 
-def build(workdir, model_text, defines, searches, jobs=None, lib=None):
+def build(workdir, model_text, defines, searches, jobs=None, lib=None, lockstep=True):
     """spin -a once per set of spin defines, then the pan binaries, linked
-    with the lockstep archive lib (default: kernel/ as it is): {search: binary}."""
+    with the lockstep archive lib (default: kernel/ as it is), or with
+    lockstep=False the model alone: {search: binary}."""
     require_tools()
-    lib = lib or lockstep_lib()
+    lib = (lib or lockstep_lib()) if lockstep else None
+    if lockstep:
+        defines = [*defines, "-DLOCKSTEP"]
     by_defines = {}
     for search in searches:
         by_defines.setdefault(tuple(SEARCHES[search][0]), []).append(search)
@@ -314,7 +319,8 @@ def run_search(config, search, binary, defines, claim="", hash_bits=HASH_BITS, e
     run = Run(config, search, claim, seconds=time.monotonic() - start, workdir=model_dir,
               defines=tuple(defines) + tuple(SEARCHES[search][0]),
               states=_number(r"(\d+) states, stored", out), depth=_number(r"depth reached (\d+)", out),
-              memory_mb=_number(r"([\d.]+)\s+total actual memory usage", out, float, 0.0))
+              memory_mb=_number(r"([\d.]+)\s+total actual memory usage", out, float, 0.0),
+              vector=_number(r"State-vector (\d+) byte", out))
     run.cells = {(int(s), int(e)): int(n) for s, e, n in re.findall(r"^@cell (\d+) (\d+) (\d+)$", out, re.M)}
     run.lockstep = {(int(s), int(e)): int(n)
                     for s, e, n in re.findall(r"^@lockstep-cell (\d+) (\d+) (\d+)$", out, re.M)}
