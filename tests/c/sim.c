@@ -246,14 +246,10 @@ void sim_css_event(struct sim *s)
 {
 	struct vfio_ccw_private *private = &s->private;
 	struct subchannel *sch = &s->sch;
-	bool gone;
 
 	mutex_lock(&private->io_mutex);
 	vfio_ccw_fsm_dispatch(private, VFIO_CCW_EVENT_SCHIB_CHANGED);
-	spin_lock_irq(&sch->lock);
-	gone = cio_update_schib(sch) != 0;
-	spin_unlock_irq(&sch->lock);
-	if (gone) {
+	if (vfio_ccw_sch_gone(private)) {
 		vfio_ccw_fsm_dispatch(private, VFIO_CCW_EVENT_NOT_OPER);
 		spin_lock_irq(&sch->lock);
 		css_sched_sch_todo(sch, SCH_TODO_UNREG);
