@@ -3,10 +3,11 @@
  * vfio-ccw: the hand-written actions of the FSM, on the real subchannel,
  * and the hooks the generated dispatcher calls.
  *
- * Each action does what its act_* inline in model/vfio_ccw.pml does (and
- * the lockstep, proofs/lockstep.c, runs it beside the model): it runs with io_mutex held,
- * returns the next state, sets *ret to the answer on error and never
- * writes the state; vfio_ccw_fsm_dispatch() checks and writes it.
+ * Each action does what its act_* inline in model/vfio_ccw.pml does (the
+ * lockstep, proofs/lockstep.c, runs it beside the model and compares): it
+ * runs with io_mutex held, returns the next state, sets *ret to the answer
+ * on error and never writes the state; vfio_ccw_fsm_dispatch() checks and
+ * writes it.
  */
 
 #include <linux/bug.h>

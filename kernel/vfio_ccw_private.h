@@ -157,11 +157,11 @@ struct vfio_ccw_private {
 };
 
 /*
- * The interrupt that ends a start function (the model's ENDS_START), in
- * an IRB or in the schib's status pending: the
- * final one of the start, solicited with nothing left running, or the end
- * of a halt or clear (its function bit, none of its own pending bits, no
- * activity), which ends the start with it, whatever status it carries.
+ * The interrupt that ends a start function (the model's ENDS_START), in an
+ * IRB or in the schib's status pending: the final one of the start,
+ * solicited with nothing left running, or the end of a halt or clear (its
+ * function bit, none of its own pending bits, no activity), which ends the
+ * start with it, whatever status it carries.
  */
 static inline bool vfio_ccw_scsw_is_final(union scsw *scsw)
 {
