@@ -13,7 +13,7 @@ export KERNEL
 export VFIO_CCW_CACHE ?= $(HOME)/.cache/vfio-ccw-fsm
 
 GENERATED := generated/vfio_ccw_fsm_table.c generated/vfio_ccw_fsm_table.h
-DEPS_PROOFS := spin gcc python3-jinja2
+DEPS_PROOFS := spin gcc tcc python3-jinja2
 DEPS_TESTS := $(DEPS_PROOFS) python3-pytest graphviz make
 DEPS_KERNEL := linux-source-6.1 linux-source-6.12 xz-utils perl make \
 	gcc-s390x-linux-gnu \

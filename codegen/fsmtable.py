@@ -229,11 +229,24 @@ def _unreachable(states, cells):
     return [s for s in states if s.name not in seen]
 
 
+def read_source(path):
+    """The text of path; a byte that is not UTF-8 raises TableError naming
+    its line and column, as a missing file raises FileNotFoundError."""
+    with open(path, "rb") as handle:
+        data = handle.read()
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as err:
+        line = data.count(b"\n", 0, err.start) + 1
+        column = err.start - (data.rfind(b"\n", 0, err.start) + 1) + 1
+        raise TableError([f"{path}:{line}: byte 0x{data[err.start]:02x} at column {column} "
+                          "is not UTF-8"]) from None
+
+
 def parse(path, text=None):
     """Parse and validate the model at path; returns an Fsm or raises TableError."""
     if text is None:
-        with open(path, encoding="utf-8") as handle:
-            text = handle.read()
+        text = read_source(path)
     lines = text.splitlines()
     problems = []
     blocks = _blocks(path, lines, problems)

@@ -17,7 +17,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import tomllib
 
 import spinrun
 
@@ -27,9 +26,29 @@ C_TESTS = os.path.join(spinrun.ROOT, "tests", "c")
 C_TEST_SECONDS = 300  # the plain suite runs in about 3 s; a hang is a catch
 
 
-def load_mutations(path=MUTATIONS):
-    with open(path, "rb") as handle:
-        return tomllib.load(handle)["mutation"]
+MUTATION_KEYS = {"name", "breaks", "why", "edits"}
+MUTATION_OPTIONAL = {"config", "kind", "upstream_bug", "finding"}
+
+
+def load_mutations(path=MUTATIONS, configs=None):
+    """The mutations, checked: known keys, known configurations, edits."""
+    rel = os.path.relpath(path, spinrun.ROOT)
+    mutations = spinrun.load_toml(path).get("mutation", [])
+    for n, mutation in enumerate(mutations, 1):
+        where = f"{rel}: mutation {n} ({mutation.get('name', 'no name')})"
+        keys = set(mutation)
+        if not MUTATION_KEYS <= keys or keys - MUTATION_KEYS - MUTATION_OPTIONAL:
+            raise spinrun.SpinError(f"{where}: keys must be {sorted(MUTATION_KEYS)} and any of "
+                                    f"{sorted(MUTATION_OPTIONAL)}, not {sorted(keys)}")
+        if mutation.get("kind", "model") not in ("model", "kernel"):
+            raise spinrun.SpinError(f"{where}: kind must be model or kernel, not {mutation['kind']!r}")
+        if configs is not None:
+            spinrun.refuse_unknown("configuration", [mutation.get("config", "user")], configs, where)
+    names = [m["name"] for m in mutations]
+    twice = sorted({n for n in names if names.count(n) > 1})
+    if twice:
+        raise spinrun.SpinError(f"{rel}: mutation {', '.join(twice)} defined twice")
+    return mutations
 
 
 def apply(model_text, mutation, where="the model"):
@@ -106,8 +125,9 @@ def check_one(mutation, prop, model_text, props, workdir):
         # a mutant of the model departs from the kernel on purpose: it is
         # searched alone, without the lockstep that would report that first
         skip = () if lib else ("kernel_refines_model",)
+        claims = (prop.name,) if search == "liveness" else ()
         binaries = spinrun.build(here, spinrun.with_checkers(text, props, only, skip=skip),
-                                 defines, [search], jobs=1, lib=lib, lockstep=bool(lib))
+                                 defines, [search], jobs=1, lib=lib, lockstep=bool(lib), claims=claims)
     except spinrun.SpinError as err:
         return False, f"mutant does not build: {err}", None, c_result
     claim = prop.name if search == "liveness" else ""
@@ -125,59 +145,90 @@ def check_one(mutation, prop, model_text, props, workdir):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--only", action="append", help="run only this mutation (repeatable)")
+    parser.add_argument("--config", action="append", help="only the mutations checked in this configuration")
+    parser.add_argument("--property", action="append", help="only the mutations that break this property")
     parser.add_argument("--show", action="store_true", help="print each counterexample")
     parser.add_argument("--jobs", type=int, default=os.cpu_count())
     args = parser.parse_args()
 
     started = time.monotonic()
-    with open(spinrun.MODEL, encoding="utf-8") as handle:
-        model_text = handle.read()
-    props = {p.name: p for p in spinrun.load_properties()}
-    mutations = load_mutations()
+    try:
+        model_text = spinrun.fsmtable.read_source(spinrun.MODEL)
+        fsm = spinrun.fsmtable.parse(spinrun.MODEL, model_text)
+        props = {p.name: p for p in spinrun.load_properties()}
+        configs = [c for c, _ in spinrun.load_suite("default")]
+        mutations = load_mutations(configs=configs)
+        spinrun.refuse_unknown("mutation", args.only or [], [m["name"] for m in mutations], "--only")
+        spinrun.refuse_unknown("configuration", args.config or [], configs, "--config")
+        spinrun.refuse_unknown("property", args.property or [], list(props), "--property")
+    except spinrun.UnknownName as err:
+        print(f"mutate: {err}", file=sys.stderr)
+        return 2
+    except spinrun.fsmtable.TableError as err:
+        print("\n".join(f"mutate: {p}" for p in err.problems), file=sys.stderr)
+        return 1
+    except spinrun.SpinError as err:
+        print(f"mutate: {err}", file=sys.stderr)
+        return 1
     problems = coverage_problems(mutations, props.values())
     if args.only:
-        unknown = sorted(set(args.only) - {m["name"] for m in mutations})
-        if unknown:
-            print(f"mutate.py: no mutation named {', '.join(unknown)} in {MUTATIONS}", file=sys.stderr)
-            return 2
         mutations = [m for m in mutations if m["name"] in args.only]
-    fsm = spinrun.fsmtable.parse(spinrun.MODEL, model_text)
+    if args.config:
+        mutations = [m for m in mutations if m.get("config", "user") in args.config]
+    if args.property:
+        mutations = [m for m in mutations if m["breaks"] in args.property]
+    if not mutations:
+        print("mutate: no mutation is in that selection", file=sys.stderr)
+        return 2
     workdir = tempfile.mkdtemp(prefix="vfio-ccw-mutants-")
     todo = [m for m in mutations if m["breaks"] in props]
     plist = list(props.values())
-    with concurrent.futures.ThreadPoolExecutor(args.jobs) as pool:
-        outcomes = list(pool.map(lambda m: check_one(m, props[m["breaks"]], model_text, plist, workdir), todo))
-
-    print(f"{'mutation':<38} {'bug':>3}  {'must break':<24} {'config':<6} {'SPIN':<7} "
-          f"{'C tests':<7} {'states':>8} {'time':>8}")
-    print(f"{'-' * 38} {'-' * 3}  {'-' * 24} {'-' * 6} {'-' * 7} {'-' * 7} {'-' * 8} {'-' * 8}")
+    print(f"mutate: {len(todo)} mutants on {args.jobs} cores, each line as it is judged", flush=True)
+    print(f"{'SPIN':<7} {'C tests':<7} {'config':<7} {'states':>8} {'time':>6}  mutation")
     missed = 0
-    for mutation, (caught, detail, run, c_result) in zip(todo, outcomes):
-        c_caught, c_detail = c_result if c_result else (True, "")
-        missed += not (caught and c_caught)
-        bug = mutation.get("upstream_bug", "")
-        states = run.states if run else 0
-        seconds = f"{run.seconds:.2f} s" if run else "-"
-        c_column = "-" if c_result is None else ("caught" if c_caught else "MISSED")
-        print(f"{mutation['name']:<38} {bug:>3}  {mutation['breaks']:<24} {mutation.get('config', 'user'):<6} "
-              f"{'caught' if caught else 'MISSED':<7} {c_column:<7} {states:>8} {seconds:>8}")
-        if not caught:
-            print(f"    SPIN: {detail}")
-        if not c_caught:
-            print(f"    C tests: {c_detail}")
-        if args.show and caught:
-            print(f"    {mutation['why']}\n    SPIN: {detail}")
-            if c_result:
-                print(f"    C tests: {c_detail}")
-            for n, step in enumerate(spinrun.counterexample(run, fsm), 1):
-                print(f"    {n:3}. {step}")
+    pool = concurrent.futures.ThreadPoolExecutor(args.jobs)
+    try:
+        futures = {pool.submit(check_one, m, props[m["breaks"]], model_text, plist, workdir): m for m in todo}
+        for future in concurrent.futures.as_completed(futures):
+            mutation = futures[future]
+            caught, detail, run, c_result = future.result()
+            missed += not (caught and (c_result is None or c_result[0]))
+            report_one(mutation, caught, detail, run, c_result, fsm, args.show)
+    except KeyboardInterrupt:
+        spinrun.stop_all()
+        pool.shutdown(wait=True, cancel_futures=True)
+        spinrun.shutil.rmtree(workdir, ignore_errors=True)
+        print(f"\nmutate: interrupted after {time.monotonic() - started:.0f} s; nothing kept", file=sys.stderr)
+        return 130
+    pool.shutdown()
     for problem in problems:
         print(f"mutations: {problem}")
-    print(f"\n{len(todo) - missed} passed, {missed} failed "
-          f"(mutants caught / missed, {time.monotonic() - started:.1f} s wall)")
+    print(f"\nmutate: {'PASS' if not missed and not problems else 'FAIL'}: {len(todo) - missed} caught, "
+          f"{missed} missed, {time.monotonic() - started:.1f} s")
     if not missed and not problems:
         spinrun.shutil.rmtree(workdir, ignore_errors=True)
     return 1 if missed or problems else 0
+
+
+def report_one(mutation, caught, detail, run, c_result, fsm, show):
+    """One mutant's line (80 columns), and why it was missed."""
+    c_caught, c_detail = c_result if c_result else (True, "")
+    states = f"{run.states}" if run else "-"
+    seconds = f"{run.seconds:.1f} s" if run else "-"
+    c_column = "-" if c_result is None else ("caught" if c_caught else "MISSED")
+    print(f"{'caught' if caught else 'MISSED':<7} {c_column:<7} {mutation.get('config', 'user'):<7} "
+          f"{states:>8} {seconds:>6}  {mutation['name']}", flush=True)
+    bug = f", upstream bug {mutation['upstream_bug']}" if mutation.get("upstream_bug") else ""
+    if not caught:
+        print(f"    must break {mutation['breaks']}{bug}; SPIN: {detail}")
+    if not c_caught:
+        print(f"    C tests: {c_detail}")
+    if show and caught:
+        print(f"    breaks {mutation['breaks']}{bug}: {mutation['why']}\n    SPIN: {detail}")
+        if c_result:
+            print(f"    C tests: {c_detail}")
+        for n, step in enumerate(spinrun.counterexample(run, fsm), 1):
+            print(f"    {n:3}. {step}")
 
 
 if __name__ == "__main__":

@@ -38,15 +38,25 @@ SUITES = os.path.join(ROOT, "proofs", "suites.toml")
 MODEL_NAME = "vfio_ccw.pml"
 CACHE = os.path.join(os.environ.get("VFIO_CCW_CACHE", os.path.expanduser("~/.cache/vfio-ccw-fsm")), "pan")
 
-CC = os.environ.get("PAN_CC", "gcc")
-CFLAGS = os.environ.get("PAN_CFLAGS", "-O0 -w").split()  # pan.c compiles 5x faster than at -O2, runs 0.8x
+CC = "gcc"  # the lockstep's archive, and pans when tcc is missing
+# The compiler of each search's pan. tcc builds one in 0.1 s (gcc: 5 to
+# 10 s) that runs about as fast as gcc -O0: right for the short safety
+# searches. The long ones are worth gcc -O2, but for pan's giant generated
+# functions (the transition switch, settable()), which stay at -O0: at -O1
+# and up gcc takes minutes over them. PAN_CC and PAN_CFLAGS set one
+# compiler for every search.
+FAST_CC = (["tcc", "-w"], False)
+OPT_CC = (["gcc", "-O2", "-w"], True)  # (command, patch the giant functions to -O0)
+PLAIN_CC = (["gcc", "-O0", "-w"], False)
+SEARCH_CC = {"safety": FAST_CC, "progress": OPT_CC, "liveness": OPT_CC}
+GIANT_FUNCTIONS = {"pan.c": ("new_state", "do_transit", "do_reverse"), "pan.t": ("settable",)}
 PAN_DEPTH = 100000
 HASH_BITS = 24
 NFAIR = "-DNFAIR=4"  # weak fairness for up to 14 processes
 
 # search -> (spin defines, cc flags, pan flags)
 SEARCHES = {
-    "safety": (["-DSAFETY_SEARCH"], ["-DNOCLAIM"], []),
+    "safety": (["-DSAFETY_SEARCH"], ["-DNOCLAIM", "-DSAFETY"], []),
     "liveness": ([], [NFAIR], ["-a", "-f", "-N", "{claim}"]),
     "progress": (["-DSAFETY_SEARCH"], ["-DNP", "-DNOCLAIM"], ["-l"]),
 }
@@ -82,10 +92,16 @@ class Run:
     cells: dict = dataclasses.field(default_factory=dict)  # (state no, event no) -> hits
     lockstep: dict = dataclasses.field(default_factory=dict)  # cells whose kernel action ran -> runs
     mismatches: list = dataclasses.field(default_factory=list)  # the lockstep's report of a divergence
+    reused: str = ""  # when the result was kept, if reused (proofs/pipeline.py)
+    ended: float = 0.0  # seconds into the verify run when it was reported
 
 
 class SpinError(Exception):
     """spin or the C compiler refused the model, or a file is malformed."""
+
+
+class UnknownName(SpinError):
+    """A name (configuration, property, suite, mutation) nobody defined."""
 
 
 def require_tools():
@@ -97,31 +113,87 @@ def require_tools():
                         "; install with: apt-get install " + " ".join(p for _, p in missing))
 
 
+def pan_cc(search):
+    """(compiler command, patch the giant functions) for a search's pan."""
+    if os.environ.get("PAN_CC") or os.environ.get("PAN_CFLAGS"):
+        return [os.environ.get("PAN_CC", "gcc"), *os.environ.get("PAN_CFLAGS", "-O0 -w").split()], False
+    command, patch = SEARCH_CC[search]
+    return (command, patch) if shutil.which(command[0]) else PLAIN_CC
+
+
+def relpath(path):
+    return os.path.relpath(path, ROOT) if os.path.isabs(path) and path.startswith(ROOT) else path
+
+
+def load_toml(path):
+    """A TOML file; a byte that is not UTF-8 or a syntax error names the
+    file and line (SpinError)."""
+    try:
+        text = fsmtable.read_source(path)
+    except fsmtable.TableError as err:
+        raise SpinError(str(err)) from None
+    except OSError as err:
+        raise SpinError(f"{relpath(path)}: {err.strerror}") from None
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as err:
+        where = re.search(r"\(at line (\d+), column (\d+)\)", str(err))
+        what = re.sub(r"\s*\(at line .*\)$", "", str(err))
+        line = f":{where.group(1)}" if where else ""
+        raise SpinError(f"{relpath(path)}{line}: {what}") from None
+
+
+def _entry(path, data, table, key, n):
+    try:
+        return data[key]
+    except (KeyError, TypeError):
+        raise SpinError(f"{relpath(path)}: {table} {n}: no '{key}'") from None
+
+
+def refuse_unknown(kind, asked, known, where):
+    """UnknownName for asked names not in known, listing the known ones."""
+    unknown = [a for a in asked if a not in known]
+    if unknown:
+        raise UnknownName(f"{where}: no {kind} {', '.join(repr(u) for u in unknown)} "
+                          f"(known: {', '.join(known)})")
+
+
 def load_properties(path=PROPERTIES):
-    with open(path, "rb") as handle:
-        data = tomllib.load(handle)
-    props = [Property(p["name"], p["mode"], p["says"]) for p in data["property"]]
-    for prop in props:
-        if prop.mode not in MODE_SEARCH:
-            raise SpinError(f"{path}: property {prop.name}: unknown mode {prop.mode}")
+    data = load_toml(path)
+    props = []
+    for n, p in enumerate(data.get("property", []), 1):
+        props.append(Property(*(_entry(path, p, "property", k, n) for k in ("name", "mode", "says"))))
+        if props[-1].mode not in MODE_SEARCH:
+            raise SpinError(f"{relpath(path)}: property {props[-1].name}: unknown mode "
+                            f"'{props[-1].mode}' (known: {', '.join(MODE_SEARCH)})")
+    names = [p.name for p in props]
+    twice = sorted({n for n in names if names.count(n) > 1})
+    if twice:
+        raise SpinError(f"{relpath(path)}: property {', '.join(twice)} defined twice")
     return props
+
+
+def _suite_data(name, path):
+    data = load_toml(path)
+    suites, configs = data.get("suite", {}), data.get("config", {})
+    refuse_unknown("suite", [name], list(suites), relpath(path))
+    suite = suites[name]
+    for key in ("configs", "liveness", "limits"):
+        refuse_unknown("configuration", suite.get(key, []), list(configs),
+                       f"{relpath(path)}: suite {name}, {key}")
+    for key in ("liveness", "limits"):
+        refuse_unknown("configuration", suite.get(key, []), suite.get("configs", []),
+                       f"{relpath(path)}: suite {name}, {key} (not in its configs)")
+    return data, suite
 
 
 def load_suite(name, path=SUITES):
     """[(config name, spin defines)] of a suite; see suite_searches()."""
-    with open(path, "rb") as handle:
-        data = tomllib.load(handle)
-    if name not in data.get("suite", {}):
-        raise SpinError(f"{path}: no suite '{name}' (known: {', '.join(data.get('suite', {}))})")
-    suite = data["suite"][name]
+    data, suite = _suite_data(name, path)
     configs = []
     for config in suite["configs"]:
-        if config not in data["config"]:
-            raise SpinError(f"{path}: suite {name}: no config '{config}'")
         faults = data["config"][config]["faults"]
-        unknown = set(faults) - set(data["faults"]["all"])
-        if unknown:
-            raise SpinError(f"{path}: config {config}: unknown faults {', '.join(sorted(unknown))}")
+        refuse_unknown("fault", faults, data["faults"]["all"], f"{relpath(path)}: config {config}")
         defines = [f"-D{f}={int(f in faults)}" for f in data["faults"]["all"]]
         defines += [f"-D{d}" for d in data["config"][config].get("defines", [])]
         configs.append((config, defines + [f"-D{d}" for d in suite.get("defines", [])]))
@@ -131,8 +203,7 @@ def load_suite(name, path=SUITES):
 def suite_searches(name, path=SUITES):
     """The configurations of a suite that run the liveness searches, and
     those that run the known limits."""
-    with open(path, "rb") as handle:
-        suite = tomllib.load(handle)["suite"][name]
+    _, suite = _suite_data(name, path)
     return set(suite.get("liveness", suite["configs"])), set(suite.get("limits", suite["configs"]))
 
 
@@ -153,11 +224,28 @@ def check_claims_listed(props, model_text):
     return problems
 
 
+CHECKERS_MARK = "/* ---- added by proofs/spinrun.py"
+LTL_LINE = re.compile(r"^\s*ltl\s+(\w+)\s*\{.*\}\s*$")
+
+
+def keep_claims(model_text, keep):
+    """The model with only the ltl claims named in keep (each other one
+    blanked, so that every line keeps its number): spin -a translates every
+    claim it is given, and a safety or progress search uses none."""
+    lines = model_text.split("\n")
+    for n, line in enumerate(lines):
+        match = LTL_LINE.match(line)
+        if match and match.group(1) not in keep:
+            lines[n] = ""
+    return "\n".join(lines)
+
+
 def with_checkers(model_text, props, only=None, skip=()):
     """The model plus the monitor of every invariant (or only that one, or
     all but those of skip) and the liveness conjunction."""
     claims = claims_in(model_text)
-    invariants = [p.name for p in props if p.mode == "invariant" and only in (None, p.name)
+    only = {only} if isinstance(only, str) else only
+    invariants = [p.name for p in props if p.mode == "invariant" and (only is None or p.name in only)
                   and p.name not in skip]
     liveness = [p.name for p in props if p.mode == "liveness"]
     locals_ = "".join(f"\tbit inv_{n} = 1;\n" for n in invariants)
@@ -165,15 +253,16 @@ def with_checkers(model_text, props, only=None, skip=()):
     asserts = "".join(f"\t\tassert(inv_{n});\n" for n in invariants)
     every = " && ".join(f"({claims[n][2:].strip()})" for n in invariants)
     conj = " && ".join(f"({claims[n]})" for n in liveness)
-    return (model_text + f"""
-/* ---- added by proofs/spinrun.py: the invariants, asserted in one search */
-active proctype monitor()
+    monitor = f"""active proctype monitor()
 {{
 {locals_}end_monitor:
 	atomic {{ !({every}) ->
 {checks}{asserts}\t}}
 }}
-
+""" if invariants else ""
+    return (model_text + f"""
+{CHECKERS_MARK}: the invariants, asserted in one search */
+{monitor}
 ltl {ALL_LIVENESS} {{ {conj} }}
 """)
 
@@ -242,25 +331,89 @@ def _lockstep_lib(kernel_fsm):
     return lib
 
 
+_LIVE = set()  # the processes running now: stop_all() ends them
+_LIVE_LOCK = threading.Lock()
+_STOPPING = threading.Event()
+
+
 def _run(cmd, cwd, timeout=None):
-    return subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, timeout=timeout)
+    if _STOPPING.is_set():
+        raise SpinError("stopped")
+    proc = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            errors="replace")
+    with _LIVE_LOCK:
+        _LIVE.add(proc)
+    try:
+        out, err = proc.communicate(timeout=timeout)
+    finally:
+        with _LIVE_LOCK:
+            _LIVE.discard(proc)
+    return subprocess.CompletedProcess(cmd, proc.returncode, out, err)
+
+
+def stop_all():
+    """Ctrl-C: kill every spin, compiler and pan still running, start no more."""
+    _STOPPING.set()
+    with _LIVE_LOCK:
+        for proc in _LIVE:
+            proc.kill()
+
+
+def _tcc_runtime(tcc):
+    """tcc's own helpers (libtcc1.a) that its objects call."""
+    found = re.search(r"^install: (\S+)", _run([tcc, "-print-search-dirs"], ROOT).stdout, re.M)
+    path = os.path.join(found.group(1), "libtcc1.a") if found else ""
+    return [path] if os.path.exists(path) else []
+
+
+def _patch_giant_functions(workdir):
+    """pan's giant generated functions at -O0, the rest as the flags say."""
+    for name, functions in GIANT_FUNCTIONS.items():
+        path = os.path.join(workdir, name)
+        with open(path, encoding="utf-8", errors="surrogateescape") as handle:
+            text = handle.read()
+        for function in functions:
+            text = re.sub(rf"^(\w[^\n;{{}}]*)\n({function}\()", r'__attribute__((optimize("O0"))) \1\n\2',
+                          text, count=1, flags=re.M)
+        with open(path, "w", encoding="utf-8", errors="surrogateescape") as handle:
+            handle.write(text)
 
 
 def _compile(workdir, kind, cflags, lib):
-    """pan.* in workdir, linked with the lockstep archive lib (None: the
-    model alone) -> binary, from the cache when all of them and the flags
-    are known."""
-    link = [f"-I{os.path.join(ROOT, 'proofs')}", "pan.c", lib, "-pthread"] if lib else ["pan.c"]
-    digest = hashlib.sha256(" ".join([CC, *CFLAGS, *cflags, os.path.basename(lib or "")]).encode())
+    """pan.* in workdir (a copy per search), linked with the lockstep
+    archive lib (None: the model alone) -> binary, from the cache when all
+    of them and the flags are known."""
+    command, patch = pan_cc(kind)
+    source = workdir
+    workdir = os.path.join(source, f"cc_{kind}")
+    os.makedirs(workdir, exist_ok=True)
+    for name in os.listdir(source):
+        if name.startswith("pan.") and os.path.isfile(os.path.join(source, name)):
+            shutil.copy(os.path.join(source, name), workdir)
+    if patch:
+        _patch_giant_functions(workdir)
+    link = [f"-I{os.path.join(ROOT, 'proofs')}", "pan.c", lib, "-lpthread"] if lib else ["pan.c"]
+    digest = hashlib.sha256(" ".join([*command, *cflags, os.path.basename(lib or "")]).encode())
     for name in sorted(os.listdir(workdir)):  # pan.c includes pan.h, .t, .m, .b, .p
         if name.startswith("pan.") and os.path.isfile(os.path.join(workdir, name)):
             with open(os.path.join(workdir, name), "rb") as handle:
                 digest.update(name.encode() + b"\0" + handle.read())
     key = digest.hexdigest()[:20]
     cached = os.path.join(CACHE, key)
-    out = os.path.join(workdir, f"pan_{kind}")
-    if not os.path.exists(cached):
-        cc = _run([CC, *CFLAGS, *cflags, "-o", out, *link], workdir)
+    out = os.path.join(source, f"pan_{kind}")
+    if not os.path.exists(cached) and lib and command[0] != "gcc":
+        # tcc cannot link the archive's thread-local storage: it compiles, gcc links
+        cc = _run([*command, *cflags, f"-I{os.path.join(ROOT, 'proofs')}", "-c", "pan.c", "-o", "pan.o"], workdir)
+        if cc.returncode == 0:
+            cc = _run([CC, "-o", out, "pan.o", lib, *_tcc_runtime(command[0]), "-lpthread"], workdir)
+        if cc.returncode != 0:
+            raise SpinError(f"compiling pan ({kind}) failed:\n{cc.stderr.strip()}")
+        os.makedirs(CACHE, exist_ok=True)
+        tmp = f"{cached}.{os.getpid()}"
+        shutil.copy(out, tmp)
+        os.replace(tmp, cached)
+    elif not os.path.exists(cached):
+        cc = _run([*command, *cflags, "-o", out, *link], workdir)
         if cc.returncode != 0:
             raise SpinError(f"compiling pan ({kind}) failed:\n{cc.stderr.strip()}")
         os.makedirs(CACHE, exist_ok=True)
@@ -272,31 +425,67 @@ def _compile(workdir, kind, cflags, lib):
     return out
 
 
-def build(workdir, model_text, defines, searches, jobs=None, lib=None, lockstep=True):
-    """spin -a once per set of spin defines, then the pan binaries, linked
-    with the lockstep archive lib (default: kernel/ as it is), or with
-    lockstep=False the model alone: {search: binary}."""
+def spin_errors(output, model_text, model_path=MODEL):
+    """spin's complaint, with the temporary copy's name turned into the
+    model's path and line (or the checkers' that with_checkers() added),
+    and without the echo of each ltl formula."""
+    lines = model_text.split("\n")
+    ours = next((n for n, line in enumerate(lines) if line.startswith(CHECKERS_MARK)), len(lines))
+
+    def where(match):
+        line = int(match.group(1))
+        if line <= ours:
+            return f"{relpath(model_path)}:{line}"
+        return f"(the checkers proofs/spinrun.py adds, line {line - ours})"
+
+    kept = [re.sub(rf"{re.escape(MODEL_NAME)}:(\d+)", where, line) for line in output.splitlines()
+            if line.strip() and not line.startswith("ltl ")]
+    return "\n".join(kept[:20])
+
+
+def spin_generate(here, model_text, defines, model_path=MODEL):
+    """spin -a of model_text (from model_path) in here (a folder of its own)."""
+    os.makedirs(here, exist_ok=True)
+    with open(os.path.join(here, MODEL_NAME), "w", encoding="utf-8") as handle:
+        handle.write(model_text)
+    spin = _run(["spin", *defines, "-a", MODEL_NAME], here)
+    if spin.returncode != 0 or not os.path.exists(os.path.join(here, "pan.c")):
+        raise SpinError("spin -a failed:\n" + spin_errors(spin.stdout + spin.stderr, model_text, model_path))
+    return here
+
+
+def build_text(model_text, search, claims=None):
+    """What spin -a gets for a search: no ltl claim for safety and progress
+    (their pans are built -DNOCLAIM), for liveness those of claims (None:
+    all)."""
+    if search != "liveness":
+        return keep_claims(model_text, ())
+    return model_text if claims is None else keep_claims(model_text, claims)
+
+
+def build(workdir, model_text, defines, searches, jobs=None, lib=None, lockstep=True, claims=None):
+    """spin -a once per text and set of spin defines, then the pan
+    binaries, linked with the lockstep archive lib (default: kernel/ as it
+    is), or with lockstep=False the model alone: {search: binary}. A
+    liveness build carries the ltl claims of claims (None: all)."""
     require_tools()
     lib = (lib or lockstep_lib()) if lockstep else None
     if lockstep:
         defines = [*defines, "-DLOCKSTEP"]
-    by_defines = {}
+    groups = {}
     for search in searches:
-        by_defines.setdefault(tuple(SEARCHES[search][0]), []).append(search)
+        key = (tuple(SEARCHES[search][0]), search == "liveness")
+        groups.setdefault(key, []).append(search)
 
-    def generate(spin_defines):
-        here = os.path.join(workdir, "spin" + "".join(spin_defines).replace("-D", "_"))
-        os.makedirs(here, exist_ok=True)
-        with open(os.path.join(here, MODEL_NAME), "w", encoding="utf-8") as handle:
-            handle.write(model_text)
-        spin = _run(["spin", *defines, *spin_defines, "-a", MODEL_NAME], here)
-        if spin.returncode != 0 or not os.path.exists(os.path.join(here, "pan.c")):
-            raise SpinError("spin -a failed:\n" + (spin.stdout + spin.stderr).strip())
-        return here
+    def generate(key):
+        spin_defines, live = key
+        here = os.path.join(workdir, "spin" + "".join(spin_defines).replace("-D", "_") + ("_ltl" if live else ""))
+        text = build_text(model_text, "liveness" if live else "safety", claims)
+        return spin_generate(here, text, [*defines, *spin_defines])
 
     with concurrent.futures.ThreadPoolExecutor(jobs or os.cpu_count()) as pool:
-        dirs = dict(zip(by_defines, pool.map(generate, by_defines)))
-        jobs_ = [(s, dirs[d]) for d, group in by_defines.items() for s in group]
+        dirs = dict(zip(groups, pool.map(generate, groups)))
+        jobs_ = [(s, dirs[k]) for k, group in groups.items() for s in group]
         made = pool.map(lambda job: (job[0], (_compile(job[1], job[0], SEARCHES[job[0]][1], lib), job[1])), jobs_)
         return dict(made)
 
