@@ -161,15 +161,8 @@ def main():
         spinrun.refuse_unknown("mutation", args.only or [], [m["name"] for m in mutations], "--only")
         spinrun.refuse_unknown("configuration", args.config or [], configs, "--config")
         spinrun.refuse_unknown("property", args.property or [], list(props), "--property")
-    except spinrun.UnknownName as err:
-        print(f"mutate: {err}", file=sys.stderr)
-        return 2
-    except spinrun.fsmtable.TableError as err:
-        print("\n".join(f"mutate: {p}" for p in err.problems), file=sys.stderr)
-        return 1
-    except spinrun.SpinError as err:
-        print(f"mutate: {err}", file=sys.stderr)
-        return 1
+    except (spinrun.SpinError, spinrun.fsmtable.TableError, FileNotFoundError) as err:
+        return spinrun.refused("mutate", err)
     problems = coverage_problems(mutations, props.values())
     if args.only:
         mutations = [m for m in mutations if m["name"] in args.only]

@@ -6,7 +6,8 @@ A search is one pan run of one configuration (spinrun.py). Its result is
 kept under $VFIO_CCW_CACHE/results, keyed by everything the run depends
 on: the text spin gets, spin's version and defines, the pan compiler and
 its flags, the lockstep archive (named by the hash of its sources), pan's
-flags and the claim. Only a pass is kept; --fresh ignores the store.
+flags and the claim. Only a pass is kept, and a known limit's refutation
+(the result it must have); --fresh ignores the store.
 """
 
 import concurrent.futures
@@ -47,10 +48,10 @@ class Pipeline:
     is called (under a lock) as each ends."""
 
     def __init__(self, workdir, model_text, jobs, on_done, hash_bits=spinrun.HASH_BITS, fresh=False,
-                 lockstep=True, lib=None, model_path=spinrun.MODEL):
+                 lockstep=True, lib=None, model_path=spinrun.MODEL, limits=()):
         spinrun.require_tools()
         self.workdir, self.model_text, self.hash_bits = workdir, model_text, hash_bits
-        self.model_path = model_path
+        self.model_path, self.limits = model_path, set(limits)
         self.fresh, self.on_done = fresh, on_done
         self.lib = (lib or spinrun.lockstep_lib()) if lockstep else None
         self.lockstep = lockstep
@@ -122,7 +123,7 @@ class Pipeline:
             data[field] = {tuple(int(n) for n in k.split(",")): v for k, v in data[field].items()}
         data["defines"] = tuple(data["defines"])
         run = spinrun.Run(**data)
-        return run if run.passed else None
+        return run if run.passed or search.claim in self.limits else None
 
     def _keep(self, run, key):
         data = dataclasses.asdict(run)
@@ -144,8 +145,8 @@ class Pipeline:
             defines = [*search.defines, *(["-DLOCKSTEP"] if self.lockstep else [])]
             run = spinrun.run_search(search.config, search.search, binary, defines, search.claim,
                                      hash_bits=self.hash_bits, extra=search.extra)
-            if run.passed:
-                self._keep(run, key)
+            if run.passed or (search.claim in self.limits and run.problem and not run.mismatches):
+                self._keep(run, key)  # a pass, or a known limit refuted as it must be
         with self.lock:
             if not run.reused:
                 self.last_times[search.label] = run.seconds

@@ -104,6 +104,19 @@ class UnknownName(SpinError):
     """A name (configuration, property, suite, mutation) nobody defined."""
 
 
+def refused(tool, err):
+    """Print why an input was refused; the exit code: 2 for an unknown
+    name, 1 for anything else (a bad file, a missing tool)."""
+    if isinstance(err, fsmtable.TableError):
+        lines = err.problems
+    elif isinstance(err, FileNotFoundError):
+        lines = [f"{relpath(err.filename)}: no such file"]
+    else:
+        lines = str(err).splitlines()
+    print("\n".join(f"{tool}: {line}" for line in lines), file=sys.stderr)
+    return 2 if isinstance(err, UnknownName) else 1
+
+
 def require_tools():
     """Name exactly what to install when a tool is missing."""
     missing = [(tool, pkg) for tool, pkg in (("spin", "spin"), (CC, "gcc"))
@@ -406,22 +419,17 @@ def _compile(workdir, kind, cflags, lib):
         cc = _run([*command, *cflags, f"-I{os.path.join(ROOT, 'proofs')}", "-c", "pan.c", "-o", "pan.o"], workdir)
         if cc.returncode == 0:
             cc = _run([CC, "-o", out, "pan.o", lib, *_tcc_runtime(command[0]), "-lpthread"], workdir)
-        if cc.returncode != 0:
-            raise SpinError(f"compiling pan ({kind}) failed:\n{cc.stderr.strip()}")
-        os.makedirs(CACHE, exist_ok=True)
-        tmp = f"{cached}.{os.getpid()}"
-        shutil.copy(out, tmp)
-        os.replace(tmp, cached)
     elif not os.path.exists(cached):
         cc = _run([*command, *cflags, "-o", out, *link], workdir)
-        if cc.returncode != 0:
-            raise SpinError(f"compiling pan ({kind}) failed:\n{cc.stderr.strip()}")
-        os.makedirs(CACHE, exist_ok=True)
-        tmp = f"{cached}.{os.getpid()}"
-        shutil.copy(out, tmp)
-        os.replace(tmp, cached)
     else:
         shutil.copy(cached, out)
+        return out
+    if cc.returncode != 0:
+        raise SpinError(f"compiling pan ({kind}) failed:\n{cc.stderr.strip()}")
+    os.makedirs(CACHE, exist_ok=True)
+    tmp = f"{cached}.{os.getpid()}.{threading.get_ident()}"
+    shutil.copy(out, tmp)
+    os.replace(tmp, cached)
     return out
 
 

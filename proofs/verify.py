@@ -60,9 +60,10 @@ def verdicts(props, runs, configs):
     return table
 
 
-def grid(fsm, runs, configs):
-    """The cells as rows of states, columns of events: which configurations
-    dispatched each (by initial), or why none can."""
+def coverage(fsm, runs, configs):
+    """Per cell, the initials of the configurations whose safety search
+    dispatched it; the legend; the cells neither dispatched nor marked
+    unreachable."""
     initials = {config: config[0] for config, _ in configs}
     hits = {}
     for run in runs:
@@ -70,34 +71,17 @@ def grid(fsm, runs, configs):
             for key, n in run.cells.items():
                 if n:
                     hits.setdefault(key, set()).add(initials[run.config])
-    rows = [["state \\ event", *fsm.event_names]]
-    missing = []
-    for s, state in enumerate(fsm.state_names):
-        row = [state]
-        for e, event in enumerate(fsm.event_names):
-            who = "".join(sorted(hits.get((s, e), ())))
-            if (state, event) in fsm.unreachable:
-                row.append("unreachable" if not who else "MARKED:" + who)
-            else:
-                row.append(who or "NEVER")
-                if not who:
-                    missing.append(f"{state} x {event}")
-        rows.append(row)
+    missing = [f"{state} x {event}" for s, state in enumerate(fsm.state_names)
+               for e, event in enumerate(fsm.event_names)
+               if (state, event) not in fsm.unreachable and not hits.get((s, e))]
     legend = ", ".join(f"{i}: {c}" for c, i in initials.items())
-    return columns(rows, right_from=99), legend, missing
+    return hits, legend, missing
 
 
-def transposed_grid(fsm, runs, configs):
+def transposed_grid(fsm, hits):
     """The cells as rows of events, columns of states (80 columns): the
     initials of the configurations that dispatched each, '-' if marked
     unreachable, NEVER if neither."""
-    initials = {config: config[0] for config, _ in configs}
-    hits = {}
-    for run in runs:
-        if run.search == "safety":
-            for key, n in run.cells.items():
-                if n:
-                    hits.setdefault(key, set()).add(initials[run.config])
     rows = [["event \\ state", *fsm.state_names]]
     for e, event in enumerate(fsm.event_names):
         row = [event]
@@ -289,18 +273,8 @@ def main():
                                f"--config (suite {args.suite})")
         spinrun.refuse_unknown("property", args.property or [], [p.name for p in props], "--property")
         exemptions = load_exemptions()
-    except spinrun.UnknownName as err:
-        print(f"verify: {err}", file=sys.stderr)
-        return 2
-    except FileNotFoundError as err:
-        print(f"verify: {err.filename}: no such file", file=sys.stderr)
-        return 1
-    except spinrun.fsmtable.TableError as err:
-        print("\n".join(f"verify: {p}" for p in err.problems), file=sys.stderr)
-        return 1
-    except spinrun.SpinError as err:
-        print(f"verify: {err}", file=sys.stderr)
-        return 1
+    except (spinrun.SpinError, spinrun.fsmtable.TableError, FileNotFoundError) as err:
+        return spinrun.refused("verify", err)
     if args.config:
         configs = [c for c in configs if c[0] in args.config]
     configs = [(name, defines + [f"-D{d}" for d in args.define]) for name, defines in configs]
@@ -333,7 +307,7 @@ def main():
             if key not in pipes:
                 pipes[key] = pipeline.Pipeline(os.path.join(workdir, f"m{len(pipes)}"), models.get(key, full),
                                                args.jobs, reporter.finished, args.hash_bits, args.fresh,
-                                               model_path=args.model)
+                                               model_path=args.model, limits=limits)
             return pipes[key]
         pipe = pipe_for(None)
         reporter.estimate = pipe.estimate
@@ -376,7 +350,7 @@ def report(args, fsm, props, selected, configs, runs, exemptions, limits, workdi
     whole = not args.config and not args.property and not args.define
     table = verdicts(selected, runs, configs)
     failed = [(p.name, c) for p in selected for c, _ in configs if table[p.name][c] in ("FAIL", "HOLDS")]
-    _, legend, missing = grid(fsm, runs, configs)
+    hits, legend, missing = coverage(fsm, runs, configs)
     if not whole:  # coverage is the whole suite's
         missing = []
     gaps = lockstep_gaps(fsm, runs)
@@ -421,7 +395,7 @@ def report(args, fsm, props, selected, configs, runs, exemptions, limits, workdi
 
     if any(r.search == "safety" for r in runs):
         print(f"\ncells dispatched, by configuration ({legend}; '-': unreachable):")
-        print(transposed_grid(fsm, runs, configs))
+        print(transposed_grid(fsm, hits))
         for (state, event), why in sorted(fsm.unreachable.items()):
             print(wrap(f"{state} x {event}: {why}", "  "))
         ran = ", ".join(f"{r.config} {sum(1 for n in r.lockstep.values() if n)}"
