@@ -318,7 +318,8 @@ bit asking[N_USERS];		/* writer i's request awaits its answer */
 #define NO_REQUEST	(!asking[0] && !asking[1] && !asking[2])
 #endif
 bit asleep[N_USERS];		/* writer i sleeps on the completion */
-bit start_flip;			/* toggled by every accepted start */
+bit start_flip;			/* toggled by each start accepted while
+				 * writer 0 asks (0 while it does not) */
 /*
  * asleep[] and start_flip are read by the liveness claims alone: the
  * safety and progress searches leave them out (-DSAFETY_SEARCH), which
@@ -461,8 +462,10 @@ inline complete_all()
 /*
  * wait_for_completion_interruptible(): a waiter takes one unit of done
  * when there is one; only with none left can a pending signal end the
- * wait. Sets woken to 1 if completed, 0 if interrupted. The caller marked
- * itself asleep when it decided to sleep.
+ * wait. Woken, the writer retries its request (label retry), woken = 1;
+ * interrupted, it answers -EINTR, woken = 0. The caller marked itself
+ * asleep when it decided to sleep. The retry is decided in the wake's own
+ * step: a local branch, folded (README, "Modelling choices").
  */
 inline wait_for_completion_interruptible(woken, signal_pending)
 {
@@ -472,10 +475,10 @@ inline wait_for_completion_interruptible(woken, signal_pending)
 		:: done != DONE_ALL -> done--
 		:: else
 		fi;
-		GHOST(asleep[me] = 0); woken = 1 }
+		GHOST(asleep[me] = 0); woken = 1; goto retry }
 	:: atomic { done == 0 && signal_pending ->
 		printf("@user pid=%d signalled\n", _pid);
-		GHOST(asleep[me] = 0); woken = 0 }
+		GHOST(asleep[me] = 0); woken = 0; ans = -EINTR }
 	fi
 }
 
@@ -680,7 +683,8 @@ inline act_start()
 		:: else
 		fi;
 		reinit_completion();
-		GHOST(start_flip = !start_flip);
+		/* only an overtaking of writer 0 counts: 0 while it asks nothing */
+		GHOST(start_flip = (asking[0] && !start_flip));
 		dev_active = 1; LS_OP(LS_OP_SSCH);
 		if
 		:: dev_intermediate = 0
@@ -900,7 +904,11 @@ inline fsm_event(ev)
  * fsm_event(EV_IO_REQ), except that a start takes two steps, the
  * translation window and the ssch, and holds the mutex across them: there
  * the mutex is what keeps other dispatchers out (bad_state_write checks
- * that it does).
+ * that it does). What the writer does with the answer is decided in the
+ * dispatch's own step (local branches, folded: README, "Modelling
+ * choices"): -EAGAIN retries at once (label retry), as QEMU does;
+ * FSM_RETRY sleeps on the completion; any other answer is returned
+ * (label progress_answer).
  */
 inline fsm_io_req()
 {
@@ -913,15 +921,21 @@ inline fsm_io_req()
 		act_start_translate()
 		MUTEX_HELD_ACROSS
 		ls_ev = EV_IO_REQ; LS_BEGIN(1);
-		act_start(); commit_state(EV_IO_REQ); LS_END; fsm_unlock() }
+		act_start(); commit_state(EV_IO_REQ); LS_END; fsm_unlock();
+		if
+		:: ans == -EAGAIN -> goto retry
+		:: else
+		fi }
 	:: atomic { MUTEX_FREE && !STARTS(EV_IO_REQ) ->
 		fsm_lock(); dispatch(EV_IO_REQ); fsm_unlock();
 		if
+		:: ans == -EAGAIN -> goto retry
 		:: ans == FSM_RETRY ->	/* about to sleep */
 			printf("@user pid=%d waits\n", _pid); GHOST(asleep[me] = 1);
 			choose_signal(signal_pending)
-		:: else
-		fi }
+		:: else -> goto progress_answer
+		fi };
+		wait_for_completion_interruptible(woken, signal_pending)
 	fi
 }
 
@@ -1057,6 +1071,7 @@ inline answer_request()
 		:: else
 		fi;
 		asking[me] = 0;
+		GHOST(start_flip = (me != 0 && start_flip));
 		signal_pending = 0;	/* delivered on return to user space */
 		printf("@user pid=%d answer=%d\n", _pid, ans);
 		ans = 0
@@ -1076,17 +1091,7 @@ proctype user(byte me)
 	do
 	:: atomic { mdev_present && !LETS_GO -> asking[me] = 1 };	/* pwrite() of a new request */
 retry:
-		fsm_io_req();
-		if
-		:: ans == FSM_RETRY ->
-			wait_for_completion_interruptible(woken, signal_pending);
-			if
-			:: woken -> goto retry
-			:: else -> ans = -EINTR
-			fi
-		:: ans == -EAGAIN -> goto retry	/* QEMU retries at once */
-		:: else
-		fi;
+		fsm_io_req();	/* goes to retry, or answers */
 progress_answer:
 		answer_request()
 	:: atomic { mdev_present && !LETS_GO && async_writes > 0 -> async_writes--;
@@ -1420,13 +1425,14 @@ init
 	:: LETS_GO -> break
 	:: !LETS_GO ->
 progress_open:
+		/* i is dead after the choice: reset, it tells no two states apart */
 		atomic { MUTEX_FREE ->
 			fsm_lock(); dispatch(EV_OPEN); fsm_unlock();
-			i = (ans == 0); ans = 0 };
-		if
-		:: i -> goto end_open	/* the guest keeps it open for good */
-		:: true
-		fi;
+			i = (ans == 0); ans = 0;
+			if
+			:: i -> i = 0; goto end_open	/* the guest keeps it open for good */
+			:: true -> i = 0
+			fi };
 progress_close:
 		go_offline();
 		/*
