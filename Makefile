@@ -13,6 +13,7 @@ export KERNEL
 export VFIO_CCW_CACHE ?= $(HOME)/.cache/vfio-ccw-fsm
 
 GENERATED := generated/vfio_ccw_fsm_table.c generated/vfio_ccw_fsm_table.h
+DEPS_GENERATE := python3-jinja2 graphviz
 DEPS_PROOFS := spin gcc tcc python3-jinja2
 DEPS_TESTS := $(DEPS_PROOFS) python3-pytest graphviz make
 DEPS_KERNEL := linux-source-6.1 linux-source-6.12 xz-utils perl make \
@@ -26,13 +27,15 @@ SERIES_ARGS ?=
 DEPS_QEMU := $(DEPS_KERNEL) qemu-system-misc libc6-dev-s390x-cross \
 	binutils-s390x-linux-gnu debian-archive-keyring
 
-.PHONY: all verify verify-deep check generate mutations test-codegen test-c checkpatch \
+.PHONY: all help deps-generate verify verify-deep check generate mutations test-codegen test-c checkpatch \
 	docs bench bench-lockstep deps-proofs deps-tests deps-kernel clean kernel kernel-checks \
 	deps-qemu qemu-check bench-qemu bench-nested deps-series series series-check \
 	$(KERNELS:%=kernel-checks-%) $(KERNELS:%=qemu-check-%)
 
 all: verify
 
+deps-generate:
+	@scripts/deps.sh $(DEPS_GENERATE)
 deps-proofs:
 	@scripts/deps.sh $(DEPS_PROOFS)
 deps-tests:
@@ -44,10 +47,16 @@ deps-qemu:
 deps-series:
 	@scripts/deps.sh $(DEPS_SERIES)
 
-## generate: regenerate generated/ and docs/ from the model
-generate: deps-tests
-	$(PYTHON) codegen/fsmgen.py
-	dot -Tsvg docs/vfio_ccw_fsm.dot -o docs/vfio_ccw_fsm.svg
+## help: the targets, what each does
+help:
+	@awk '/^## / { sub(/^## /, ""); if (match($$0, /^[a-z0-9-]+: /)) \
+		printf "\n  make %s\n    %s\n", substr($$0, 1, RLENGTH - 2), substr($$0, RLENGTH + 1); \
+		else printf "    %s\n", $$0 }' $(MAKEFILE_LIST); echo
+
+## generate: regenerate generated/ and docs/ (the .dot and its .svg) from
+## the model; needs only the generator's packages
+generate: deps-generate
+	$(PYTHON) codegen/fsmgen.py --draw
 
 ## verify: prove every property in each configuration of the default
 ## suite (proofs/suites.toml), print the cell grid; fails if generated/ is

@@ -18,7 +18,10 @@ repository commits is byte for byte the one the kernel tree commits.
 """
 
 import argparse
+import hashlib
 import os
+import shutil
+import subprocess
 import sys
 import tempfile
 
@@ -124,6 +127,35 @@ def render(fsm, c_dir="generated", dot_dir="docs"):
     return {out: env.get_template(template).render(values) for out, template in outputs.items()}
 
 
+SVG_STAMP = "<!-- drawn by `make generate` from {dot}, sha256 {digest} -->"
+
+
+def svg_stamp(dot_rel, dot_text):
+    """The line an .svg drawn from dot_text carries, so that it cannot go
+    stale unnoticed (graphviz's own output differs between versions: the
+    drawing is checked by what it was drawn from)."""
+    digest = hashlib.sha256(dot_text.encode()).hexdigest()[:16]
+    return SVG_STAMP.format(dot=dot_rel, digest=digest)
+
+
+def svg_problems(outputs, root=ROOT):
+    """The .svg beside each .dot output must carry the stamp of that .dot."""
+    problems = []
+    for rel, text in outputs.items():
+        if not rel.endswith(".dot"):
+            continue
+        svg = rel[:-4] + ".svg"
+        try:
+            with open(os.path.join(root, svg), encoding="utf-8") as handle:
+                drawn = handle.read()
+        except FileNotFoundError:
+            problems.append(f"{svg} is missing: run `make generate` and commit it")
+            continue
+        if svg_stamp(rel, text) not in drawn:
+            problems.append(f"{svg} was not drawn from the current {rel}: run `make generate` and commit it")
+    return problems
+
+
 def stale(outputs, root=ROOT):
     """Problems for outputs that differ from what is on disk."""
     problems = []
@@ -137,7 +169,7 @@ def stale(outputs, root=ROOT):
             continue
         if current != text:
             problems.append(f"{rel} is stale (the model or a template changed): run `{REGEN_HINT}` and commit it")
-    return problems
+    return problems + svg_problems(outputs, root)
 
 
 def _umask():
@@ -166,6 +198,7 @@ def main(argv=None):
     parser.add_argument("--dot-dir", default=DOT_DIR, help="where the picture's .dot goes, under --root")
     parser.add_argument("--no-dot", action="store_true", help="no picture (a kernel tree has none)")
     parser.add_argument("--check", action="store_true", help="only check that the outputs are up to date")
+    parser.add_argument("--draw", action="store_true", help="also draw the .svg of each .dot (graphviz)")
     args = parser.parse_args(argv)
     try:
         fsm = fsmtable.parse(args.model)
@@ -184,6 +217,26 @@ def main(argv=None):
             print(f"fsmgen: {problem}", file=sys.stderr)
         return 1 if problems else 0
     write(outputs, args.root)
+    if args.draw:
+        return draw(outputs, args.root)
+    return 0
+
+
+def draw(outputs, root=ROOT):
+    """The .svg of each .dot output, stamped with what it was drawn from."""
+    if shutil.which("dot") is None:
+        print("fsmgen: dot is missing; install it with: apt-get install graphviz", file=sys.stderr)
+        return 1
+    for rel, text in outputs.items():
+        if not rel.endswith(".dot"):
+            continue
+        svg = subprocess.run(["dot", "-Tsvg"], input=text, capture_output=True, text=True)
+        if svg.returncode != 0:
+            print(f"fsmgen: dot refused {rel}: {svg.stderr.strip()}", file=sys.stderr)
+            return 1
+        head, sep, rest = svg.stdout.partition("?>\n")
+        stamped = f"{head}{sep}{svg_stamp(rel, text)}\n{rest}" if sep else svg_stamp(rel, text) + "\n" + svg.stdout
+        write({rel[:-4] + ".svg": stamped}, root)
     return 0
 
 

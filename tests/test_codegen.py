@@ -230,3 +230,21 @@ def test_check_reports_stale_output(tmp_path, model_text):
                           capture_output=True, text=True)
     assert proc.returncode == 1
     assert "generated/vfio_ccw_fsm_table.c is stale" in proc.stderr
+
+
+def test_check_reports_a_drawing_of_another_dot(tmp_path, model_text):
+    """The .svg carries the hash of the .dot it was drawn from; --check compares it."""
+    model = tmp_path / "model.pml"
+    model.write_text(model_text)
+    root = tmp_path / "root"
+    root.mkdir()
+    drawn = subprocess.run([sys.executable, GENERATOR, "--model", str(model), "--root", str(root), "--draw"],
+                           capture_output=True, text=True)
+    assert drawn.returncode == 0, drawn.stderr
+    check = [sys.executable, GENERATOR, "--model", str(model), "--root", str(root), "--check"]
+    assert subprocess.run(check, capture_output=True, text=True).returncode == 0
+    svg = root / "docs" / "vfio_ccw_fsm.svg"
+    svg.write_text(svg.read_text().replace("sha256 ", "sha256 0", 1))
+    proc = subprocess.run(check, capture_output=True, text=True)
+    assert proc.returncode == 1
+    assert "docs/vfio_ccw_fsm.svg was not drawn from the current docs/vfio_ccw_fsm.dot" in proc.stderr
