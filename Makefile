@@ -4,6 +4,7 @@
 PYTHON := /usr/bin/python3
 JOBS ?= $(shell nproc)
 VERIFY_ARGS ?=
+MUTATE_ARGS ?=
 QEMU_CHECK_ARGS ?=
 # The kernel of make kernel, kernel-checks and qemu-check; make check runs
 # the last two for each of KERNELS
@@ -70,7 +71,7 @@ verify-deep: deps-proofs
 
 ## mutations: the negative proofs, each mutant must be refuted
 mutations: deps-proofs
-	$(PYTHON) proofs/mutate.py --jobs $(JOBS)
+	$(PYTHON) proofs/mutate.py --jobs $(JOBS) $(MUTATE_ARGS)
 
 ## test-codegen: generator tests, bad inputs included
 test-codegen: deps-tests

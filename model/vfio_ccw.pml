@@ -465,7 +465,7 @@ inline complete_all()
  * wait. Woken, the writer retries its request (label retry), woken = 1;
  * interrupted, it answers -EINTR, woken = 0. The caller marked itself
  * asleep when it decided to sleep. The retry is decided in the wake's own
- * step: a local branch, folded (README, "Modelling choices").
+ * step: a local branch, folded (docs/proofs.md, "Modelling choices").
  */
 inline wait_for_completion_interruptible(woken, signal_pending)
 {
@@ -905,7 +905,7 @@ inline fsm_event(ev)
  * translation window and the ssch, and holds the mutex across them: there
  * the mutex is what keeps other dispatchers out (bad_state_write checks
  * that it does). What the writer does with the answer is decided in the
- * dispatch's own step (local branches, folded: README, "Modelling
+ * dispatch's own step (local branches, folded: docs/proofs.md, "Modelling
  * choices"): -EAGAIN retries at once (label retry), as QEMU does;
  * FSM_RETRY sleeps on the completion; any other answer is returned
  * (label progress_answer).
@@ -974,7 +974,7 @@ inline escalate_offline()
 /*
  * Waits only if QUIESCING. A wait that times out escalates; after that it
  * waits for good (the glue's 30 s give-up is not modelled: the model's
- * clear is always answered, README).
+ * clear is always answered, docs/proofs.md).
  */
 inline go_offline()
 {
@@ -1138,7 +1138,7 @@ end_idle:
  * before the next FSM action does (queued spinlocks are FIFO): the model
  * holds the FSM mutex back until the handler ran (fsm_lock). Not
  * modelled: a vCPU preempted by its hypervisor between the tsch and the
- * spin_lock (README, "Modelling choices").
+ * spin_lock (docs/proofs.md, "Modelling choices").
  */
 proctype irq()
 {
@@ -1262,7 +1262,7 @@ end_idle:
  * is cleared (Linux's cio does so). A guest without one leaves a hung
  * device, its I/O and whoever sleeps behind it hung for good: no driver
  * can end an I/O but by a clear. The guest issues it through the async
- * region, from another vCPU (README: QEMU and the sleeping write).
+ * region, from another vCPU (docs/proofs.md: QEMU and the sleeping write).
  */
 proctype mih()
 {

@@ -364,7 +364,7 @@ def report(args, fsm, props, selected, configs, runs, exemptions, limits, workdi
     for name, config in failed:
         if table[name][config] == "HOLDS":
             print(wrap(f"{name} HOLDS in {config}: the known limit is gone; update properties.toml "
-                       "and README", "  "))
+                       "and docs/proofs.md", "  "))
         else:
             print(f"  {name} fails in {config} (the counterexample is above)")
     for cell in missing:
@@ -375,7 +375,7 @@ def report(args, fsm, props, selected, configs, runs, exemptions, limits, workdi
         refuted = [c for c, _ in configs if table.get(name, {}).get(c) == "refuted"]
         if refuted:
             print(wrap(f"{name} is a known limit: SPIN must refute it, and did ({', '.join(refuted)}); "
-                       "README, Properties", "  "))
+                       "docs/proofs.md, \"Starvation\"", "  "))
 
     short = {"deadlock": "dead", "invariant": "inv", "liveness": "live", "progress": "prog", "limit": "limit"}
     rows = [("property", "mode", *[c for c, _ in configs])]
