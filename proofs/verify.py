@@ -215,7 +215,7 @@ class Reporter:
             verdict = "refuted" if not run.passed else "HOLDS"
         else:
             verdict = "pass" if run.passed else "FAIL"
-        note = " (a known limit: refuted, as it must be)" if expected and not run.passed else ""
+        note = "  known limit" if expected and not run.passed else ""
         note += "  reused" if run.reused else ""
         self.line(f"{verdict:<7} {run.config:<8} {run.search:<9} {run.claim or '-':<16} "
                   f"{run.states:>10,} {run.seconds:>6.1f} s{note}")
@@ -290,9 +290,10 @@ def main():
     invariants_all = {p.name for p in props if p.mode == "invariant"}
 
     safety, progress, live = plan(configs, props, args.suite, selected)
-    print(f"verify: {spinrun.relpath(os.path.abspath(args.model))}, suite {args.suite}, {len(configs)} configurations, "
-          f"{len(selected)} properties: {len(safety) + len(progress) + len(live)} searches on {args.jobs} "
-          f"cores, safety first", flush=True)
+    print(wrap(f"verify: {spinrun.relpath(os.path.abspath(args.model))}, suite {args.suite}, "
+               f"{len(configs)} configurations, {len(selected)} properties: "
+               f"{len(safety) + len(progress) + len(live)} searches on {args.jobs} cores, safety first"),
+          flush=True)
     workdir = args.workdir or tempfile.mkdtemp(prefix="vfio-ccw-verify-")
     pipe = None
     try:
@@ -394,7 +395,7 @@ def report(args, fsm, props, selected, configs, runs, exemptions, limits, workdi
                    f"{' to ' + dates[-1] if len(dates) > 1 else ''}); --fresh runs every search"))
 
     if any(r.search == "safety" for r in runs):
-        print(f"\ncells dispatched, by configuration ({legend}; '-': unreachable):")
+        print("\n" + wrap(f"cells dispatched, by configuration ({legend}; '-': unreachable):"))
         print(transposed_grid(fsm, hits))
         for (state, event), why in sorted(fsm.unreachable.items()):
             print(wrap(f"{state} x {event}: {why}", "  "))
