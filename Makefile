@@ -107,13 +107,13 @@ $(KERNELS:%=qemu-check-%): qemu-check-%:
 	$(MAKE) qemu-check KERNEL=$*
 
 ## qemu-check: boot the module in QEMU (s390x, TCG) on Linux $(KERNEL) and
-## run the in-guest scenarios of qemu/ (a few min); then the real-client boot, where
+## run the in-guest scenarios of tests/qemu/ (a few min); then the real-client boot, where
 ## Debian's s390x QEMU in the guest drives the module for a nested guest
 ## (fetched once into the cache). Fails on a failed scenario or any kernel
-## warning but the one known type1 lockdep report (qemu/README.md).
-## QEMU_CHECK_ARGS="--skip NAME" leaves one out (qemu/README.md)
+## warning but the one known type1 lockdep report (tests/qemu/README.md).
+## QEMU_CHECK_ARGS="--skip NAME" leaves one out (tests/qemu/README.md)
 qemu-check: deps-qemu kernel
-	$(PYTHON) qemu/run.py --kernel $(KERNEL) $(QEMU_CHECK_ARGS)
+	$(PYTHON) tests/qemu/run.py --kernel $(KERNEL) $(QEMU_CHECK_ARGS)
 
 ## series: the git format-patch series against pristine Linux 6.12 in
 ## build/series/ (scripts/series.py, series/series.toml); SERIES_ARGS="--glue

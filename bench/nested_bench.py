@@ -1,9 +1,9 @@
 #!/usr/bin/python3
 """make bench-nested: QEMU's own vfio-ccw on our module and on stock 6.1.
 
-Boots the real-client boot of qemu/run.py (Debian's s390x QEMU in the
+Boots the real-client boot of tests/qemu/run.py (Debian's s390x QEMU in the
 test guest, -device vfio-ccw on the mdev, the nested guest of
-qemu/nested/) RUNS times with each module, both built for the test kernel
+tests/qemu/nested/) RUNS times with each module, both built for the test kernel
 without KASAN as bench/qemu_bench.py builds them, one after the other.
 From each boot's console: the nested guest's SENSE ID round trips per
 second (300, each checked), every real-client check's line, the boot's
@@ -25,7 +25,7 @@ ROOT = os.path.dirname(HERE)
 sys.path.insert(0, HERE)
 import qemu_bench  # noqa: E402  (the module builds are shared)
 
-RUN = os.path.join(ROOT, "qemu", "run.py")
+RUN = os.path.join(ROOT, "tests", "qemu", "run.py")
 RESULTS = os.path.join(HERE, "nested_results.md")
 ROUND_TRIPS = re.compile(r"# nested: round trips: (\d+) in (\d+) us")
 RESULT = re.compile(r"^(ok|FAIL) (real-client-\S+)(?: \((.*)\)|: (.*))?$")
@@ -74,7 +74,7 @@ def table(ours, stock, runs):
            "%s)\n" % (platform.machine(), os.cpu_count(),
                       time.strftime("%Y-%m-%d")),
            "Produced by `make bench-nested` (bench/nested_bench.py): %d "
-           "real-client boots per module of `qemu/run.py` (test kernel "
+           "real-client boots per module of `tests/qemu/run.py` (test kernel "
            "without KASAN, lockdep on), alternating. Debian's s390x "
            "qemu-system-s390x 7.2 runs (TCG) inside the TCG test guest and "
            "passes the mdev to the nested guest, which does 300 SENSE ID "

@@ -7,7 +7,7 @@ vfio_ccw of that kernel out of tree
 from the kernel tree's drivers/s390/cio/vfio_ccw_*.c in
 build/stock-module/ (links to the tree's files and a Kbuild written there:
 nothing upstream enters the repository). Then boots the bench mode of the
-in-guest test (qemu/run.py --mode bench) with each module, RUNS times, and
+in-guest test (tests/qemu/run.py --mode bench) with each module, RUNS times, and
 compares the medians:
 
   sequential   SENSE ID round trips per second, one after the other
@@ -31,7 +31,7 @@ import sys
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-RUN = os.path.join(ROOT, "qemu", "run.py")
+RUN = os.path.join(ROOT, "tests", "qemu", "run.py")
 OURS_DIR = os.path.join(ROOT, "build", "bench-module")
 STOCK_DIR = os.path.join(ROOT, "build", "stock-module")
 KERNEL = os.environ.get("KERNEL", "6.1")
@@ -143,7 +143,7 @@ def table(ours, stock, runs):
             "(%s, %d cores, %s)\n\n"
             "Produced by `make bench-qemu` (bench/qemu_bench.py): medians of "
             "%d boots each of qemu-system-s390x (TCG, 2 vCPUs) running "
-            "`qemu/run.py --mode bench`, on the test kernel without KASAN "
+            "`tests/qemu/run.py --mode bench`, on the test kernel without KASAN "
             "(lockdep on). Each request is checked (IRB and "
             "data). A writer answered EBUSY or EAGAIN retries at once: that "
             "is what the stock module asks of it, and what ours never "

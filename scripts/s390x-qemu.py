@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 """Debian's s390x qemu-system-s390x and what it needs to run, for the
-test initramfs of the real-client boot (qemu/README.md).
+test initramfs of the real-client boot (tests/qemu/README.md).
 
 Downloads, with an apt state of its own (never the host's: no s390x
 package is installed on this machine), the s390x packages

@@ -293,7 +293,7 @@ def cover_values(pristine):
         "liveness_states": bench_states("liveness"),
         "pan_cpu": figure(VERIFY_BENCH, r"CPU in pan: (\d+) s"),
         **model_figures(),
-        "qemu_busy": " of ".join(figure("qemu/README.md", r"\*\*(\d+) of (\d+) IO_REQ found BUSY\*\*")),
+        "qemu_busy": " of ".join(figure("tests/qemu/README.md", r"\*\*(\d+) of (\d+) IO_REQ found BUSY\*\*")),
         "bench_rps": figure("bench/qemu_results-6.12.md", r"\| 4 writers: requests/s \| ([^|]+\|[^|]+\| [\d.]+) \|"),
         "bench_cpu": figure("bench/qemu_results-6.12.md",
                             r"\| 4 writers: CPU ms in write\(\) per request \| ([^|]+\|[^|]+\| [\d.]+) \|"),

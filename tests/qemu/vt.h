@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * vfio_ccw_test: the in-guest test of the vfio_ccw module, run as /init
- * under QEMU (qemu/run.py). Shared declarations of its files:
+ * under QEMU (tests/qemu/run.py). Shared declarations of its files:
  *   vfio_ccw_test.c   main: the run, the verdict lines, power off
  *   vt_sys.c          mounts, insmod, sysfs: binding, mdev, tracing
  *   vt_vfio.c         the VFIO user: container, group, device, I/O region

@@ -6,7 +6,7 @@
  * and prints one line each, "ok NAME" or "FAIL NAME: reason", then
  * "N passed, M failed", and powers the machine off. Lines starting with
  * "# " are information; "vt: qmp ..." lines are requests to the host
- * (qemu/run.py), which drives QEMU's monitor.
+ * (tests/qemu/run.py), which drives QEMU's monitor.
  *
  * Arguments (the kernel command line after "--"):
  *   check [stock] [NAME...]   the scenarios (all, or the ones named)

@@ -35,7 +35,7 @@ static int make_fifo(const char *path)
 
 /*
  * QEMU's command line: 32 MiB, one CPU, the console, QMP, our mdev; the
- * nested guest's: "MODE DEVNO [LPUM]" (qemu/nested/ng_main.c)
+ * nested guest's: "MODE DEVNO [LPUM]" (tests/qemu/nested/ng_main.c)
  */
 static void nq_exec(const char *uuid, const char *mode, int lpum)
 {

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The nested guest's checks on the subchannel QEMU's vfio-ccw passes
- * through (qemu/README.md, "The real client"). The command line (QEMU's
+ * through (tests/qemu/README.md, "The real client"). The command line (QEMU's
  * -append) is "MODE DEVNO [LPUM]": MODE "io" runs every check and ends
  * with device-del, MODE "remove" sets the subchannel up and ends with
  * mdev-remove; DEVNO (hex) is the device number QEMU gave the device;

@@ -8,7 +8,7 @@
  * range: then the device stays offline until a reset, so that no start
  * can pin the range again). Runs last: 6.1's type1 takes its iommu->lock
  * under its device_list_lock when a driver unpins there, which lockdep
- * reports (once per boot; run.py knows that report, qemu/README.md).
+ * reports (once per boot; run.py knows that report, tests/qemu/README.md).
  */
 #define _GNU_SOURCE
 #include <errno.h>

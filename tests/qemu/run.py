@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Boot the vfio_ccw module's in-guest test under QEMU and judge the run.
 
-Builds qemu/vfio_ccw_test (static, s390x) as /init, packs it with the
+Builds tests/qemu/vfio_ccw_test (static, s390x) as /init, packs it with the
 module into an initramfs, boots the s390x test kernel of
 scripts/kernel-build.sh in qemu-system-s390x (TCG) with a virtio-rng-ccw
 device at fe.0.0002, and reads the console: one "ok NAME" / "FAIL NAME:
@@ -14,8 +14,8 @@ ID); this script does them through QEMU's QMP socket.
 
 A second boot, the real-client one, runs Debian's s390x qemu-system-s390x
 inside the guest (scripts/s390x-qemu.py fetches it) with -device vfio-ccw
-on our mdev and the nested guest of qemu/nested/: its checks are the
-scenarios named real-client-* (qemu/README.md, "The real client").
+on our mdev and the nested guest of tests/qemu/nested/: its checks are the
+scenarios named real-client-* (tests/qemu/README.md, "The real client").
 
 Usage: run.py [--kernel 6.1|6.12] [--mode check|bench] [--module KO]
               [--stock] [NAME...]
@@ -37,7 +37,7 @@ import sys
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-ROOT = os.path.dirname(HERE)
+ROOT = os.path.dirname(os.path.dirname(HERE))
 BUILD = os.path.join(ROOT, "build", "qemu")
 
 SOURCES = ["vfio_ccw_test.c", "vt_sys.c", "vt_cells.c", "vt_vfio.c", "vt_ccw.c",
@@ -60,7 +60,7 @@ NESTED_CFLAGS = ["-ffreestanding", "-nostdlib", "-static", "-O2", "-Wall",
                  "-Wl,--build-id=none", "-Wl,--no-warn-rwx-segments"]
 
 # The devices the guest works on: rng0 for every scenario, rng1 and rng2
-# for device-loss to unplug (qemu/vt.h: VT_DEVNO, VT_DEVNO_2, VT_DEVNO_3);
+# for device-loss to unplug (tests/qemu/vt.h: VT_DEVNO, VT_DEVNO_2, VT_DEVNO_3);
 # device-return plugs rng1 in again
 RNG_DEVICES = ["virtio-rng-ccw,id=rng0,devno=fe.0.0002",
                "virtio-rng-ccw,id=rng1,devno=fe.0.0003",
@@ -94,7 +94,7 @@ KERNEL_CHECKERS = [
 ] + ([("KernelAddressSanitizer initialized", "KASAN (CONFIG_KASAN)")]
      if os.environ.get("VFIO_CCW_KASAN", "1") != "0" else [])
 
-# The scenarios of qemu/vfio_ccw_test.c, in their order: each must report
+# The scenarios of tests/qemu/vfio_ccw_test.c, in their order: each must report
 SCENARIOS = ["lifecycle", "writers", "signal", "reset-wakes-sleeper",
              "bad-input", "regions", "async-halt-clear", "request-irq",
              "mdev-recreate", "close-after-start", "remove-after-start",
@@ -119,7 +119,7 @@ FATAL_GRACE = 10
 # The one kernel report a scenario is allowed to cause, because no driver
 # can avoid it: a driver must unpin in dma_unmap(), and type1 calls it
 # holding device_list_lock, then takes iommu->lock to unpin, the reverse
-# of its own order elsewhere (qemu/README.md). 6.12's type1 has the same
+# of its own order elsewhere (tests/qemu/README.md). 6.12's type1 has the same
 # two orders (vfio_notify_dma_unmap(), vfio_iommu_type1_register_device()).
 # Only unmap-while-pinned unpins there; any other lockdep report still
 # fails the run.
@@ -129,7 +129,7 @@ KNOWN_LOCKDEP = {
     "holding": "(&iommu->device_list_lock)",
     "caller": "vfio_ccw_dma_unmap+",
     "why": "type1 calls dma_unmap() under device_list_lock "
-           "(qemu/README.md)",
+           "(tests/qemu/README.md)",
 }
 TRACE_LINE = re.compile(r"^\s*\(?\[<[0-9a-f]+>\]")
 

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * vfio_ccw_test: the real-client boot (qemu/README.md, "The real
+ * vfio_ccw_test: the real-client boot (tests/qemu/README.md, "The real
  * client"). QEMU's own vfio-ccw, Debian's qemu-system-s390x, drives our
- * mdev for the nested guest of qemu/nested/, in two runs:
+ * mdev for the nested guest of tests/qemu/nested/, in two runs:
  *   io      the nested guest's checks (relayed as real-client-NAME), then
  *           QMP device_del of the vfio-ccw device under its I/O; once
  *           QEMU has let go, the mdev works for our own VFIO user while
@@ -93,7 +93,7 @@ static bool wait_flag(struct vt_nq *nq, volatile bool *flag, double s)
  * The nested QEMU's DEVICE_DELETED comes 0.3 to 0.7 s after the unplug as
  * a rule, but twice in about a dozen boots took over 5 s, once after the
  * mdev removal had already completed, i.e. after QEMU had closed our
- * device (qemu/README): the wait is 15 s, and the time is in the report.
+ * device (tests/qemu/README): the wait is 15 s, and the time is in the report.
  */
 #define DEVICE_DELETED_S	15
 

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * vfio_ccw_test: scenario 5, the device lost under its users. The host
- * (qemu/run.py) unplugs a device through QMP when asked with a
+ * (tests/qemu/run.py) unplugs a device through QMP when asked with a
  * "vt: qmp device_del ID" line.
  *
  * Twice, one device each: rng1 with writers starting SENSE IDs in a loop,

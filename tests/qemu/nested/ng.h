@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * The nested guest: a bare-metal s390x program that QEMU's vfio-ccw
- * passes our module's subchannel to (qemu/README.md, "The real client").
+ * passes our module's subchannel to (tests/qemu/README.md, "The real client").
  *   head.S      entry, parameter area, interruption handlers
  *   ng_hw.c     lowcore, interruptions, TOD clock, SCLP console, output
  *   ng_io.c     channel-subsystem instructions and the I/O wait
