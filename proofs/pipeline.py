@@ -21,6 +21,7 @@ import time
 import spinrun
 
 RESULTS = os.path.join(os.path.dirname(spinrun.CACHE), "results")
+_REPORT_LOCK = threading.RLock()  # on_done and the memo of every pipeline
 TIMES = os.path.join(RESULTS, "last-times.json")
 
 
@@ -44,10 +45,11 @@ def _spin_version():
 
 
 class Pipeline:
-    """Runs searches on `jobs` threads in the order submitted; on_done(run)
-    is called (under a lock) as each ends."""
+    """Runs searches on the threads of pool (a ThreadPoolExecutor, shared by
+    the pipelines of one run) in the order submitted; on_done(run) is
+    called (under the lock all pipelines share) as each ends."""
 
-    def __init__(self, workdir, model_text, jobs, on_done, hash_bits=spinrun.HASH_BITS, fresh=False,
+    def __init__(self, workdir, model_text, pool, on_done, hash_bits=spinrun.HASH_BITS, fresh=False,
                  lockstep=True, lib=None, model_path=spinrun.MODEL, limits=()):
         spinrun.require_tools()
         self.workdir, self.model_text, self.hash_bits = workdir, model_text, hash_bits
@@ -56,8 +58,8 @@ class Pipeline:
         self.lib = (lib or spinrun.lockstep_lib()) if lockstep else None
         self.lockstep = lockstep
         self.spin_version = _spin_version()
-        self.pool = concurrent.futures.ThreadPoolExecutor(jobs)
-        self.lock = threading.Lock()
+        self.pool = pool
+        self.lock = _REPORT_LOCK
         self.memo = {}
         self.futures = []
         try:
@@ -163,7 +165,7 @@ class Pipeline:
         return self.last_times.get(search.label)
 
     def close(self):
-        self.pool.shutdown(wait=True)
+        """Keep the times of this run's searches for the next estimate."""
         try:
             os.makedirs(RESULTS, exist_ok=True)
             with open(TIMES, "w", encoding="utf-8") as handle:

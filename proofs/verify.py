@@ -11,6 +11,7 @@ without being marked UNREACHABLE(), or generated/ is stale.
 """
 
 import argparse
+import concurrent.futures
 import dataclasses
 import json
 import os
@@ -295,19 +296,19 @@ def main():
                f"{len(safety) + len(progress) + len(live)} searches on {args.jobs} cores, safety first"),
           flush=True)
     workdir = args.workdir or tempfile.mkdtemp(prefix="vfio-ccw-verify-")
-    pipe = None
+    reporter = Reporter(len(safety) + len(progress) + len(live), fsm, limits, args.jobs, lambda s: None)
+    threads = concurrent.futures.ThreadPoolExecutor(args.jobs)  # one for every pipeline
+    pipes = {}
     try:
         # the model with the monitor of the invariants asked for (all: None)
         models = {frozenset(inv): spinrun.with_checkers(text, props, only=inv)
                   for _, inv in safety if inv != invariants_all}
         full = spinrun.with_checkers(text, props)
-        reporter = Reporter(len(safety) + len(progress) + len(live), fsm, limits, args.jobs, lambda s: None)
-        pipes = {}
 
         def pipe_for(key):
             if key not in pipes:
                 pipes[key] = pipeline.Pipeline(os.path.join(workdir, f"m{len(pipes)}"), models.get(key, full),
-                                               args.jobs, reporter.finished, args.hash_bits, args.fresh,
+                                               threads, reporter.finished, args.hash_bits, args.fresh,
                                                model_path=args.model, limits=limits)
             return pipes[key]
         pipe = pipe_for(None)
@@ -325,15 +326,13 @@ def main():
         reporter.total += len(again)
         reporter.pending = again
         runs += [f.result() for f in [pipe.submit(s) for s in again]]
+        threads.shutdown()
         for p in pipes.values():
             p.close()
     except KeyboardInterrupt:
-        reporter_stop = locals().get("reporter")
-        if reporter_stop:
-            reporter_stop.stopped = True
+        reporter.stopped = True
         spinrun.stop_all()
-        for p in locals().get("pipes", {}).values():
-            p.pool.shutdown(wait=True, cancel_futures=True)
+        threads.shutdown(wait=True, cancel_futures=True)
         spinrun.shutil.rmtree(workdir, ignore_errors=True)
         print(f"\nverify: interrupted after {time.monotonic() - started:.0f} s; nothing kept", file=sys.stderr)
         return 130
