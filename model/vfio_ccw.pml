@@ -1425,13 +1425,11 @@ init
 	:: LETS_GO -> break
 	:: !LETS_GO ->
 progress_open:
-		/* i is dead after the choice: reset, it tells no two states apart */
 		atomic { MUTEX_FREE ->
 			fsm_lock(); dispatch(EV_OPEN); fsm_unlock();
-			i = (ans == 0); ans = 0;
 			if
-			:: i -> i = 0; goto end_open	/* the guest keeps it open for good */
-			:: true -> i = 0
+			:: ans == 0 -> goto end_open	/* the guest keeps it open for good */
+			:: true -> ans = 0
 			fi };
 progress_close:
 		go_offline();

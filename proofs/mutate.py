@@ -44,10 +44,7 @@ def load_mutations(path=MUTATIONS, configs=None):
             raise spinrun.SpinError(f"{where}: kind must be model or kernel, not {mutation['kind']!r}")
         if configs is not None:
             spinrun.refuse_unknown("configuration", [mutation.get("config", "user")], configs, where)
-    names = [m["name"] for m in mutations]
-    twice = sorted({n for n in names if names.count(n) > 1})
-    if twice:
-        raise spinrun.SpinError(f"{rel}: mutation {', '.join(twice)} defined twice")
+    spinrun.refuse_twice("mutation", [m["name"] for m in mutations], rel)
     return mutations
 
 
@@ -83,13 +80,12 @@ def c_tests_refute(kernel_text, here):
     with open(source, "w", encoding="utf-8") as handle:
         handle.write(kernel_text)
     build = os.path.join(here, "tests-c")
-    made = subprocess.run(["make", "-s", "-C", C_TESTS, "build", f"KERNEL_FSM={source}",
-                           f"BUILD={build}"], capture_output=True, text=True, check=False)
+    made = spinrun._run(["make", "-s", "-C", C_TESTS, "build", f"KERNEL_FSM={source}", f"BUILD={build}"],
+                        here)
     if made.returncode:
         return False, f"the C tests do not build on the mutant: {made.stderr.strip()[-400:]}"
     try:
-        ran = subprocess.run([os.path.join(build, "plain", "test_fsm")], capture_output=True,
-                             text=True, check=False, timeout=C_TEST_SECONDS)
+        ran = spinrun._run([os.path.join(build, "plain", "test_fsm")], here, timeout=C_TEST_SECONDS)
     except subprocess.TimeoutExpired:
         return True, f"the C tests hang on the mutant (over {C_TEST_SECONDS} s)"
     if ran.returncode == 0:

@@ -23,6 +23,22 @@ import spinrun
 RESULTS = os.path.join(os.path.dirname(spinrun.CACHE), "results")
 _REPORT_LOCK = threading.RLock()  # on_done and the memo of every pipeline
 TIMES = os.path.join(RESULTS, "last-times.json")
+_LAST_TIMES = {}  # label -> seconds, shared by the pipelines of a run
+
+
+def label(config, search, claim=""):
+    """How a search is named in the times kept for the next estimate."""
+    return f"{config} {search}{' ' + claim if claim else ''}"
+
+
+def _last_times():
+    if not _LAST_TIMES:
+        try:
+            with open(TIMES, encoding="utf-8") as handle:
+                _LAST_TIMES.update(json.load(handle))
+        except (OSError, ValueError):
+            pass
+    return _LAST_TIMES
 
 
 @dataclasses.dataclass
@@ -37,7 +53,7 @@ class Search:
 
     @property
     def label(self):
-        return f"{self.config} {self.search}{' ' + self.claim if self.claim else ''}"
+        return label(self.config, self.search, self.claim)
 
 
 def _spin_version():
@@ -61,12 +77,7 @@ class Pipeline:
         self.pool = pool
         self.lock = _REPORT_LOCK
         self.memo = {}
-        self.futures = []
-        try:
-            with open(TIMES, encoding="utf-8") as handle:
-                self.last_times = json.load(handle)
-        except (OSError, ValueError):
-            self.last_times = {}
+        self.last_times = _last_times()
 
     # ---------------------------------------------------------- building
     def _once(self, key, make):
@@ -83,9 +94,13 @@ class Pipeline:
                 future.set_exception(err)
         return future.result()
 
+    def _config_defines(self, search):
+        """The configuration's defines, and LOCKSTEP if the kernel runs beside."""
+        return [*search.defines, *(["-DLOCKSTEP"] if self.lockstep else [])]
+
     def _defines(self, search):
-        return [*search.defines, *(["-DLOCKSTEP"] if self.lockstep else []),
-                *spinrun.SEARCHES[search.search][0]]
+        """What spin -a gets: the configuration's and the search's defines."""
+        return [*self._config_defines(search), *spinrun.SEARCHES[search.search][0]]
 
     def _text(self, search):
         return spinrun.build_text(self.model_text, search.search, search.claims)
@@ -144,9 +159,8 @@ class Pipeline:
         run = self._reused(search, key)
         if run is None:
             binary = self._binary(search)
-            defines = [*search.defines, *(["-DLOCKSTEP"] if self.lockstep else [])]
-            run = spinrun.run_search(search.config, search.search, binary, defines, search.claim,
-                                     hash_bits=self.hash_bits, extra=search.extra)
+            run = spinrun.run_search(search.config, search.search, binary, self._config_defines(search),
+                                     search.claim, hash_bits=self.hash_bits, extra=search.extra)
             if run.passed or (search.claim in self.limits and run.problem and not run.mismatches):
                 self._keep(run, key)  # a pass, or a known limit refuted as it must be
         with self.lock:
@@ -156,9 +170,7 @@ class Pipeline:
         return run
 
     def submit(self, search):
-        future = self.pool.submit(self._one, search)
-        self.futures.append(future)
-        return future
+        return self.pool.submit(self._one, search)
 
     def estimate(self, search):
         """Seconds the search took last time, if known."""

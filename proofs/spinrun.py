@@ -163,6 +163,13 @@ def _entry(path, data, table, key, n):
         raise SpinError(f"{relpath(path)}: {table} {n}: no '{key}'") from None
 
 
+def refuse_twice(kind, names, where):
+    """SpinError if a name is defined more than once."""
+    twice = sorted({n for n in names if names.count(n) > 1})
+    if twice:
+        raise SpinError(f"{where}: {kind} {', '.join(twice)} defined twice")
+
+
 def refuse_unknown(kind, asked, known, where):
     """UnknownName for asked names not in known, listing the known ones."""
     unknown = [a for a in asked if a not in known]
@@ -179,10 +186,7 @@ def load_properties(path=PROPERTIES):
         if props[-1].mode not in MODE_SEARCH:
             raise SpinError(f"{relpath(path)}: property {props[-1].name}: unknown mode "
                             f"'{props[-1].mode}' (known: {', '.join(MODE_SEARCH)})")
-    names = [p.name for p in props]
-    twice = sorted({n for n in names if names.count(n) > 1})
-    if twice:
-        raise SpinError(f"{relpath(path)}: property {', '.join(twice)} defined twice")
+    refuse_twice("property", [p.name for p in props], relpath(path))
     return props
 
 
@@ -358,6 +362,10 @@ def _run(cmd, cwd, timeout=None):
         _LIVE.add(proc)
     try:
         out, err = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.communicate()
+        raise
     finally:
         with _LIVE_LOCK:
             _LIVE.discard(proc)
@@ -557,17 +565,6 @@ def _name_failure(run):
     if run.search == "liveness":
         return run.claim
     return "no_deadlock"  # an invalid end state
-
-
-COST_ORDER = ("liveness", "safety", "progress")
-
-
-def run_all(jobs_list, jobs=None, hash_bits=HASH_BITS):
-    """jobs_list: [(config, search, binary, defines, claim)] -> [Run] in that order."""
-    order = sorted(range(len(jobs_list)), key=lambda i: COST_ORDER.index(jobs_list[i][1]))
-    with concurrent.futures.ThreadPoolExecutor(jobs or os.cpu_count()) as pool:
-        done = dict(zip(order, pool.map(lambda i: run_search(*jobs_list[i], hash_bits=hash_bits), order)))
-    return [done[i] for i in range(len(jobs_list))]
 
 
 def counterexample(run, fsm):

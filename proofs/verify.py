@@ -209,8 +209,8 @@ class Reporter:
     def finished(self, run):
         self.done += 1
         run.ended = time.monotonic() - self.started
-        self.pending = [s for s in self.pending if s.label != f"{run.config} {run.search}"
-                        f"{' ' + run.claim if run.claim else ''}"]
+        done = pipeline.label(run.config, run.search, run.claim)
+        self.pending = [s for s in self.pending if s.label != done]
         expected = run.claim in self.limits
         if expected:
             verdict = "refuted" if not run.passed else "HOLDS"
