@@ -151,8 +151,11 @@ def load_toml(path):
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:
         where = re.search(r"\(at line (\d+), column (\d+)\)", str(err))
-        what = re.sub(r"\s*\(at line .*\)$", "", str(err))
-        line = f":{where.group(1)}" if where else ""
+        what = re.sub(r"\s*\(at (line .*|end of document)\)$", "", str(err))
+        if where:
+            line = f":{where.group(1)}"
+        else:  # at the end of the document: its last line
+            line = f":{len(text.rstrip(chr(10)).split(chr(10)))}, at the end"
         raise SpinError(f"{relpath(path)}{line}: {what}") from None
 
 

@@ -53,7 +53,7 @@ def verdicts(props, runs, configs):
                 claim_runs = [r for r in mine if r.claim == prop.name]
                 conj = [r for r in mine if r.claim == spinrun.ALL_LIVENESS]
                 failed = (claim_runs and not claim_runs[0].passed) or (conj and not conj[0].passed and not claim_runs)
-                row[config] = "FAIL" if failed else ("pass" if conj else "-")
+                row[config] = "FAIL" if failed else ("pass" if conj or claim_runs else "-")
             else:
                 row[config] = "FAIL" if any(r.violated == prop.name for r in mine) else (
                     "pass" if mine and all(r.passed or r.violated for r in mine) else "FAIL")

@@ -1,0 +1,95 @@
+"""The proof runner's front door: unknown names and bad inputs are refused
+with the file and line, and a verdict is read from the searches that ran."""
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(ROOT, "proofs"))
+sys.path.insert(0, os.path.join(ROOT, "codegen"))
+
+import spinrun  # noqa: E402
+import verify  # noqa: E402
+
+MODEL = os.path.join(ROOT, "model", "vfio_ccw.pml")
+
+
+def run(tool, *args):
+    """A proof tool run (no search is reached by these inputs)."""
+    done = subprocess.run([sys.executable, os.path.join(ROOT, "proofs", tool), *args],
+                          capture_output=True, text=True, cwd=ROOT, timeout=120)
+    return done.returncode, done.stderr
+
+
+@pytest.mark.parametrize("tool,args,names", [
+    ("verify.py", ["--config", "nosuch"], "configuration 'nosuch'"),
+    ("verify.py", ["--suite", "nosuch"], "suite 'nosuch'"),
+    ("verify.py", ["--property", "nosuch"], "property 'nosuch'"),
+    ("mutate.py", ["--only", "nosuch"], "mutation 'nosuch'"),
+    ("mutate.py", ["--config", "nosuch"], "configuration 'nosuch'"),
+])
+def test_unknown_names_exit_2_with_the_known_ones(tool, args, names):
+    code, err = run(tool, *args, "--skip-generated-check") if tool == "verify.py" else run(tool, *args)
+    assert code == 2, err
+    assert names in err and "known:" in err
+
+
+def test_misspelt_liveness_configuration_in_a_suite_is_refused(tmp_path):
+    suites = tmp_path / "suites.toml"
+    text = open(spinrun.SUITES, encoding="utf-8").read()
+    suites.write_text(text.replace('liveness = ["user", "loss",', 'liveness = ["usr", "loss",', 1))
+    with pytest.raises(spinrun.UnknownName, match=r"suite default, liveness.*'usr'"):
+        spinrun.suite_searches("default", str(suites))
+
+
+@pytest.mark.parametrize("text,where", [
+    ('[faults]\nall = ["SIGNALS"]\nall = 1\n', r"suites\.toml:3: "),
+    ('[faults]\nall = ["SIGNALS"\n', r"suites\.toml:2, at the end: Unclosed array"),
+])
+def test_toml_error_names_file_and_line(tmp_path, text, where):
+    bad = tmp_path / "suites.toml"
+    bad.write_text(text, encoding="utf-8")
+    with pytest.raises(spinrun.SpinError, match=where):
+        spinrun.load_toml(str(bad))
+
+
+def test_non_utf8_model_names_file_and_line(tmp_path):
+    model = tmp_path / "bad.pml"
+    model.write_bytes(b"/* ok */\n/* \xff */\n")
+    code, err = run("verify.py", "--model", str(model), "--skip-generated-check")
+    assert code == 1
+    assert "bad.pml:2" in err and "Traceback" not in err
+
+
+def test_promela_error_names_the_model_not_a_copy(tmp_path):
+    text = open(MODEL, encoding="utf-8").read()
+    lines = text.split("\n")
+    at = next(n for n, line in enumerate(lines) if line.startswith("proctype work()"))
+    lines.insert(at, "int x = ;")
+    model = tmp_path / "broken.pml"
+    model.write_text("\n".join(lines), encoding="utf-8")
+    code, err = run("verify.py", "--model", str(model), "--config", "user",
+                    "--property", "no_deadlock", "--skip-generated-check", "--fresh")
+    assert code == 1, err
+    # spin names the line where it notices: the next statement's
+    assert f"broken.pml:{at + 2}, Error: syntax error" in err and "/tmp/vfio-ccw-verify" not in err
+
+
+def liveness_run(claim, passed):
+    return spinrun.Run("user", "liveness", claim=claim, passed=passed)
+
+
+@pytest.mark.parametrize("runs,verdict", [
+    ([liveness_run(spinrun.ALL_LIVENESS, True)], "pass"),
+    ([liveness_run("sleepers_wake", True)], "pass"),  # --property sleepers_wake
+    ([liveness_run("sleepers_wake", False)], "FAIL"),
+    ([liveness_run(spinrun.ALL_LIVENESS, False)], "FAIL"),
+    ([liveness_run("clear_ends_io", True)], "-"),  # another property's search
+    ([], "-"),
+])
+def test_a_liveness_verdict_comes_from_a_search_that_checked_it(runs, verdict):
+    prop = spinrun.Property("sleepers_wake", "liveness", "")
+    assert verify.verdicts([prop], runs, [("user", [])])["sleepers_wake"]["user"] == verdict
