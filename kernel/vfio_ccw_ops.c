@@ -10,6 +10,7 @@
 #include <linux/eventfd.h>
 #include <linux/mdev.h>
 #include <linux/mutex.h>
+#include <linux/nospec.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
 #include <linux/string.h>
@@ -85,7 +86,13 @@ static const struct vfio_ccw_cap_region *vfio_ccw_cap_region(u64 index)
 	BUILD_BUG_ON(VFIO_CCW_CONFIG_REGION_INDEX != 0);
 	if (index < VFIO_CCW_ASYNC_REGION_INDEX || index >= VFIO_CCW_REGIONS)
 		return NULL;
-	return &vfio_ccw_cap_regions[index - VFIO_CCW_ASYNC_REGION_INDEX];
+	/*
+	 * The index is the user's (*ppos, info.index): no speculative load
+	 * past the table, whose entries hold the functions called next.
+	 */
+	index = array_index_nospec(index - VFIO_CCW_ASYNC_REGION_INDEX,
+				   ARRAY_SIZE(vfio_ccw_cap_regions));
+	return &vfio_ccw_cap_regions[index];
 }
 
 /* Split a file offset into the region's index and the offset in it. */
