@@ -65,7 +65,7 @@ generate: deps-generate
 verify: deps-proofs
 	$(PYTHON) proofs/verify.py --jobs $(JOBS) $(VERIFY_ARGS)
 
-## verify-deep: the same with three writers (suite deep)
+## verify-deep: the same, with the liveness search in every configuration (suite deep)
 verify-deep: deps-proofs
 	$(PYTHON) proofs/verify.py --suite deep --jobs $(JOBS) $(VERIFY_ARGS)
 

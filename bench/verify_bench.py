@@ -1,10 +1,12 @@
 #!/usr/bin/python3
 """make bench: what `make verify` and `make verify-deep` cost.
 
-Runs proofs/verify.py once per suite (default: 2 writers; deep: 3), and
-writes to bench/results.md (and prints) the wall time, and per
-configuration and search the states stored, time and memory. Numbers,
-not pass/fail: nothing here is enforced.
+Runs proofs/verify.py once per suite (default; deep: the liveness of
+every configuration), and with --writers3 every configuration's safety
+search with three writers (-D N_USERS=3: 15 times the states of two in
+path's; minutes per configuration), and writes to bench/results.md (and prints) the
+wall time, and per configuration and search the states stored, time and
+memory. Numbers, not pass/fail: nothing here is enforced.
 """
 
 import argparse
@@ -21,16 +23,33 @@ VERIFY = os.path.join(ROOT, "proofs", "verify.py")
 RESULTS = os.path.join(ROOT, "bench", "results.md")
 
 
-def run(suite):
+def safety_properties():
+    """Every property the safety search checks, by name."""
+    sys.path.insert(0, os.path.join(ROOT, "proofs"))
+    import spinrun  # noqa: E402 (the proofs' own loader)
+    return [p.name for p in spinrun.load_properties() if spinrun.MODE_SEARCH[p.mode] == "safety"]
+
+
+def writers3_args():
+    """Each configuration's safety search with three writers; not those
+    that fix their own number of writers (mdev)."""
+    sys.path.insert(0, os.path.join(ROOT, "proofs"))
+    import spinrun  # noqa: E402
+    configs = [c for c, defines in spinrun.load_suite("default") if not any("N_USERS" in d for d in defines)]
+    return ["-D", "N_USERS=3", "--depth", "2000000", *[a for c in configs for a in ("--config", c)],
+            *[a for p in safety_properties() for a in ("--property", p)]]
+
+
+def run(suite, extra=(), label=None):
     """One cold run: an empty cache (no compiled verifier, no result kept)."""
     with tempfile.NamedTemporaryFile(suffix=".json") as out, tempfile.TemporaryDirectory() as cache:
         start = time.monotonic()
-        proc = subprocess.run([sys.executable, VERIFY, "--suite", suite, "--skip-generated-check", "--fresh",
-                               "--json", out.name], capture_output=True, text=True,
+        proc = subprocess.run([sys.executable, VERIFY, "--suite", suite, *extra, "--skip-generated-check",
+                               "--fresh", "--json", out.name], capture_output=True, text=True,
                               env=dict(os.environ, VFIO_CCW_CACHE=cache))
         wall = time.monotonic() - start
         data = json.load(open(out.name, encoding="utf-8"))
-    return {"suite": suite, "wall": wall, "first": data["first_verdict_seconds"], "ok": proc.returncode == 0,
+    return {"suite": label or suite, "wall": wall, "first": data["first_verdict_seconds"], "ok": proc.returncode == 0,
             "runs": data["runs"], "summary": proc.stdout.strip().splitlines()[-1]}
 
 
@@ -51,8 +70,11 @@ def table(result):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--suite", action="append", help="default, deep (both unless given)")
+    parser.add_argument("--writers3", action="store_true", help="also the three writers' safety searches")
     args = parser.parse_args()
     results = [run(s) for s in args.suite or ["default", "deep"]]
+    if args.writers3:
+        results.append(run("default", writers3_args(), "default, safety with three writers (N_USERS=3)"))
     text = "\n".join([
         "# make verify: cost per suite",
         "",

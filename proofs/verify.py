@@ -258,11 +258,14 @@ def main():
                         help="model parameter for every configuration, e.g. -D N_USERS=3")
     parser.add_argument("--jobs", type=int, default=os.cpu_count())
     parser.add_argument("--hash-bits", type=int, default=spinrun.HASH_BITS, help="pan -w")
+    parser.add_argument("--depth", type=int, default=spinrun.PAN_DEPTH,
+                        help="pan -m: three writers need more than the default")
     parser.add_argument("--fresh", action="store_true", help="run every search, reuse no earlier result")
     parser.add_argument("--workdir", help="keep binaries and trails here (default: a temporary directory)")
     parser.add_argument("--skip-generated-check", action="store_true")
     parser.add_argument("--json", help="also write the results to this file")
     args = parser.parse_args()
+    spinrun.PAN_DEPTH = args.depth  # read by every search of this run, and in its results key
 
     started = time.monotonic()
     try:
