@@ -436,7 +436,10 @@ def _compile(workdir, kind, cflags, lib):
         shutil.copy(cached, out)
         return out
     if cc.returncode != 0:
-        raise SpinError(f"compiling pan ({kind}) failed:\n{cc.stderr.strip()}")
+        missing = sorted(set(re.findall(r"undefined reference to `(vfio_ccw_fsm_\w+)'", cc.stderr)))
+        hint = (f"\n{', '.join(missing)}: the generated table calls it; every search links the kernel's "
+                f"actions: write it in {KERNEL_FSM} (docs/adding-an-event.md, step 4)") if missing else ""
+        raise SpinError(f"compiling pan ({kind}) failed:\n{cc.stderr.strip()}{hint}")
     os.makedirs(CACHE, exist_ok=True)
     tmp = f"{cached}.{os.getpid()}.{threading.get_ident()}"
     shutil.copy(out, tmp)
