@@ -23,21 +23,15 @@ VERIFY = os.path.join(ROOT, "proofs", "verify.py")
 RESULTS = os.path.join(ROOT, "bench", "results.md")
 
 
-def safety_properties():
-    """Every property the safety search checks, by name."""
-    sys.path.insert(0, os.path.join(ROOT, "proofs"))
-    import spinrun  # noqa: E402 (the proofs' own loader)
-    return [p.name for p in spinrun.load_properties() if spinrun.MODE_SEARCH[p.mode] == "safety"]
-
-
 def writers3_args():
-    """Each configuration's safety search with three writers; not those
-    that fix their own number of writers (mdev)."""
+    """Each configuration's safety search (every property it checks) with
+    three writers; not those that fix their own number of writers (mdev)."""
     sys.path.insert(0, os.path.join(ROOT, "proofs"))
-    import spinrun  # noqa: E402
+    import spinrun  # noqa: E402 (the proofs' own loaders)
+    safety = [p.name for p in spinrun.load_properties() if spinrun.MODE_SEARCH[p.mode] == "safety"]
     configs = [c for c, defines in spinrun.load_suite("default") if not any("N_USERS" in d for d in defines)]
     return ["-D", "N_USERS=3", "--depth", "2000000", *[a for c in configs for a in ("--config", c)],
-            *[a for p in safety_properties() for a in ("--property", p)]]
+            *[a for p in safety for a in ("--property", p)]]
 
 
 def run(suite, extra=(), label=None):
