@@ -4,9 +4,9 @@
 Runs proofs/verify.py once per suite (default; deep: the liveness of
 every configuration), and with --writers3 every configuration's safety
 search with three writers (-D N_USERS=3: 15 times the states of two in
-path's; minutes per configuration), and writes to bench/results.md (and prints) the
-wall time, and per configuration and search the states stored, time and
-memory. Numbers, not pass/fail: nothing here is enforced.
+path's; minutes per configuration), and writes to bench/results.md (and
+prints) the wall time, and per configuration and search the states
+stored, time and memory. Numbers, not pass/fail: nothing here is enforced.
 """
 
 import argparse

@@ -66,9 +66,9 @@ class Pipeline:
     called (under the lock all pipelines share) as each ends."""
 
     def __init__(self, workdir, model_text, pool, on_done, hash_bits=spinrun.HASH_BITS, fresh=False,
-                 lockstep=True, lib=None, model_path=spinrun.MODEL, limits=()):
+                 lockstep=True, lib=None, model_path=spinrun.MODEL, limits=(), depth=spinrun.PAN_DEPTH):
         spinrun.require_tools()
-        self.workdir, self.model_text, self.hash_bits = workdir, model_text, hash_bits
+        self.workdir, self.model_text, self.hash_bits, self.depth = workdir, model_text, hash_bits, depth
         self.model_path, self.limits = model_path, set(limits)
         self.fresh, self.on_done = fresh, on_done
         self.lib = (lib or spinrun.lockstep_lib()) if lockstep else None
@@ -124,7 +124,7 @@ class Pipeline:
                      " ".join(spinrun.SEARCHES[search.search][1]),
                      os.path.basename(self.lib or "no-lockstep"),
                      " ".join(spinrun.SEARCHES[search.search][2]), search.claim, " ".join(search.extra),
-                     str(self.hash_bits), str(spinrun.PAN_DEPTH), self._text(search)):
+                     str(self.hash_bits), str(self.depth), self._text(search)):
             digest.update(part.encode() + b"\0")
         return digest.hexdigest()[:24]
 
@@ -160,7 +160,8 @@ class Pipeline:
         if run is None:
             binary = self._binary(search)
             run = spinrun.run_search(search.config, search.search, binary, self._config_defines(search),
-                                     search.claim, hash_bits=self.hash_bits, extra=search.extra)
+                                     search.claim, hash_bits=self.hash_bits, extra=search.extra,
+                                     depth=self.depth)
             if run.passed or (search.claim in self.limits and run.problem and not run.mismatches):
                 self._keep(run, key)  # a pass, or a known limit refuted as it must be
         with self.lock:

@@ -152,10 +152,8 @@ def load_toml(path):
     except tomllib.TOMLDecodeError as err:
         where = re.search(r"\(at line (\d+), column (\d+)\)", str(err))
         what = re.sub(r"\s*\(at (line .*|end of document)\)$", "", str(err))
-        if where:
-            line = f":{where.group(1)}"
-        else:  # at the end of the document: its last line
-            line = f":{len(text.rstrip(chr(10)).split(chr(10)))}, at the end"
+        # at the end of the document: name its last line
+        line = f":{where.group(1)}" if where else f":{text.rstrip().count(chr(10)) + 1}, at the end"
         raise SpinError(f"{relpath(path)}{line}: {what}") from None
 
 
@@ -517,7 +515,7 @@ def _number(pattern, text, cast=int, default=0):
     return cast(match.group(1)) if match else default
 
 
-def run_search(config, search, binary, defines, claim="", hash_bits=HASH_BITS, extra=()):
+def run_search(config, search, binary, defines, claim="", hash_bits=HASH_BITS, extra=(), depth=PAN_DEPTH):
     """One pan run in a directory of its own; a failure is named by pan's report."""
     exe, model_dir = binary
     here = os.path.join(model_dir, f"run_{search}_{claim or 'all'}")
@@ -525,7 +523,7 @@ def run_search(config, search, binary, defines, claim="", hash_bits=HASH_BITS, e
     os.makedirs(here)
     flags = [f.format(claim=claim) for f in SEARCHES[search][2]]
     start = time.monotonic()
-    pan = _run([exe, f"-m{PAN_DEPTH}", f"-w{hash_bits}", *flags, *extra], here)
+    pan = _run([exe, f"-m{depth}", f"-w{hash_bits}", *flags, *extra], here)
     out = pan.stdout + pan.stderr
     run = Run(config, search, claim, seconds=time.monotonic() - start, workdir=model_dir,
               defines=tuple(defines) + tuple(SEARCHES[search][0]),
@@ -541,7 +539,7 @@ def run_search(config, search, binary, defines, claim="", hash_bits=HASH_BITS, e
     if os.path.exists(trail):
         run.trail = trail
     if "max search depth too small" in out:
-        run.problem = f"search depth {PAN_DEPTH} too small: the search was incomplete"
+        run.problem = f"search depth {depth} too small: the search was incomplete"
     elif errors == 0 and pan.returncode == 0:
         run.passed = True
     elif errors > 0:

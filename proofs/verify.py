@@ -265,7 +265,6 @@ def main():
     parser.add_argument("--skip-generated-check", action="store_true")
     parser.add_argument("--json", help="also write the results to this file")
     args = parser.parse_args()
-    spinrun.PAN_DEPTH = args.depth  # read by every search of this run, and in its results key
 
     started = time.monotonic()
     try:
@@ -312,7 +311,7 @@ def main():
             if key not in pipes:
                 pipes[key] = pipeline.Pipeline(os.path.join(workdir, f"m{len(pipes)}"), models.get(key, full),
                                                threads, reporter.finished, args.hash_bits, args.fresh,
-                                               model_path=args.model, limits=limits)
+                                               model_path=args.model, limits=limits, depth=args.depth)
             return pipes[key]
         pipe = pipe_for(None)
         reporter.estimate = pipe.estimate
