@@ -11,6 +11,8 @@
  * (sch->lock, held by cio around it) and queues the work item, which
  * dispatches INTERRUPT for each queued IRB with io_mutex held. Without an
  * mdev it disables the subchannel: nobody asked for its interrupts.
+ * sch_event and chp_event, on cio's work queue, hand their dispatches to
+ * work items of ours likewise.
  */
 
 #include <linux/device.h>
@@ -36,7 +38,7 @@ struct workqueue_struct *vfio_ccw_work_q;
  * @private: the new mdev's data, or NULL: the mdev is going
  *
  * The caller holds the io_mutex of the private attached or detached, so
- * that sch_event sees the change before it dispatches anything. From the
+ * that sch_work sees the change before it dispatches anything. From the
  * detach on, the IRQ handler and chp_event no longer queue its work items.
  *
  * A detach also disables the subchannel: the IRBs still queued for the
@@ -248,14 +250,44 @@ static void vfio_ccw_css_shutdown(struct subchannel *sch)
 	vfio_ccw_put_private(private);
 }
 
+/**
+ * vfio_ccw_sch_work() - dispatch a change of the subchannel to its mdev
+ * @work: &vfio_ccw_private.sch_work
+ *
+ * SCHIB_CHANGED, then, if the device is still gone when looked at again
+ * under the same io_mutex hold, NOT_OPER, and the css is asked to
+ * unregister the subchannel. A stale report of a device that answers
+ * again raises no NOT_OPER. Reports that came while this was queued are
+ * all in the schib it reads. The mdev remove cancels this work after
+ * detaching the mdev, before its last reference goes.
+ */
+void vfio_ccw_sch_work(struct work_struct *work)
+{
+	struct vfio_ccw_private *private =
+		container_of(work, struct vfio_ccw_private, sch_work);
+	struct subchannel *sch = private->sch;
+
+	mutex_lock(&private->io_mutex);
+	if (vfio_ccw_still_bound(private)) {
+		vfio_ccw_fsm_dispatch(private, VFIO_CCW_EVENT_SCHIB_CHANGED);
+		if (vfio_ccw_sch_gone(private)) {
+			vfio_ccw_fsm_dispatch(private,
+					      VFIO_CCW_EVENT_NOT_OPER);
+			spin_lock_irq(&sch->lock);
+			css_sched_sch_todo(sch, SCH_TODO_UNREG);
+			spin_unlock_irq(&sch->lock);
+		}
+	}
+	mutex_unlock(&private->io_mutex);
+}
+
 /*
- * The channel subsystem reports a change of the subchannel: SCHIB_CHANGED
- * to the current mdev, then, if the device is still gone when looked at
- * again under the same io_mutex hold, NOT_OPER, and the css is asked to
- * unregister the subchannel (without an mdev, that alone). A stale report
- * of a device that answers again raises no NOT_OPER. Needs process context
- * for the mutex. The reference taken under sch->lock keeps the mdev's data
- * alive; an mdev removed meanwhile gets no event.
+ * The channel subsystem reports a change of the subchannel, on cio's work
+ * queue: it is single-threaded and evaluates every subchannel of the host,
+ * so this takes sch->lock only and never io_mutex, which a translation
+ * holds while it pins pages the user controls (model:
+ * cio_work_never_waits). With an mdev, its sch_work dispatches the change;
+ * without one, a device gone has the css unregister the subchannel.
  */
 static int vfio_ccw_css_sch_event(struct subchannel *sch, int process)
 {
@@ -272,26 +304,10 @@ static int vfio_ccw_css_sch_event(struct subchannel *sch, int process)
 	}
 	private = vfio_ccw_sch_private(sch);
 	if (private)
-		get_device(&private->vdev.device);
+		queue_work(vfio_ccw_work_q, &private->sch_work);
 	else if (cio_update_schib(sch))
 		css_sched_sch_todo(sch, SCH_TODO_UNREG);
 	spin_unlock_irq(&sch->lock);
-	if (!private)
-		return 0;
-
-	mutex_lock(&private->io_mutex);
-	if (vfio_ccw_still_bound(private)) {
-		vfio_ccw_fsm_dispatch(private, VFIO_CCW_EVENT_SCHIB_CHANGED);
-		if (vfio_ccw_sch_gone(private)) {
-			vfio_ccw_fsm_dispatch(private,
-					      VFIO_CCW_EVENT_NOT_OPER);
-			spin_lock_irq(&sch->lock);
-			css_sched_sch_todo(sch, SCH_TODO_UNREG);
-			spin_unlock_irq(&sch->lock);
-		}
-	}
-	mutex_unlock(&private->io_mutex);
-	vfio_ccw_put_private(private);
 	return 0;
 }
 

@@ -114,11 +114,16 @@ struct vfio_ccw_parent {
  * @crw_count: CRWs queued
  * @crw_trigger: eventfd signalled when a CRW waits in the CRW region
  * @req_trigger: eventfd signalled when the mdev is to be removed
+ * @sch_work: the css reported a change of the subchannel: SCHIB_CHANGED,
+ *	and NOT_OPER if it is gone (sch_event runs on cio's work queue, which
+ *	must not wait for io_mutex)
  * @chp_work: a path went under our I/O: ASYNC_REQ to clear it (chp_event
  *	runs under sch->lock, where io_mutex cannot be taken)
  * @unmap_iova: the range of the last dma_unmap() call (io_mutex)
  * @unmap_length: its length
- * @unmap_calls: dma_unmap() calls for that range in a row (io_mutex)
+ * @unmap_calls: dma_unmap() calls for that range that were ours: our
+ *	program held it, or pinned it since the call before (io_mutex)
+ * @unmap_repinned: a translation pinned that range since the last call
  * @unmap_fenced: too many of them: the device stays offline until the
  *	user resets or reopens it (io_mutex)
  */
@@ -149,10 +154,12 @@ struct vfio_ccw_private {
 	unsigned int crw_count;
 	struct eventfd_ctx *crw_trigger;
 	struct eventfd_ctx *req_trigger;
+	struct work_struct sch_work;
 	struct work_struct chp_work;
 	u64 unmap_iova;
 	u64 unmap_length;
 	unsigned int unmap_calls;
+	bool unmap_repinned;
 	bool unmap_fenced;
 };
 
@@ -178,7 +185,22 @@ static inline bool vfio_ccw_irb_is_final(struct irb *irb)
 	return vfio_ccw_scsw_is_final(&irb->scsw);
 }
 
+/*
+ * dma_unmap() calls of ours for one range after which the device is left
+ * offline until the user resets it (see vfio_ccw_unmap_verdict()); type1
+ * BUGs on its eleventh retry.
+ */
+#define VFIO_CCW_UNMAP_CALLS	5
+
+enum vfio_ccw_unmap {
+	VFIO_CCW_UNMAP_NONE,
+	VFIO_CCW_UNMAP_OFFLINE,
+	VFIO_CCW_UNMAP_FENCE,
+};
+
 /* vfio_ccw_fsm.c */
+enum vfio_ccw_unmap vfio_ccw_unmap_verdict(struct vfio_ccw_private *private,
+					   u64 iova, u64 length);
 int vfio_ccw_fsm_event(struct vfio_ccw_private *private,
 		       enum vfio_ccw_event event);
 int vfio_ccw_fsm_write(struct vfio_ccw_private *private,
@@ -195,6 +217,7 @@ bool vfio_ccw_irb_pop(struct vfio_ccw_private *private, struct irb *irb);
 /* vfio_ccw_drv.c */
 extern struct workqueue_struct *vfio_ccw_work_q;
 void vfio_ccw_io_work(struct work_struct *work);
+void vfio_ccw_sch_work(struct work_struct *work);
 void vfio_ccw_set_private(struct subchannel *sch,
 			  struct vfio_ccw_private *private);
 struct vfio_ccw_private *vfio_ccw_sch_private(struct subchannel *sch);

@@ -236,6 +236,8 @@ bit initialized;		/* INIT has been dispatched (per mdev) */
 bit unreg_due;			/* a NOT_OPER scheduled the subchannel's
 				 * unregistration (sticky: the css's todo) */
 bit unregistered;		/* it ran: no sch_event, no mdev create */
+bit sch_work_queued;		/* sch_event queued the mdev's sch_work, which
+				 * dispatches the CRW under the mutex (per mdev) */
 
 /* The completion, with the kernel's counter semantics (per mdev) */
 #define DONE_ALL	255	/* complete_all(): UINT_MAX in the kernel */
@@ -355,6 +357,8 @@ bit bad_unreachable_cell;	/* a cell marked UNREACHABLE() dispatched */
 bit bad_irb_overflow;		/* the IRQ handler found the IRB ring full */
 bit bad_stale_irb;		/* the work dispatched an IRB queued for a
 				 * removed mdev */
+bit bad_cio_wait;		/* cio's work queue took the FSM mutex */
+hidden byte cio_pid = NOBODY;	/* the css process: cio's work queue */
 byte stale_irbs;		/* IRBs in the ring when the mdev was created:
 				 * a removed one's (0 unless the ring outlives
 				 * its private) */
@@ -370,6 +374,21 @@ bit not_oper_cause;		/* the device was lost, an enable failed, or
  */
 hidden byte hit_cell;
 c_decl {
+	/*
+	 * Triggers of properties, counted as the cells are: a property whose
+	 * trigger no search reached holds for want of it, and make verify
+	 * fails it (proofs/properties.toml, trigger).
+	 */
+	enum { W_CRW_WHILE_LOCKED, NR_WITNESSES };
+	static const char *witness_name[NR_WITNESSES] = {
+		"crw_while_mutex_held",	/* cio_work_never_waits */
+	};
+	static unsigned long witness_hits[NR_WITNESSES];
+	static void witness(int w)
+	{
+		witness_hits[w]++;
+	}
+
 	static unsigned long cell_hits[NR_STATES * NR_EVENTS];	/* by hit_cell */
 	static void print_cell_hits(void)
 	{
@@ -377,6 +396,8 @@ c_decl {
 
 		for (i = 0; i < NR_STATES * NR_EVENTS; i++)
 			printf("@cell %d %d %lu\n", i / NR_EVENTS, i % NR_EVENTS, cell_hits[i]);
+		for (i = 0; i < NR_WITNESSES; i++)
+			printf("@witness %s %lu\n", witness_name[i], witness_hits[i]);
 	}
 	static void count_cell(int cell)
 	{
@@ -428,9 +449,16 @@ c_track "&ls" "sizeof(struct ls_frame)" "UnMatched";
 /* Free for the next taker: an interrupt handler spinning on sch->lock runs first */
 #define MUTEX_FREE	(fsm_owner == NOBODY && irq_taken == 0)
 
+/*
+ * cio's work queue (the css process) must never wait for the mutex: a
+ * translation holds it while it pins pages the user controls, and that
+ * queue evaluates every subchannel of the host, one item at a time. A
+ * take is a wait in the making, so any take from there is the violation.
+ */
 inline fsm_lock()
 {
-	atomic { fsm_owner == NOBODY -> fsm_owner = _pid }
+	atomic { fsm_owner == NOBODY -> fsm_owner = _pid;
+		bad_cio_wait = bad_cio_wait || _pid == cio_pid }
 }
 
 inline fsm_unlock()
@@ -1151,30 +1179,24 @@ end_idle:
 }
 
 /*
- * The css side. sch_event, for any CRW: SCHIB_CHANGED, then, under
- * the same mutex hold, the schib read again and NOT_OPER if the device is
- * gone by then (the css then unregisters the subchannel). The device may
- * go between the two: the step is split there. After NOT_OPER the css
- * unregisters the subchannel and calls no sch_event again; its remove
- * waits for the user's close, which is the admin's CLOSE. A stale report of a device
- * that answers again raises no NOT_OPER (SPIN found the program a device
- * runs freed when NOT_OPER was raised unconditionally).
- * NOT_OPER, from wherever, schedules the unregistration: until it runs,
- * CRWs still come. chp_event, for a path gone, queues work that raises
- * ASYNC_REQ to clear the I/O running on it (chp_event itself runs under
- * sch->lock, where the FSM mutex cannot be taken).
- * Both reach the current mdev's private, if any, through the parent
- * (under sch->lock, a reference taken, so its removal waits): with no
- * mdev there is nothing to dispatch, and a loss schedules the
+ * The css side: cio's work queue, single-threaded and shared by every
+ * subchannel of the host, so nothing here may wait for the FSM mutex
+ * (cio_work_never_waits). sch_event, for any CRW, takes only sch->lock:
+ * with an mdev it queues the mdev's sch_work (a work item already queued
+ * takes the new report with it: the work reads the schib when it runs);
+ * with none there is nothing to dispatch, and a loss schedules the
  * unregistration at once (a create before it ran finds the device gone:
- * INIT -> NOT_OPER). Once it ran, no mdev is created. Left out: the
+ * INIT -> NOT_OPER). NOT_OPER, from wherever, schedules the
+ * unregistration: until it runs, CRWs still come; once it ran, no
+ * sch_event and no mdev create. Its remove waits for the user's close,
+ * which is the admin's CLOSE. chp_event, for a path gone, queues work
+ * that raises ASYNC_REQ to clear the I/O running on it (chp_event runs
+ * under sch->lock, the work on our own queue, not cio's). Left out: the
  * unregistration removing a live re-created mdev (that removal waits for
  * the user's close, as in the removal configuration).
  */
 proctype css()
 {
-	DISPATCH_LOCALS;
-
 end_idle:
 	do
 	:: atomic { !unregistered && nempty(css_q) && !mdev_present ->
@@ -1183,8 +1205,35 @@ end_idle:
 		:: dev_lost -> unreg_due = 1	/* gone: unregister it */
 		:: else
 		fi }
-	:: atomic { !unregistered && nempty(css_q) && MUTEX_FREE && mdev_present ->
+	:: atomic { !unregistered && nempty(css_q) && mdev_present ->
 		css_q ? _;
+		c_code { if (now.fsm_owner != NOBODY) witness(W_CRW_WHILE_LOCKED); };
+		sch_work_queued = 1 }
+	:: atomic { !unregistered && unreg_due -> unregistered = 1 }
+	od
+}
+
+/*
+ * The work items the css callbacks queue, on our own work queue. The
+ * mdev's sch_work: SCHIB_CHANGED, then, under the same mutex hold, the
+ * schib read again and NOT_OPER if the device is gone by then (which
+ * schedules the unregistration). The device may go between the two: the
+ * step is split there. A stale report of a device that answers again
+ * raises no NOT_OPER (SPIN found the program a device runs freed when
+ * NOT_OPER was raised unconditionally). Queued before the unregistration
+ * ran, it may run after. The chp_work: ASYNC_REQ, path gone. The mdev's
+ * removal cancels both. One process for the two: each holds the mutex
+ * from its first step to its last, so running them one after the other
+ * loses no interleaving.
+ */
+proctype css_work()
+{
+	DISPATCH_LOCALS;
+
+end_idle:
+	do
+	:: atomic { sch_work_queued && MUTEX_FREE ->
+		sch_work_queued = 0;
 		fsm_lock(); dispatch(EV_SCHIB_CHANGED)
 		MUTEX_HELD_ACROSS
 			LS_CHECK(ls_sch_gone);	/* vfio_ccw_sch_gone() */
@@ -1194,7 +1243,6 @@ end_idle:
 			fi;
 			ans = 0;
 			fsm_unlock() }
-	:: atomic { !unregistered && unreg_due -> unregistered = 1 }
 	:: atomic { nempty(chp_q) && !mdev_present -> chp_q ? _ }
 	:: atomic { nempty(chp_q) && MUTEX_FREE && mdev_present ->
 		chp_q ? _;
@@ -1339,6 +1387,7 @@ inline remove_mdev()
 	:: else
 	fi;
 	mdev_present = 0;
+	sch_work_queued = 0;	/* cancel_work_sync() */
 	state = ST_NOT_OPER;
 	initialized = 0;
 	done = 0;
@@ -1408,7 +1457,9 @@ init
 		printf("@proc pid=%d name=admin\n", _pid);
 		printf("@proc pid=%d name=work\n", run work());
 		printf("@proc pid=%d name=irq\n", run irq());
-		printf("@proc pid=%d name=css\n", run css());
+		cio_pid = run css();
+		printf("@proc pid=%d name=css\n", cio_pid);
+		printf("@proc pid=%d name=css_work\n", run css_work());
 		printf("@proc pid=%d name=channel\n", run channel());
 		printf("@proc pid=%d name=host\n", run host());
 		if
@@ -1486,6 +1537,7 @@ ltl answered_once { [] !bad_answer }
 ltl unreachable_cells { [] !bad_unreachable_cell }
 ltl irq_never_waits { [] !bad_irb_overflow }
 ltl no_stale_irb { [] !bad_stale_irb }
+ltl cio_work_never_waits { [] !bad_cio_wait }
 ltl kernel_refines_model { [] !bad_refinement }
 
 /*

@@ -27,7 +27,7 @@ C_TEST_SECONDS = 300  # the plain suite runs in about 3 s; a hang is a catch
 
 
 MUTATION_KEYS = {"name", "breaks", "why", "edits"}
-MUTATION_OPTIONAL = {"config", "kind", "upstream_bug", "finding"}
+MUTATION_OPTIONAL = {"config", "kind", "upstream_bug", "review_bug", "finding"}
 
 
 def load_mutations(path=MUTATIONS, configs=None):
@@ -208,6 +208,7 @@ def report_one(mutation, caught, detail, run, c_result, fsm, show):
     print(f"{'caught' if caught else 'MISSED':<7} {c_column:<7} {mutation.get('config', 'user'):<7} "
           f"{states:>8} {seconds:>6}  {mutation['name']}", flush=True)
     bug = f", upstream bug {mutation['upstream_bug']}" if mutation.get("upstream_bug") else ""
+    bug += f", review bug {mutation['review_bug']}" if mutation.get("review_bug") else ""
     if not caught:
         print(f"    must break {mutation['breaks']}{bug}; SPIN: {detail}")
     if not c_caught:

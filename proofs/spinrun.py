@@ -70,6 +70,7 @@ class Property:
     name: str
     mode: str
     says: str
+    trigger: str = ""  # the model's witness counter of what the property is about
 
 
 @dataclasses.dataclass
@@ -91,6 +92,7 @@ class Run:
     defines: tuple = ()
     cells: dict = dataclasses.field(default_factory=dict)  # (state no, event no) -> hits
     lockstep: dict = dataclasses.field(default_factory=dict)  # cells whose kernel action ran -> runs
+    witnesses: dict = dataclasses.field(default_factory=dict)  # trigger name -> times reached
     mismatches: list = dataclasses.field(default_factory=list)  # the lockstep's report of a divergence
     reused: str = ""  # when the result was kept, if reused (proofs/pipeline.py)
     ended: float = 0.0  # seconds into the verify run when it was reported
@@ -183,7 +185,8 @@ def load_properties(path=PROPERTIES):
     data = load_toml(path)
     props = []
     for n, p in enumerate(data.get("property", []), 1):
-        props.append(Property(*(_entry(path, p, "property", k, n) for k in ("name", "mode", "says"))))
+        props.append(Property(*(_entry(path, p, "property", k, n) for k in ("name", "mode", "says")),
+                              trigger=p.get("trigger", "")))
         if props[-1].mode not in MODE_SEARCH:
             raise SpinError(f"{relpath(path)}: property {props[-1].name}: unknown mode "
                             f"'{props[-1].mode}' (known: {', '.join(MODE_SEARCH)})")
@@ -239,6 +242,11 @@ def check_claims_listed(props, model_text):
     for p in props:
         if p.mode == "invariant" and p.name in claims and not claims[p.name].startswith("[]"):
             problems.append(f"invariant {p.name} must read [] (p), got: {claims[p.name]}")
+    witnesses = set(re.findall(r'"(\w+)",\s*/\*', model_text.split("witness_name[", 1)[-1].split("};", 1)[0]))
+    for p in props:
+        if p.trigger and p.trigger not in witnesses:
+            problems.append(f"property {p.name}: trigger {p.trigger} is not a witness the model counts "
+                            f"(known: {', '.join(sorted(witnesses)) or 'none'})")
     return problems
 
 
@@ -534,6 +542,7 @@ def run_search(config, search, binary, defines, claim="", hash_bits=HASH_BITS, e
     run.lockstep = {(int(s), int(e)): int(n)
                     for s, e, n in re.findall(r"^@lockstep-cell (\d+) (\d+) (\d+)$", out, re.M)}
     run.mismatches = re.findall(r"^@lockstep (.*)$", out, re.M)
+    run.witnesses = {name: int(n) for name, n in re.findall(r"^@witness (\w+) (\d+)$", out, re.M)}
     errors = _number(r"errors: (\d+)", out, default=-1)
     trail = os.path.join(here, MODEL_NAME + ".trail")
     if os.path.exists(trail):

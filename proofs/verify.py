@@ -135,6 +135,31 @@ def load_exemptions(path=EXEMPTIONS):
     return entries
 
 
+def unreached_triggers(selected, runs):
+    """The properties whose trigger (properties.toml) no safety search
+    reached: they hold for want of it."""
+    safety = [r for r in runs if r.search == "safety"]
+    problems = []
+    for prop in selected:
+        if not prop.trigger or not safety:
+            continue
+        if not sum(r.witnesses.get(prop.trigger, 0) for r in safety):
+            problems.append(f"{prop.name}: its trigger {prop.trigger} was never reached: "
+                            "it holds for want of it")
+    return problems
+
+
+def trigger_counts(selected, runs):
+    """'name: config n, ...' for each property with a trigger."""
+    lines = []
+    for prop in selected:
+        counts = [f"{r.config} {r.witnesses.get(prop.trigger, 0):,}" for r in runs
+                  if r.search == "safety" and prop.trigger]
+        if counts:
+            lines.append(f"{prop.name}: {prop.trigger} reached {', '.join(counts)}")
+    return lines
+
+
 def lockstep_gaps(fsm, runs):
     """Per safety run: the cells the model dispatched that the kernel never ran."""
     gaps = []
@@ -356,8 +381,9 @@ def report(args, fsm, props, selected, configs, runs, exemptions, limits, workdi
     if not whole:  # coverage is the whole suite's
         missing = []
     gaps = lockstep_gaps(fsm, runs)
+    unreached = unreached_triggers(selected, runs) if whole else []
     checks = sum(v != "-" for row in table.values() for v in row.values())
-    bad = len(failed) + len(missing) + len(gaps)
+    bad = len(failed) + len(missing) + len(gaps) + len(unreached)
     total = time.monotonic() - started
     reused = sum(1 for r in runs if r.reused)
     print(f"\nverify: {'FAIL' if bad else 'PASS'}: {checks - len(failed)} of {checks} checks "
@@ -373,6 +399,8 @@ def report(args, fsm, props, selected, configs, runs, exemptions, limits, workdi
         print(wrap(f"cell {cell} was dispatched in no configuration and is not marked UNREACHABLE()", "  "))
     for gap in gaps:
         print(wrap(gap, "  "))
+    for problem in unreached:
+        print(wrap(problem, "  "))
     for name in limits:
         refuted = [c for c, _ in configs if table.get(name, {}).get(c) == "refuted"]
         if refuted:
@@ -403,6 +431,11 @@ def report(args, fsm, props, selected, configs, runs, exemptions, limits, workdi
         ran = ", ".join(f"{r.config} {sum(1 for n in r.lockstep.values() if n)}"
                         for r in runs if r.search == "safety")
         print("\n" + wrap(f"kernel_refines_model: cells the kernel's own action ran beside the model: {ran}"))
+        triggers = trigger_counts(selected, runs)
+        if triggers:
+            print("\ntriggers, by configuration (states where a property's danger was there):")
+            for line in triggers:
+                print(wrap(line, "  "))
         print("not run in lockstep (proofs/exemptions.toml):")
         for entry in exemptions:
             print(wrap(f"{entry['function']}() ({entry['file']}): {entry['does']}", "  "))

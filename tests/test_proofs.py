@@ -93,3 +93,23 @@ def liveness_run(claim, passed):
 def test_a_liveness_verdict_comes_from_a_search_that_checked_it(runs, verdict):
     prop = spinrun.Property("sleepers_wake", "liveness", "")
     assert verify.verdicts([prop], runs, [("user", [])])["sleepers_wake"]["user"] == verdict
+
+
+def test_a_trigger_the_model_does_not_count_is_refused():
+    props = spinrun.load_properties()
+    text = spinrun.fsmtable.read_source(MODEL)
+    assert spinrun.check_claims_listed(props, text) == []
+    wrong = [spinrun.Property(p.name, p.mode, p.says, "no_such_witness" if p.trigger else "")
+             for p in props]
+    problems = spinrun.check_claims_listed(wrong, text)
+    assert any("trigger no_such_witness is not a witness" in p and "crw_while_mutex_held" in p
+               for p in problems), problems
+
+
+def test_a_property_whose_trigger_no_search_reached_fails():
+    prop = spinrun.Property("cio_work_never_waits", "invariant", "", "crw_while_mutex_held")
+    never = [spinrun.Run("user", "safety", witnesses={"crw_while_mutex_held": 0}),
+             spinrun.Run("crw", "safety", witnesses={"crw_while_mutex_held": 0})]
+    assert "never reached" in verify.unreached_triggers([prop], never)[0]
+    once = never + [spinrun.Run("crw", "safety", witnesses={"crw_while_mutex_held": 3})]
+    assert verify.unreached_triggers([prop], once) == []
