@@ -1387,8 +1387,8 @@ inline remove_mdev()
 	:: else
 	fi;
 	mdev_present = 0;
-	sch_work_queued = 0;	/* cancel_work_sync() */
 	state = ST_NOT_OPER;
+	sch_work_queued = 0;	/* cancel_work_sync() */
 	initialized = 0;
 	done = 0;
 	printf("@mdev removed\n")
