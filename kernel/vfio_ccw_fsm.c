@@ -290,11 +290,6 @@ static int vfio_ccw_translate(struct vfio_ccw_private *private,
 	if (err)
 		return err;
 	err = cp_prefetch(&private->cp);
-	/* Pinned, if only for a moment: a dma_unmap() of it counts that */
-	if (private->unmap_length &&
-	    cp_iova_pinned(&private->cp, private->unmap_iova,
-			   private->unmap_length))
-		private->unmap_repinned = true;
 	if (err)
 		cp_free(&private->cp);
 	return err;
@@ -799,51 +794,6 @@ enum vfio_ccw_event vfio_ccw_quiesce_timeout(struct vfio_ccw_private *private,
 	if (ticks == VFIO_CCW_CLEAR_TICKS)
 		return VFIO_CCW_EVENT_NOT_OPER;
 	return NR_VFIO_CCW_EVENTS;
-}
-
-/**
- * vfio_ccw_unmap_verdict() - what a dma_unmap() call of type1 asks of us
- * @private: the subchannel, io_mutex held: no translation runs
- * @iova: the start of the range type1 unmaps
- * @length: its length
- *
- * type1 calls every device of the container, again and again while any
- * page of the range stays pinned by any of them, and BUGs after ten
- * retries for one range. A call is ours when our program in flight holds
- * the range, or a translation pinned it since the last call (even one
- * that ended or failed since: type1 may have seen its pins). A call that
- * is not ours counts for nothing: a device that shares the container and
- * pins nothing there is left alone. Our program holding the range is
- * ended; the VFIO_CCW_UNMAP_CALLS-th call of ours for one range (our user
- * pins it again each time we let it go) fences the device, before type1's
- * limit.
- *
- * Return: VFIO_CCW_UNMAP_NONE (nothing to do), VFIO_CCW_UNMAP_OFFLINE (end
- * the program and come back online) or VFIO_CCW_UNMAP_FENCE (go offline
- * and stay there until the user resets or reopens the device).
- */
-enum vfio_ccw_unmap vfio_ccw_unmap_verdict(struct vfio_ccw_private *private,
-					   u64 iova, u64 length)
-{
-	bool held, ours;
-
-	vfio_ccw_fsm_assert_locked(private);
-	if (private->unmap_iova != iova || private->unmap_length != length) {
-		private->unmap_iova = iova;
-		private->unmap_length = length;
-		private->unmap_calls = 0;
-		private->unmap_repinned = false;
-	}
-	held = (private->state == VFIO_CCW_STATE_BUSY ||
-		private->state == VFIO_CCW_STATE_QUIESCING) &&
-	       cp_iova_pinned(&private->cp, iova, length);
-	ours = held || private->unmap_repinned;
-	private->unmap_repinned = false;
-	if (!ours)
-		return VFIO_CCW_UNMAP_NONE;
-	if (++private->unmap_calls >= VFIO_CCW_UNMAP_CALLS)
-		return VFIO_CCW_UNMAP_FENCE;
-	return held ? VFIO_CCW_UNMAP_OFFLINE : VFIO_CCW_UNMAP_NONE;
 }
 
 /**

@@ -121,9 +121,7 @@ struct vfio_ccw_parent {
  *	runs under sch->lock, where io_mutex cannot be taken)
  * @unmap_iova: the range of the last dma_unmap() call (io_mutex)
  * @unmap_length: its length
- * @unmap_calls: dma_unmap() calls for that range that were ours: our
- *	program held it, or pinned it since the call before (io_mutex)
- * @unmap_repinned: a translation pinned that range since the last call
+ * @unmap_calls: dma_unmap() calls for that range in a row (io_mutex)
  * @unmap_fenced: too many of them: the device stays offline until the
  *	user resets or reopens it (io_mutex)
  */
@@ -159,7 +157,6 @@ struct vfio_ccw_private {
 	u64 unmap_iova;
 	u64 unmap_length;
 	unsigned int unmap_calls;
-	bool unmap_repinned;
 	bool unmap_fenced;
 };
 
@@ -185,22 +182,7 @@ static inline bool vfio_ccw_irb_is_final(struct irb *irb)
 	return vfio_ccw_scsw_is_final(&irb->scsw);
 }
 
-/*
- * dma_unmap() calls of ours for one range after which the device is left
- * offline until the user resets it (see vfio_ccw_unmap_verdict()); type1
- * BUGs on its eleventh retry.
- */
-#define VFIO_CCW_UNMAP_CALLS	5
-
-enum vfio_ccw_unmap {
-	VFIO_CCW_UNMAP_NONE,
-	VFIO_CCW_UNMAP_OFFLINE,
-	VFIO_CCW_UNMAP_FENCE,
-};
-
 /* vfio_ccw_fsm.c */
-enum vfio_ccw_unmap vfio_ccw_unmap_verdict(struct vfio_ccw_private *private,
-					   u64 iova, u64 length);
 int vfio_ccw_fsm_event(struct vfio_ccw_private *private,
 		       enum vfio_ccw_event event);
 int vfio_ccw_fsm_write(struct vfio_ccw_private *private,

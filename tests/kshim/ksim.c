@@ -282,15 +282,6 @@ int cp_prefetch(struct channel_program *cp)
 	return cp->initialized ? 0 : -EINVAL;
 }
 
-/* The shim's program pins one page: the one its CCWs are at (the cpa). */
-bool cp_iova_pinned(struct channel_program *cp, u64 iova, u64 length)
-{
-	u64 page = cp->orb.cmd.cpa & ~(u64)(KSIM_PAGE_SIZE - 1);
-
-	return cp->initialized && iova < page + KSIM_PAGE_SIZE &&
-	       page < iova + length;
-}
-
 /*
  * The device's state is the channel's, under sch->lock: look at it under
  * the lock. The kernel never frees a program with it held (the unpinning
