@@ -242,7 +242,8 @@ def check_claims_listed(props, model_text):
     for p in props:
         if p.mode == "invariant" and p.name in claims and not claims[p.name].startswith("[]"):
             problems.append(f"invariant {p.name} must read [] (p), got: {claims[p.name]}")
-    witnesses = set(re.findall(r'"(\w+)",\s*/\*', model_text.split("witness_name[", 1)[-1].split("};", 1)[0]))
+    names = model_text.split("witness_name[", 1)[-1].split("};", 1)[0]
+    witnesses = set(re.findall(r'"(\w+)"', names))
     for p in props:
         if p.trigger and p.trigger not in witnesses:
             problems.append(f"property {p.name}: trigger {p.trigger} is not a witness the model counts "

@@ -135,29 +135,25 @@ def load_exemptions(path=EXEMPTIONS):
     return entries
 
 
-def unreached_triggers(selected, runs):
-    """The properties whose trigger (properties.toml) no safety search
-    reached: they hold for want of it."""
+def trigger_hits(selected, runs):
+    """Per property with a trigger (properties.toml), and a safety search
+    that ran: (property, [(config, times its trigger was reached)])."""
     safety = [r for r in runs if r.search == "safety"]
-    problems = []
-    for prop in selected:
-        if not prop.trigger or not safety:
-            continue
-        if not sum(r.witnesses.get(prop.trigger, 0) for r in safety):
-            problems.append(f"{prop.name}: its trigger {prop.trigger} was never reached: "
-                            "it holds for want of it")
-    return problems
+    return [(prop, [(r.config, r.witnesses.get(prop.trigger, 0)) for r in safety])
+            for prop in selected if prop.trigger and safety]
+
+
+def unreached_triggers(selected, runs):
+    """The properties whose trigger no safety search reached: they hold
+    for want of it."""
+    return [f"{prop.name}: its trigger {prop.trigger} was never reached: it holds for want of it"
+            for prop, hits in trigger_hits(selected, runs) if not sum(n for _, n in hits)]
 
 
 def trigger_counts(selected, runs):
-    """'name: config n, ...' for each property with a trigger."""
-    lines = []
-    for prop in selected:
-        counts = [f"{r.config} {r.witnesses.get(prop.trigger, 0):,}" for r in runs
-                  if r.search == "safety" and prop.trigger]
-        if counts:
-            lines.append(f"{prop.name}: {prop.trigger} reached {', '.join(counts)}")
-    return lines
+    """'name: trigger reached config n, ...' for each property with a trigger."""
+    return [f"{prop.name}: {prop.trigger} reached {', '.join(f'{c} {n:,}' for c, n in hits)}"
+            for prop, hits in trigger_hits(selected, runs)]
 
 
 def lockstep_gaps(fsm, runs):
