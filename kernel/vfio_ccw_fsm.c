@@ -290,6 +290,8 @@ static int vfio_ccw_translate(struct vfio_ccw_private *private,
 	if (err)
 		return err;
 	err = cp_prefetch(&private->cp);
+	/* Pinned, if only for a moment: type1 may see it (dma_unmap()) */
+	private->unmap_repinned = true;
 	if (err)
 		cp_free(&private->cp);
 	return err;
@@ -794,6 +796,79 @@ enum vfio_ccw_event vfio_ccw_quiesce_timeout(struct vfio_ccw_private *private,
 	if (ticks == VFIO_CCW_CLEAR_TICKS)
 		return VFIO_CCW_EVENT_NOT_OPER;
 	return NR_VFIO_CCW_EVENTS;
+}
+
+/**
+ * vfio_ccw_unmap_count() - count a dma_unmap() call of type1's, decide
+ * @private: the subchannel, io_mutex held
+ * @iova: the start of the range type1 unmaps
+ * @length: its length
+ * @pinned: cp_iova_pinned() of the range, read just before
+ *
+ * type1 calls every device of the container, again and again while any
+ * of them pins a page of the range, and BUGs after ten retries for one
+ * range. A call is ours when our program in flight holds the range, or
+ * when a translation ran since the call before (it may have pinned the
+ * range, if only until it failed or its I/O ended: type1 may have seen
+ * that). A call that is not ours counts for nothing: a device that shares
+ * the container and pins nothing there is left alone. Our program holding
+ * the range is ended; the VFIO_CCW_UNMAP_CALLS-th call of ours for one
+ * range (our user pins it again each time we let it go) fences the
+ * device, before type1's limit. The model's dma_unmap() decides so.
+ *
+ * Return: what the caller is to do.
+ */
+enum vfio_ccw_unmap vfio_ccw_unmap_count(struct vfio_ccw_private *private,
+					 u64 iova, u64 length, bool pinned)
+{
+	bool held, ours;
+
+	vfio_ccw_fsm_assert_locked(private);
+	if (private->unmap_iova != iova || private->unmap_length != length) {
+		private->unmap_iova = iova;
+		private->unmap_length = length;
+		private->unmap_calls = 0;
+		private->unmap_repinned = false;
+	}
+	held = pinned && (private->state == VFIO_CCW_STATE_BUSY ||
+			  private->state == VFIO_CCW_STATE_QUIESCING);
+	ours = held || private->unmap_repinned;
+	private->unmap_repinned = false;
+	if (!ours)
+		return VFIO_CCW_UNMAP_NONE;
+	if (private->unmap_calls < VFIO_CCW_UNMAP_CALLS)	/* no wrap */
+		private->unmap_calls++;
+	if (private->unmap_calls == VFIO_CCW_UNMAP_CALLS)
+		return VFIO_CCW_UNMAP_FENCE;
+	return held ? VFIO_CCW_UNMAP_OFFLINE : VFIO_CCW_UNMAP_NONE;
+}
+
+/**
+ * vfio_ccw_unmap_verdict() - what a dma_unmap() call asks of us
+ * @private: the subchannel, io_mutex not held
+ * @iova: the start of the range type1 unmaps
+ * @length: its length
+ *
+ * Takes and drops io_mutex first, which waits out a translation or
+ * cp_free() in progress (their pins need type1's lock, free only while it
+ * calls us); then cp_iova_pinned(), which takes io_mutex itself; then
+ * vfio_ccw_unmap_count() under io_mutex.
+ *
+ * Return: what the caller is to do.
+ */
+enum vfio_ccw_unmap vfio_ccw_unmap_verdict(struct vfio_ccw_private *private,
+					   u64 iova, u64 length)
+{
+	enum vfio_ccw_unmap verdict;
+	bool pinned;
+
+	mutex_lock(&private->io_mutex);
+	mutex_unlock(&private->io_mutex);
+	pinned = cp_iova_pinned(&private->cp, iova, length);
+	mutex_lock(&private->io_mutex);
+	verdict = vfio_ccw_unmap_count(private, iova, length, pinned);
+	mutex_unlock(&private->io_mutex);
+	return verdict;
 }
 
 /**

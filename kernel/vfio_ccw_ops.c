@@ -20,13 +20,6 @@
 
 #include "vfio_ccw_private.h"
 
-/*
- * dma_unmap() calls in a row for one range after which the device is left
- * offline until the user resets it (see vfio_ccw_dma_unmap()); type1 BUGs
- * on its twelfth.
- */
-#define VFIO_CCW_UNMAP_CALLS	5
-
 static const struct vfio_device_ops vfio_ccw_dev_ops;
 
 static struct vfio_ccw_private *vfio_ccw_vdev_private(struct vfio_device *vdev)
@@ -174,6 +167,14 @@ static void vfio_ccw_put_triggers(struct vfio_ccw_private *private)
 
 /* ------------------------------------------------------------- reset */
 
+/* io_mutex held: a new user, or a reset: no unmap of the last one's counts */
+static void vfio_ccw_unmap_forget(struct vfio_ccw_private *private)
+{
+	private->unmap_calls = 0;
+	private->unmap_repinned = false;
+	private->unmap_fenced = false;
+}
+
 /*
  * CLOSE, waited out, then OPEN unless the device is being closed. A
  * device left offline by dma_unmap() comes back too.
@@ -184,8 +185,7 @@ static int vfio_ccw_reset(struct vfio_ccw_private *private)
 
 	vfio_ccw_go_offline(private, false, 0);
 	mutex_lock(&private->io_mutex);
-	private->unmap_calls = 0;
-	private->unmap_fenced = false;
+	vfio_ccw_unmap_forget(private);
 	if (private->guest_open)
 		ret = vfio_ccw_fsm_dispatch(private, VFIO_CCW_EVENT_OPEN);
 	mutex_unlock(&private->io_mutex);
@@ -206,8 +206,7 @@ static int vfio_ccw_open_device(struct vfio_device *vdev)
 	vfio_ccw_crw_flush(private);
 
 	mutex_lock(&private->io_mutex);
-	private->unmap_calls = 0;
-	private->unmap_fenced = false;
+	vfio_ccw_unmap_forget(private);
 	ret = vfio_ccw_fsm_dispatch(private, VFIO_CCW_EVENT_OPEN);
 	if (ret >= 0)
 		private->guest_open = true;
@@ -499,23 +498,16 @@ static void vfio_ccw_request(struct vfio_device *vdev, unsigned int count)
 
 /*
  * The user unmaps memory with pages pinned: type1 wants them back before
- * we return, and calls again (at most ten times more for one range, then
- * it BUGs) while any are pinned.
- *
- * Take and drop io_mutex first: that waits out a translation or
- * cp_free() in progress, whose pins cp_iova_pinned() cannot see and which
- * need type1's lock, free only while it calls us. Then, if the program in
- * flight holds the range, end it by going offline (its pages are unpinned
- * when we return), and go online again if the user still has the device:
- * it stays usable without a reset.
- *
- * The user's next start may pin the range again before type1 looks again
- * (another thread of the user's), and then type1 calls again. So the
- * calls for one range are counted: the VFIO_CCW_UNMAP_CALLS-th in a row
- * takes the device offline whether it holds the range or not (that also
- * ends a translation's short-lived pins), and leaves it there until the
- * user resets or reopens it. Starts meanwhile get -EIO (STANDBY x
- * IO_REQ), and nothing of ours can pin the range any more.
+ * we return, and calls every device of the container again while any are
+ * pinned. vfio_ccw_unmap_verdict() decides: nothing if no program of ours
+ * holds the range or pinned it since the last call (a device that shares
+ * the container and pins nothing there is left alone); else end it by
+ * going offline (its pages are unpinned when we return), and go online
+ * again if the user still has the device: it stays usable without a
+ * reset. Our user may pin the range again before type1 looks again; the
+ * VFIO_CCW_UNMAP_CALLS-th time the device is left offline until the user
+ * resets or reopens it, and says so. Starts meanwhile get -EIO (STANDBY x
+ * IO_REQ).
  *
  * Going online here raises OPEN only in STANDBY with the guest there,
  * under io_mutex, as a reset does.
@@ -523,32 +515,25 @@ static void vfio_ccw_request(struct vfio_device *vdev, unsigned int count)
 static void vfio_ccw_dma_unmap(struct vfio_device *vdev, u64 iova, u64 length)
 {
 	struct vfio_ccw_private *private = vfio_ccw_vdev_private(vdev);
-	bool in_flight, fence;
+	enum vfio_ccw_unmap verdict;
 
-	mutex_lock(&private->io_mutex);
-	if (private->unmap_iova != iova || private->unmap_length != length) {
-		private->unmap_iova = iova;
-		private->unmap_length = length;
-		private->unmap_calls = 0;
-	}
-	fence = ++private->unmap_calls >= VFIO_CCW_UNMAP_CALLS;
-	in_flight = private->state == VFIO_CCW_STATE_BUSY ||
-		    private->state == VFIO_CCW_STATE_QUIESCING;
-	mutex_unlock(&private->io_mutex);
-
-	if (!fence &&
-	    !(in_flight && cp_iova_pinned(&private->cp, iova, length)))
+	verdict = vfio_ccw_unmap_verdict(private, iova, length);
+	if (verdict == VFIO_CCW_UNMAP_NONE)
 		return;
 
 	vfio_ccw_go_offline(private, false, 0);
 
 	mutex_lock(&private->io_mutex);
-	if (fence)
+	if (verdict == VFIO_CCW_UNMAP_FENCE)
 		private->unmap_fenced = true;
 	else if (private->guest_open && !private->unmap_fenced &&
 		 private->state == VFIO_CCW_STATE_STANDBY)
 		vfio_ccw_fsm_dispatch(private, VFIO_CCW_EVENT_OPEN);
 	mutex_unlock(&private->io_mutex);
+	if (verdict == VFIO_CCW_UNMAP_FENCE)
+		dev_warn(&private->sch->dev,
+			 "vfio_ccw: iova 0x%llx+0x%llx pinned again after %u unmaps: offline until reset\n",
+			 iova, length, VFIO_CCW_UNMAP_CALLS);
 }
 
 /*

@@ -302,6 +302,44 @@ byte path_losses = PATH_LOSSES;
 #define HOST_REMOVE	3	/* mdev removal while the user holds it */
 byte host_does;			/* chosen by init */
 bit removal_asked;		/* the request IRQ was signalled */
+/*
+ * dma_unmap (HOST_UNMAP): type1 calls every device of the container, its
+ * lock dropped, while any of them pins a page of the range; ours counts
+ * the calls that were its own (vfio_ccw_unmap_count()) and fences the
+ * device at UNMAP_FENCE_AT of them: the kernel's VFIO_CCW_UNMAP_CALLS, 5,
+ * scaled (the lockstep shifts its count by the difference).
+ */
+#define UNMAP_FENCE_AT	2
+#define OTHER_REPINS	1	/* the other device pins the range again */
+/* type1's calls for the range: enough for a fence, the second after our
+ * user pinned again or after the other device did; the kernel's type1
+ * BUGs after eleven */
+#define TYPE1_CALLS	UNMAP_FENCE_AT
+byte type1_calls;
+bit range_ours;			/* our user's programs pin the unmapped
+				 * range (init); else another device of the
+				 * container does (both at once: not
+				 * searched, for its states: the count of
+				 * ours reads our pins alone) */
+bit other_pins;			/* the other device pins it now */
+byte other_repins = OTHER_REPINS;
+bit unmap_under_way;		/* type1 is calling: from its first call
+				 * to its last look */
+bit unmap_held;			/* cp_iova_pinned() of the range, just read */
+bit unmap_pinned;		/* unmap_repinned: a translation ran since
+				 * the last call (per mdev; tracked while
+				 * the unmap is under way: the first call
+				 * forgets it, no call after the last
+				 * reads it) */
+byte unmap_calls;		/* calls that were ours (per mdev) */
+bit unmap_fenced;		/* offline until reset or reopen (per mdev) */
+byte unmap_verdict;		/* VFIO_CCW_UNMAP_*: the count's answer */
+#define UNMAP_NONE	0
+#define UNMAP_OFFLINE	1
+#define UNMAP_FENCE	2
+bit repinned_in_unmap;		/* our user translated since type1's first
+				 * call: what a fence needs */
+bit guest_open;			/* the VFIO user has the device open */
 bit honours;			/* the user will close on request (init) */
 bit removal_started;		/* the host began removing the mdev */
 bit released;			/* the user closed for good (removal asked) */
@@ -358,6 +396,8 @@ bit bad_irb_overflow;		/* the IRQ handler found the IRB ring full */
 bit bad_stale_irb;		/* the work dispatched an IRB queued for a
 				 * removed mdev */
 bit bad_cio_wait;		/* cio's work queue took the FSM mutex */
+bit bad_fence;			/* dma_unmap fenced the device though our
+				 * user pinned nothing while type1 called */
 hidden byte cio_pid = NOBODY;	/* the css process: cio's work queue */
 byte stale_irbs;		/* IRBs in the ring when the mdev was created:
 				 * a removed one's (0 unless the ring outlives
@@ -379,9 +419,10 @@ c_decl {
 	 * trigger no search reached holds for want of it, and make verify
 	 * fails it (proofs/properties.toml, trigger).
 	 */
-	enum { W_CRW_WHILE_LOCKED, NR_WITNESSES };
+	enum { W_CRW_WHILE_LOCKED, W_UNMAP_BYSTANDER, NR_WITNESSES };
 	static const char *witness_name[NR_WITNESSES] = {
 		"crw_while_mutex_held",	/* cio_work_never_waits */
+		"unmap_call_of_a_bystander",	/* unmap_spares_bystanders */
 	};
 	static unsigned long witness_hits[NR_WITNESSES];
 	static void witness(int w)
@@ -691,6 +732,10 @@ inline act_start_translate()
 
 inline act_start()
 {
+	if	/* pinned (after cp_prefetch): type1 may have seen it */
+	:: unmap_under_way -> unmap_pinned = 1; repinned_in_unmap = 1
+	:: else
+	fi;
 	if
 	:: translate_fails > 0 -> LS_ORACLE(fail_translate); translate_fails--; ans = -EINVAL
 	:: true
@@ -975,10 +1020,13 @@ inline fsm_io_req()
  * the mutex across steps, and its IDLE and BUSY end the wait alike.
  * offline_completes says that the wait ends. Callers: the VFIO user
  * (close, reset) and the host (dma_unmap; shutdown, which may give up).
+ * closing: the VFIO user closes (guest_open cleared in the same hold).
  */
-inline raise_offline()
+inline raise_offline(closing)
 {
-	atomic { MUTEX_FREE -> fsm_lock(); dispatch(EV_CLOSE); fsm_unlock(); ans = 0 }
+	atomic { MUTEX_FREE -> fsm_lock();
+		guest_open = guest_open && !closing;
+		dispatch(EV_CLOSE); fsm_unlock(); ans = 0 }
 }
 
 /*
@@ -1004,9 +1052,9 @@ inline escalate_offline()
  * waits for good (the glue's 30 s give-up is not modelled: the model's
  * clear is always answered, docs/proofs.md).
  */
-inline go_offline()
+inline go_offline(closing)
 {
-	raise_offline();
+	raise_offline(closing);
 	do
 	:: state != ST_QUIESCING -> break
 	:: state == ST_QUIESCING && !escalated -> escalated = 1; escalate_offline()
@@ -1032,6 +1080,7 @@ static void ls_world_of(struct ls_world *w)
 	w->taken = now.irq_taken;
 	w->unreg_due = now.unreg_due;
 	w->cp_live = now.cp_live;
+	w->repinned = now.unmap_under_way ? now.unmap_pinned : LS_UNTRACKED;
 	w->done = now.done;
 	w->nirbs = q_len(now.irbq);
 	for (i = 0; i < w->nirbs && i < LS_SLOTS; i++)
@@ -1066,6 +1115,25 @@ static void ls_sch_gone(void)
 static void ls_escalation(void)
 {
 	if (ls_check_escalation(now.state))
+		now.bad_refinement = 1;
+}
+
+/* dma_unmap's count: its pre-state, kept for the check after the step */
+static struct ls_unmap ls_unmap;
+
+static void ls_unmap_pre(void)
+{
+	ls_unmap.state = now.state;
+	ls_unmap.pinned = now.unmap_held;
+	ls_unmap.repinned = now.unmap_pinned;
+	ls_unmap.calls = now.unmap_calls;
+	ls_unmap.known = now.type1_calls > 1;
+}
+
+static void ls_unmap_post(void)
+{
+	if (ls_check_unmap(&ls_unmap, UNMAP_FENCE_AT, now.unmap_verdict,
+			   now.unmap_calls))
 		now.bad_refinement = 1;
 }
 
@@ -1325,10 +1393,101 @@ end_idle:
 }
 
 /*
- * The host side of the kernel, once, if init chose it: type1's dma_unmap
- * of pinned memory (go offline, stay there), the css shutdown (go
- * offline waiting at most 3 s, then NOT_OPER unless still quiescing), or
- * the removal of the mdev while the user holds it: the request IRQ asks
+ * vfio_ccw_dma_unmap(): cp_iova_pinned() of the range (it takes the
+ * mutex itself), then the count under the mutex (vfio_ccw_unmap_count(),
+ * run by the lockstep on the same pre-state). A call is ours when our
+ * program in flight holds the range or a translation ran since the call
+ * before; the UNMAP_FENCE_AT-th of ours fences. Our program holding the
+ * range is ended by going offline, and the device goes online again
+ * unless fenced or the user closed it.
+ */
+#define PINS_OURS	(cp_live && range_ours)
+inline dma_unmap()
+{
+	atomic { MUTEX_FREE -> unmap_held = PINS_OURS };
+	atomic { MUTEX_FREE ->
+		fsm_lock();
+		LS_CHECK(ls_unmap_pre);
+		if
+		:: type1_calls == 1 ->	/* a new range: a new count */
+			unmap_calls = 0; unmap_pinned = 0
+		:: else
+		fi;
+		unmap_held = unmap_held && (state == ST_BUSY || state == ST_QUIESCING);
+		if
+		:: !unmap_held && !unmap_pinned ->
+			c_code { witness(W_UNMAP_BYSTANDER); };
+			unmap_verdict = UNMAP_NONE
+		:: else ->
+			if	/* saturated: no wrap */
+			:: unmap_calls < UNMAP_FENCE_AT -> unmap_calls++
+			:: else
+			fi;
+			if
+			:: unmap_calls == UNMAP_FENCE_AT ->
+				unmap_verdict = UNMAP_FENCE;
+				if
+				:: !repinned_in_unmap -> bad_fence = 1
+				:: else
+				fi
+			:: unmap_calls < UNMAP_FENCE_AT && unmap_held ->
+				unmap_verdict = UNMAP_OFFLINE
+			:: else -> unmap_verdict = UNMAP_NONE
+			fi
+		fi;
+		unmap_pinned = 0;
+		LS_CHECK(ls_unmap_post);
+		unmap_held = 0;
+		fsm_unlock() };
+	if
+	:: unmap_verdict != UNMAP_NONE ->
+		go_offline(0);
+		atomic { MUTEX_FREE ->
+			fsm_lock();
+			if
+			:: unmap_verdict == UNMAP_FENCE -> unmap_fenced = 1
+			:: unmap_verdict != UNMAP_FENCE && guest_open &&
+			   !unmap_fenced && state == ST_STANDBY -> dispatch(EV_OPEN)
+			:: else
+			fi;
+			unmap_verdict = UNMAP_NONE;
+			fsm_unlock(); ans = 0 }
+	:: else
+	fi
+}
+
+/*
+ * type1's unmap of a range someone pins: while any device of the
+ * container pins a page of it, it calls every device's dma_unmap with its
+ * lock dropped, then looks again. The other device lets go when called,
+ * or pins the range again before type1 looks (OTHER_REPINS). Bounded at
+ * TYPE1_CALLS calls: not modelled, type1's BUG after ten retries for one
+ * range (docs/proofs.md).
+ */
+/* After type1's last look nothing reads these (one unmap per run): zeroed */
+#define TYPE1_DONE	unmap_under_way = 0; unmap_pinned = 0; unmap_calls = 0; \
+			repinned_in_unmap = 0; other_pins = 0; other_repins = 0; \
+			type1_calls = 0
+inline type1_unmap()
+{
+	do
+	:: atomic { !PINS_OURS && !other_pins -> TYPE1_DONE; break }	/* unmapped */
+	:: atomic { type1_calls == TYPE1_CALLS -> TYPE1_DONE; break }	/* enough */
+	:: atomic { (PINS_OURS || other_pins) && type1_calls < TYPE1_CALLS ->
+		unmap_under_way = 1; type1_calls++;
+		if
+		:: other_pins && other_repins > 0 -> other_repins--
+		:: else -> other_pins = 0
+		fi };
+		dma_unmap()
+	od
+}
+
+/*
+ * The host side of the kernel, once, if init chose it: type1's unmap of
+ * a range pinned by us, by another device of the container or by both
+ * (type1_unmap() above), the css shutdown (go offline waiting at most
+ * 3 s, then NOT_OPER unless still quiescing), or the removal of the mdev while the user holds it: the request IRQ asks
  * the user to let go, and the removal completes once the user closed.
  */
 proctype host()
@@ -1339,9 +1498,9 @@ proctype host()
 end_unbound:	/* no mdev got its INIT before it went (RECREATES) */
 	initialized;	/* bound to the subchannel */
 	if
-	:: host_does == HOST_UNMAP -> go_offline()
+	:: host_does == HOST_UNMAP -> type1_unmap()
 	:: host_does == HOST_SHUTDOWN ->
-		raise_offline();
+		raise_offline(0);
 		if
 		:: state != ST_QUIESCING
 		:: true -> escalate_offline()	/* its one tick timed out:
@@ -1389,6 +1548,7 @@ inline remove_mdev()
 	mdev_present = 0;
 	state = ST_NOT_OPER;
 	sch_work_queued = 0;	/* cancel_work_sync() */
+	unmap_pinned = 0; unmap_calls = 0; unmap_fenced = 0;
 	initialized = 0;
 	done = 0;
 	printf("@mdev removed\n")
@@ -1445,7 +1605,8 @@ init
 		fi;
 		if
 		:: host_does = HOST_NONE
-		:: HOST_EVENTS -> host_does = HOST_UNMAP
+		:: HOST_EVENTS -> host_does = HOST_UNMAP; range_ours = 1
+		:: HOST_EVENTS -> host_does = HOST_UNMAP; other_pins = 1
 		:: HOST_EVENTS -> host_does = HOST_SHUTDOWN
 		:: REMOVALS -> host_does = HOST_REMOVE
 		fi;
@@ -1477,13 +1638,18 @@ init
 	:: !LETS_GO ->
 progress_open:
 		atomic { MUTEX_FREE ->
-			fsm_lock(); dispatch(EV_OPEN); fsm_unlock();
+			fsm_lock();
+			/* vfio_ccw_unmap_forget(): no unmap of the last user's counts */
+			unmap_pinned = 0; unmap_calls = 0; unmap_fenced = 0;
+			dispatch(EV_OPEN);
+			guest_open = (ans == 0);
+			fsm_unlock();
 			if
 			:: ans == 0 -> goto end_open	/* the guest keeps it open for good */
 			:: true -> ans = 0
 			fi };
 progress_close:
-		go_offline();
+		go_offline(1);
 		/*
 		 * Remove the mdev and create a new one (RECREATES). The
 		 * writers are the same user's threads: after the removal they
@@ -1506,7 +1672,7 @@ progress_close:
 	goto end_released;
 end_open:	/* kept open for good, unless it honours a removal */
 	LETS_GO;
-	go_offline();
+	go_offline(1);
 	released = 1;
 end_released:	/* or no mdev any more: the create was refused */
 	skip
@@ -1538,6 +1704,7 @@ ltl unreachable_cells { [] !bad_unreachable_cell }
 ltl irq_never_waits { [] !bad_irb_overflow }
 ltl no_stale_irb { [] !bad_stale_irb }
 ltl cio_work_never_waits { [] !bad_cio_wait }
+ltl unmap_spares_bystanders { [] !bad_fence }
 ltl kernel_refines_model { [] !bad_refinement }
 
 /*

@@ -77,6 +77,7 @@ static void ls_read_back(struct vfio_ccw_private *private,
 	w->taken = dev->taken;
 	w->unreg_due = dev->unreg_due;
 	w->cp_live = private->cp.initialized;
+	w->repinned = private->unmap_repinned;
 	w->done = private->completion.done == UINT_MAX ? 255 :
 		  (unsigned char)private->completion.done;
 	w->nirbs = private->irb_count;
@@ -89,10 +90,10 @@ static void ls_show_world(const char *who, const struct ls_world *w)
 {
 	unsigned int i;
 
-	printf("@lockstep   %-6s %s enabled=%d lost=%d active=%d halt=%d clears=%d pending=%d taken=%d unreg_due=%d cp_live=%d done=%d ring=[",
+	printf("@lockstep   %-6s %s enabled=%d lost=%d active=%d halt=%d clears=%d pending=%d taken=%d unreg_due=%d cp_live=%d repinned=%d done=%d ring=[",
 	       who, vfio_ccw_state_names[w->state % NR_VFIO_CCW_STATES],
 	       w->enabled, w->lost, w->active, w->halt, w->clears, w->pending,
-	       w->taken, w->unreg_due, w->cp_live, w->done);
+	       w->taken, w->unreg_due, w->cp_live, w->repinned, w->done);
 	for (i = 0; i < w->nirbs && i < LS_SLOTS; i++)
 		printf("%s%d", i ? " " : "", w->irbs[i]);
 	printf("]\n");
@@ -138,6 +139,7 @@ static int ls_differ(const struct ls_world *m, const struct ls_world *k)
 	       m->active != k->active || m->halt != k->halt ||
 	       (m->clears != 0) != (k->clears != 0) || m->taken != k->taken ||
 	       m->unreg_due != k->unreg_due || m->cp_live != k->cp_live ||
+	       (m->repinned != LS_UNTRACKED && m->repinned != k->repinned) ||
 	       m->done != k->done || m->nirbs != k->nirbs ||
 	       memcmp(m->irbs, k->irbs, m->nirbs < LS_SLOTS ? m->nirbs : LS_SLOTS);
 }
@@ -177,6 +179,7 @@ int ls_check(const struct ls_frame *f, const struct ls_world *post, int ans)
 
 	/* the model pinned the start's program in its first step */
 	private.cp.initialized = f->cell_start ? 0 : pre->cp_live;
+	private.unmap_repinned = pre->repinned == 1;
 	private.state = pre->state;
 	private.completion.done = pre->done == 255 ? UINT_MAX : pre->done;
 	private.io_trigger = &io_trigger;
@@ -298,4 +301,44 @@ int ls_check_sch_gone(unsigned char lost)
 		ls_shown++;
 	}
 	return kernel != !!lost;
+}
+
+int ls_check_unmap(const struct ls_unmap *pre, unsigned char fence_at,
+		   unsigned char verdict, unsigned char calls)
+{
+	static struct vfio_ccw_private private;
+	static struct subchannel sch;
+	static struct ksim_dev dev;
+	const unsigned int ahead = VFIO_CCW_UNMAP_CALLS - fence_at;
+	const u64 iova = 0x1000, length = 0x1000;
+	enum vfio_ccw_unmap kernel;
+	bool bad;
+
+	ls_private(&private, &sch, &dev);
+	private.state = pre->state;
+	/*
+	 * The range is the last call's, its count ahead by the difference. A
+	 * new range is one just forgotten (counted from 0, shifted), as the
+	 * kernel forgets it: tests/c checks that reset itself.
+	 */
+	private.unmap_iova = iova;
+	private.unmap_length = length;
+	private.unmap_calls = (pre->known ? pre->calls : 0) + ahead;
+	private.unmap_repinned = pre->known && pre->repinned;
+	mutex_lock(&private.io_mutex);
+	kernel = vfio_ccw_unmap_count(&private, iova, length, pre->pinned);
+	mutex_unlock(&private.io_mutex);
+	ksim_detach(&sch);
+	bad = kernel != verdict || private.unmap_calls != calls + ahead ||
+	      private.unmap_repinned;
+	if (bad && ls_shown < 3) {
+		printf("@lockstep MISMATCH dma_unmap's count in %s (pinned %d, repinned %d, %d calls%s): model answers %d with %d calls, kernel %d with %u%s\n",
+		       vfio_ccw_state_names[pre->state % NR_VFIO_CCW_STATES],
+		       pre->pinned, pre->repinned, pre->calls,
+		       pre->known ? "" : ", a new range", verdict, calls,
+		       kernel, private.unmap_calls - ahead,
+		       private.unmap_repinned ? ", repinned kept" : "");
+		ls_shown++;
+	}
+	return bad;
 }

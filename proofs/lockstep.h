@@ -10,12 +10,16 @@
 
 #define LS_SLOTS	4	/* >= the model's IRB_SLOTS */
 #define LS_LOG		16
+#define LS_UNTRACKED	2	/* struct ls_world's repinned */
 
 /* The world the FSM acts on, as the model's variables */
 struct ls_world {
 	unsigned char state;	/* ST_* */
 	unsigned char enabled, lost, active, halt, clears, pending, taken;
 	unsigned char unreg_due, cp_live;
+	unsigned char repinned;	/* a translation since dma_unmap's last call,
+				 * or LS_UNTRACKED: the model tracks it only
+				 * while an unmap is under way */
 	unsigned char done;	/* 255: complete_all() */
 	unsigned char nirbs, irbs[LS_SLOTS];	/* the IRB ring, oldest first */
 };
@@ -79,6 +83,25 @@ int ls_check_escalation(unsigned char state);
  * model raises NOT_OPER, @lost. 0 if they agree.
  */
 int ls_check_sch_gone(unsigned char lost);
+
+/* dma_unmap's count: the model's variables before it */
+struct ls_unmap {
+	unsigned char state;	/* ST_* */
+	unsigned char pinned;	/* cp_iova_pinned() of the range */
+	unsigned char repinned;	/* a translation since the last call */
+	unsigned char calls;	/* calls of ours counted */
+	unsigned char known;	/* the range is the last call's */
+};
+
+/*
+ * dma_unmap's count, io_mutex held: the kernel's vfio_ccw_unmap_count()
+ * on @pre must answer the model's @verdict (VFIO_CCW_UNMAP_*) and leave
+ * its count at @calls. The model fences at @fence_at calls, the kernel at
+ * VFIO_CCW_UNMAP_CALLS: the kernel's count runs the difference ahead. 0
+ * if they agree.
+ */
+int ls_check_unmap(const struct ls_unmap *pre, unsigned char fence_at,
+		   unsigned char verdict, unsigned char calls);
 /* The cells whose kernel action the lockstep ran: printed at exit */
 void ls_report(void);
 

@@ -979,6 +979,69 @@ static void test_offline_while_busy(void)
 	EXPECT_EQ(sim_write(P, &start_req), -EIO, "start after offline");
 }
 
+/*
+ * type1 calls every device of the container while anyone's pins stay in
+ * the range: a device whose program pins elsewhere, or nothing, is never
+ * counted, so never fenced (issue 17, bug 4). The shim's program pins the
+ * page at its cpa: 0 for start_req. vfio_ccw_unmap_verdict() is called
+ * as type1 calls it, io_mutex not held: the shim's cp_iova_pinned() takes
+ * it, as upstream's does, and aborts if its caller holds it.
+ */
+static void test_unmap_spares_a_bystander(void)
+{
+	int i;
+
+	TRY(reach_checked(IDLE));
+	for (i = 0; i < 3 * VFIO_CCW_UNMAP_CALLS; i++)
+		EXPECT_EQ(vfio_ccw_unmap_verdict(&P->private, 0, KSIM_PAGE_SIZE),
+			  VFIO_CCW_UNMAP_NONE, "call with no program");
+	EXPECT_EQ(sim_write(P, &start_req), 0, "start");
+	for (i = 0; i < 3 * VFIO_CCW_UNMAP_CALLS; i++)
+		EXPECT_EQ(vfio_ccw_unmap_verdict(&P->private, 4 * KSIM_PAGE_SIZE,
+						 KSIM_PAGE_SIZE),
+			  VFIO_CCW_UNMAP_NONE, "call for a page we do not pin");
+	EXPECT_EQ(P->private.unmap_calls, 0, "calls counted");
+	EXPECT_EQ(vfio_ccw_unmap_verdict(&P->private, 0, 2 * KSIM_PAGE_SIZE),
+		  VFIO_CCW_UNMAP_OFFLINE, "call for our page, after the others");
+}
+
+/*
+ * Our user pins the range again each time we let it go: counted, the
+ * program in flight ended, and the VFIO_CCW_UNMAP_CALLS-th call fences.
+ * A program that pinned it and ended between two calls counts too (type1
+ * may have seen its pins), with nothing left to end.
+ */
+static void test_unmap_fences_a_repinner(void)
+{
+	int ret, i;
+
+	TRY(reach_checked(BUSY));
+	EXPECT_EQ(vfio_ccw_unmap_verdict(&P->private, 0, KSIM_PAGE_SIZE),
+		  VFIO_CCW_UNMAP_OFFLINE, "first call, our program holds it");
+	CHECK(present_final(P), "device refused the final");
+	CHECK(sim_run_work_once(P, &ret) && ret == 0, "final not dispatched");
+	EXPECT_EQ(snap().state, IDLE, "after the final");
+	EXPECT_EQ(sim_write(P, &start_req), 0, "start, pins the page again");
+	CHECK(present_final(P), "device refused the second final");
+	CHECK(sim_run_work_once(P, &ret) && ret == 0, "final not dispatched");
+	EXPECT_EQ(vfio_ccw_unmap_verdict(&P->private, 0, KSIM_PAGE_SIZE),
+		  VFIO_CCW_UNMAP_NONE,
+		  "pinned since the last call, over now: nothing to end");
+	EXPECT_EQ(P->private.unmap_calls, 2, "calls counted");
+	EXPECT_EQ(vfio_ccw_unmap_verdict(&P->private, 0, KSIM_PAGE_SIZE),
+		  VFIO_CCW_UNMAP_NONE, "nothing pinned since");
+	EXPECT_EQ(sim_write(P, &start_req), 0, "start");
+	for (i = 3; i < VFIO_CCW_UNMAP_CALLS; i++)
+		EXPECT(vfio_ccw_unmap_verdict(&P->private, 0, KSIM_PAGE_SIZE) ==
+		       VFIO_CCW_UNMAP_OFFLINE, "call %d of ours: not OFFLINE", i);
+	EXPECT_EQ(vfio_ccw_unmap_verdict(&P->private, 0, KSIM_PAGE_SIZE),
+		  VFIO_CCW_UNMAP_FENCE, "the VFIO_CCW_UNMAP_CALLS-th call of ours");
+	EXPECT_EQ(vfio_ccw_unmap_verdict(&P->private, KSIM_PAGE_SIZE,
+					 KSIM_PAGE_SIZE),
+		  VFIO_CCW_UNMAP_NONE, "another range starts a new count");
+	EXPECT_EQ(P->private.unmap_calls, 0, "calls counted for it");
+}
+
 /* The guest's halt of its running program ends it and wakes the sleeper. */
 static void test_halt_ends_program(void)
 {
@@ -1911,6 +1974,8 @@ int main(int argc, char **argv)
 	run_test("intermediate_keeps_busy", test_intermediate_keeps_busy);
 	run_test("signal_interrupts_sleep", test_signal_interrupts_sleep);
 	run_test("offline_while_busy", test_offline_while_busy);
+	run_test("unmap_spares_a_bystander", test_unmap_spares_a_bystander);
+	run_test("unmap_fences_a_repinner", test_unmap_fences_a_repinner);
 	run_test("halt_ends_program", test_halt_ends_program);
 	run_test("clear_hung_device", test_clear_hung_device);
 	run_test("close_escalates", test_close_escalates);

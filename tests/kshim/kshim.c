@@ -26,15 +26,26 @@ void kshim_lock_init(struct kshim_lock *l)
 
 void kshim_lock(struct kshim_lock *l)
 {
+	/*
+	 * Taken again by its holder: a deadlock in the kernel. Read without
+	 * the lock, as atomics: held is stored (release) after owner, so a
+	 * held seen set comes with its holder's owner.
+	 */
+	if (__atomic_load_n(&l->held, __ATOMIC_ACQUIRE) &&
+	    pthread_equal(__atomic_load_n(&l->owner, __ATOMIC_RELAXED),
+			  pthread_self())) {
+		fprintf(stderr, "kshim: lock taken again by its holder: deadlock\n");
+		abort();
+	}
 	pthread_mutex_lock(&l->m);
-	l->owner = pthread_self();
-	l->held = true;
+	__atomic_store_n(&l->owner, pthread_self(), __ATOMIC_RELAXED);
+	__atomic_store_n(&l->held, true, __ATOMIC_RELEASE);
 }
 
 void kshim_unlock(struct kshim_lock *l)
 {
 	kshim_assert_held(l, "the lock being released");
-	l->held = false;
+	__atomic_store_n(&l->held, false, __ATOMIC_RELEASE);
 	pthread_mutex_unlock(&l->m);
 }
 

@@ -245,6 +245,7 @@ struct channel_program {
 int cp_init(struct channel_program *cp, union orb *orb);
 int cp_prefetch(struct channel_program *cp);
 void cp_free(struct channel_program *cp);
+bool cp_iova_pinned(struct channel_program *cp, u64 iova, u64 length);
 union orb *cp_get_orb(struct channel_program *cp, struct subchannel *sch);
 void cp_update_scsw(struct channel_program *cp, union scsw *scsw);
 

@@ -8,6 +8,7 @@
  * and the ioasm.h instructions.
  */
 #include "ksim.h"
+#include "vfio_ccw_private.h"	/* cp_iova_pinned() takes its io_mutex */
 
 /* Subchannels attached, by subchannel number: ssch() & co. get a schid */
 #define KSIM_SCHS	8
@@ -280,6 +281,28 @@ int cp_init(struct channel_program *cp, union orb *orb)
 int cp_prefetch(struct channel_program *cp)
 {
 	return cp->initialized ? 0 : -EINVAL;
+}
+
+/*
+ * The shim's program pins one page: the one its CCWs are at (the cpa).
+ * Like upstream's, it takes the private's io_mutex (a caller holding it
+ * deadlocks, which kshim_lock() reports).
+ */
+bool cp_iova_pinned(struct channel_program *cp, u64 iova, u64 length)
+{
+	struct vfio_ccw_private *private =
+		container_of(cp, struct vfio_ccw_private, cp);
+	u64 page;
+	bool pinned;
+
+	if (!cp->initialized)
+		return false;
+	mutex_lock(&private->io_mutex);
+	page = cp->orb.cmd.cpa & ~(u64)(KSIM_PAGE_SIZE - 1);
+	pinned = cp->initialized && iova < page + KSIM_PAGE_SIZE &&
+		 page < iova + length;
+	mutex_unlock(&private->io_mutex);
+	return pinned;
 }
 
 /*

@@ -35,6 +35,7 @@ enum ksim_op {
 };
 
 #define KSIM_LOG_MAX	16
+#define KSIM_PAGE_SIZE	4096	/* what cp_iova_pinned() counts in */
 
 struct ksim_dev {
 	/* the device and the subchannel, as the model's variables */
