@@ -229,8 +229,11 @@ static void vfio_ccw_css_remove(struct subchannel *sch)
 
 /*
  * System shutdown or kexec: quiesce the mdev, but do not hang the
- * shutdown; then NOT_OPER, under one io_mutex hold with the look at the
- * state: a user may have opened the device again meanwhile (model:
+ * shutdown: a halt gets its tick, then the clear 3 s. Then NOT_OPER, or,
+ * the clear still owed, NOT_OPER when it is answered: nothing the channel
+ * may still answer for is freed (vfio_ccw_fsm_shutdown(); model:
+ * shutdown_ends_use). Under one io_mutex hold with the look at the state:
+ * a user may have opened the device again meanwhile (model:
  * shutdown_not_oper_in_any_state).
  */
 static void vfio_ccw_css_shutdown(struct subchannel *sch)
@@ -243,9 +246,11 @@ static void vfio_ccw_css_shutdown(struct subchannel *sch)
 	}
 	vfio_ccw_go_offline(private, true, 3 * HZ);
 	mutex_lock(&private->io_mutex);
-	if (private->state == VFIO_CCW_STATE_STANDBY &&
-	    vfio_ccw_still_bound(private))
-		vfio_ccw_fsm_dispatch(private, VFIO_CCW_EVENT_NOT_OPER);
+	if (vfio_ccw_still_bound(private))
+		vfio_ccw_fsm_shutdown(private);
+	if (private->not_oper_owed)
+		dev_err(&sch->dev,
+			"vfio_ccw: the clear is not answered; not operational once it is\n");
 	mutex_unlock(&private->io_mutex);
 	vfio_ccw_put_private(private);
 }

@@ -27,9 +27,9 @@
 
 /*
  * How long a closer sleeps between two looks at a quiesce. The first tick
- * that finds it still quiescing escalates the halt to a clear; after
- * VFIO_CCW_CLEAR_TICKS more (30 s), a clear still not answered, the
- * subchannel is given up for not operational (vfio_ccw_go_offline()).
+ * that finds it still quiescing escalates the halt to a clear; every
+ * VFIO_CCW_CLEAR_TICKS more (30 s), a clear still not answered is
+ * reported (vfio_ccw_go_offline()).
  */
 #define VFIO_CCW_QUIESCE_TICK	(3 * HZ)
 #define VFIO_CCW_CLEAR_TICKS	10
@@ -128,33 +128,21 @@ static enum vfio_ccw_state vfio_ccw_gone(struct vfio_ccw_private *private)
 /*
  * Disable, drop stale IRBs, free the program, wake every sleeper: the
  * model's sch_shutdown(). Ends in NOT_OPER if the subchannel is gone (the
- * msch answered cc 3, or there is no device behind it any more).
- *
- * The model calls it only when nothing is owed, where a disable fails
- * only on status pending. The glue also calls it when a quiesce gives up
- * on a clear that never ends (vfio_ccw_go_offline()): there msch finds the
- * clear function still in progress. The program goes all the same: the
- * clear ended the subchannel's data transfer when csch was issued, only
- * its signal to the device is unanswered, and a program left pinned would
- * make type1's dma_unmap retry until its BUG_ON. Not in the model, which
- * holds that every clear is answered.
+ * msch answered cc 3, or there is no device behind it any more), or if a
+ * shutdown gave up waiting for this quiesce (@not_oper_owed). Called only
+ * when the subchannel owes no interrupt (model: nothing_freed_while_owed),
+ * so a disable fails only on a status pending that another CPU took.
  */
 static enum vfio_ccw_state vfio_ccw_sch_shutdown(struct vfio_ccw_private *private)
 {
 	struct subchannel *sch = private->sch;
-	bool running = false;
 	int err;
 
 	spin_lock_irq(&sch->lock);
 	err = cio_disable_subchannel(sch);
-	if (err && err != -ENODEV)
-		running = !cio_update_schib(sch) && vfio_ccw_sch_owes(sch);
 	vfio_ccw_irb_flush(private);
 	spin_unlock_irq(&sch->lock);
-	if (running)
-		dev_warn_ratelimited(&sch->dev,
-				     "vfio_ccw: the clear was never answered; freeing the channel program\n");
-	else if (err && err != -ENODEV)
+	if (err && err != -ENODEV)
 		/* Still enabled: an interrupt will find STANDBY and retry */
 		dev_warn_ratelimited(&sch->dev,
 				     "vfio_ccw: disabling the subchannel failed: %d\n",
@@ -163,7 +151,7 @@ static enum vfio_ccw_state vfio_ccw_sch_shutdown(struct vfio_ccw_private *privat
 	cp_free(&private->cp);
 	complete_all(&private->completion);
 	complete_all(&private->quiesced);
-	if (err == -ENODEV)
+	if (err == -ENODEV || private->not_oper_owed)
 		return vfio_ccw_gone(private);
 	return VFIO_CCW_STATE_STANDBY;
 }
@@ -780,8 +768,13 @@ int vfio_ccw_async_request(struct vfio_ccw_private *private, u32 cmd)
  * @private: the subchannel, io_mutex held
  * @ticks: the waits that timed out before this one
  *
- * Return: CLOSE on the first (the halt escalated to a clear), NOT_OPER
- * VFIO_CCW_CLEAR_TICKS later (the clear was never answered: give up), else
+ * The clear is never given up on: the architecture answers it unless the
+ * device is gone, and then the css reports that and NOT_OPER ends the
+ * wait. Giving up would free the program and have the css free the
+ * subchannel while the clear's interrupt may still come (model:
+ * nothing_freed_while_owed).
+ *
+ * Return: CLOSE on the first (the halt escalated to a clear), else
  * NR_VFIO_CCW_EVENTS: nothing. Nothing either once it is no longer
  * QUIESCING.
  */
@@ -789,13 +782,28 @@ enum vfio_ccw_event vfio_ccw_quiesce_timeout(struct vfio_ccw_private *private,
 					     unsigned int ticks)
 {
 	vfio_ccw_fsm_assert_locked(private);
-	if (private->state != VFIO_CCW_STATE_QUIESCING)
+	if (private->state != VFIO_CCW_STATE_QUIESCING || ticks)
 		return NR_VFIO_CCW_EVENTS;
-	if (!ticks)
-		return VFIO_CCW_EVENT_CLOSE;
-	if (ticks == VFIO_CCW_CLEAR_TICKS)
-		return VFIO_CCW_EVENT_NOT_OPER;
-	return NR_VFIO_CCW_EVENTS;
+	return VFIO_CCW_EVENT_CLOSE;
+}
+
+/**
+ * vfio_ccw_fsm_shutdown() - the css shutdown's look once its wait is over
+ * @private: the subchannel, io_mutex held
+ *
+ * STANDBY: NOT_OPER now. QUIESCING, the bounded wait over with the clear
+ * still owed: the program stays pinned and the subchannel registered
+ * until the clear is answered, and the quiesce then ends in NOT_OPER. Any
+ * other state is NOT_OPER already, or a user's that opened it again. The
+ * model's host decides so, the lockstep checks it (shutdown_ends_use).
+ */
+void vfio_ccw_fsm_shutdown(struct vfio_ccw_private *private)
+{
+	vfio_ccw_fsm_assert_locked(private);
+	if (private->state == VFIO_CCW_STATE_STANDBY)
+		vfio_ccw_fsm_dispatch(private, VFIO_CCW_EVENT_NOT_OPER);
+	else if (private->state == VFIO_CCW_STATE_QUIESCING)
+		private->not_oper_owed = true;
 }
 
 /**
@@ -876,8 +884,8 @@ enum vfio_ccw_unmap vfio_ccw_unmap_verdict(struct vfio_ccw_private *private,
  * @private: the subchannel, io_mutex not held
  * @closing: the guest is going away: a reset racing with us must not bring
  *	the subchannel back online
- * @limit: give up waiting after this many jiffies; 0: wait for the
- *	quiesce to end (bounded, see below)
+ * @limit: stop waiting for the clear this many jiffies after issuing it,
+ *	still QUIESCING (the css shutdown); 0: wait until the quiesce ends
  *
  * CLOSE with a function still owing its interrupt leaves QUIESCING until
  * that interrupt arrives; the channel program stays pinned until then, and
@@ -885,20 +893,19 @@ enum vfio_ccw_unmap vfio_ccw_unmap_verdict(struct vfio_ccw_private *private,
  * returns. The wait is uninterruptible but wakes every
  * VFIO_CCW_QUIESCE_TICK to look again. The first tick that finds
  * QUIESCING raises CLOSE again, which escalates the halt to a clear (the
- * model's go_offline()). The architecture answers every clear unless the
- * device is gone, and then the css reports it; should neither happen
- * within VFIO_CCW_CLEAR_TICKS more ticks, the glue gives up: NOT_OPER,
- * raised through the dispatcher, and the subchannel is unregistered. The
- * model leaves that out, since the clear is always answered there (see
- * vfio_ccw_sch_shutdown() for the program).
+ * model's go_offline()); a limit starts counting then, so that no halt is
+ * left owed. The architecture answers every clear unless the device is
+ * gone, and then the css reports it and NOT_OPER ends the wait; a clear
+ * still unanswered is reported every VFIO_CCW_CLEAR_TICKS ticks, and
+ * nothing is freed meanwhile (vfio_ccw_quiesce_timeout()).
  *
  * Return: the state reached.
  */
 enum vfio_ccw_state vfio_ccw_go_offline(struct vfio_ccw_private *private,
 					bool closing, unsigned long limit)
 {
-	unsigned long deadline = jiffies + limit;
 	struct subchannel *sch = private->sch;
+	unsigned long deadline = 0;
 	enum vfio_ccw_event event;
 	enum vfio_ccw_state state;
 	unsigned int ticks = 0;
@@ -914,7 +921,7 @@ enum vfio_ccw_state vfio_ccw_go_offline(struct vfio_ccw_private *private,
 		unsigned long tick = VFIO_CCW_QUIESCE_TICK;
 		bool timed_out;
 
-		if (limit) {
+		if (limit && ticks) {	/* escalated: the clear's wait */
 			if (time_after_eq(jiffies, deadline))
 				break;
 			tick = min(tick, deadline - jiffies);
@@ -925,14 +932,18 @@ enum vfio_ccw_state vfio_ccw_go_offline(struct vfio_ccw_private *private,
 		mutex_lock(&private->io_mutex);
 		/* Every wait that timed out counts, the limit's last one too */
 		event = NR_VFIO_CCW_EVENTS;
-		if (timed_out && private->state == VFIO_CCW_STATE_QUIESCING)
-			event = vfio_ccw_quiesce_timeout(private, ticks++);
-		if (event == VFIO_CCW_EVENT_CLOSE)
+		if (timed_out && private->state == VFIO_CCW_STATE_QUIESCING) {
+			event = vfio_ccw_quiesce_timeout(private, ticks);
+			if (ticks && !(ticks % VFIO_CCW_CLEAR_TICKS))
+				dev_err(&sch->dev,
+					"vfio_ccw: the clear is not answered yet, still waiting\n");
+			ticks++;
+		}
+		if (event == VFIO_CCW_EVENT_CLOSE) {
 			dev_warn(&sch->dev,
 				 "vfio_ccw: the subchannel does not quiesce, clearing it\n");
-		else if (event == VFIO_CCW_EVENT_NOT_OPER)
-			dev_err(&sch->dev,
-				"vfio_ccw: the subchannel does not answer a clear, giving up on it\n");
+			deadline = jiffies + limit;
+		}
 		if (event != NR_VFIO_CCW_EVENTS)
 			vfio_ccw_fsm_dispatch(private, event);
 		state = private->state;

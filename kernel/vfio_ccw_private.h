@@ -127,6 +127,8 @@ struct vfio_ccw_parent {
  *	call (io_mutex)
  * @unmap_fenced: too many of them: the device stays offline until the
  *	user resets or reopens it (io_mutex)
+ * @not_oper_owed: the css shutdown gave up waiting for a clear: the
+ *	quiesce ends in NOT_OPER when the clear is answered (io_mutex)
  */
 struct vfio_ccw_private {
 	struct vfio_device vdev;
@@ -162,6 +164,7 @@ struct vfio_ccw_private {
 	unsigned int unmap_calls;
 	bool unmap_repinned;
 	bool unmap_fenced;
+	bool not_oper_owed;
 };
 
 /*
@@ -213,6 +216,7 @@ enum vfio_ccw_state vfio_ccw_go_offline(struct vfio_ccw_private *private,
 					bool closing, unsigned long limit);
 enum vfio_ccw_event vfio_ccw_quiesce_timeout(struct vfio_ccw_private *private,
 					     unsigned int ticks);
+void vfio_ccw_fsm_shutdown(struct vfio_ccw_private *private);
 int vfio_ccw_async_request(struct vfio_ccw_private *private, u32 cmd);
 bool vfio_ccw_sch_gone(struct vfio_ccw_private *private);
 void vfio_ccw_irb_push(struct vfio_ccw_private *private, struct irb *irb);

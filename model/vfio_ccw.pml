@@ -358,6 +358,8 @@ bit asking[N_USERS];		/* writer i's request awaits its answer */
 #define NO_REQUEST	(!asking[0] && !asking[1] && !asking[2])
 #endif
 bit asleep[N_USERS];		/* writer i sleeps on the completion */
+bit shutdown_looked;		/* the shutdown's last look found the device
+				 * NOT_OPER or QUIESCING, not a user's */
 bit start_flip;			/* toggled by each start accepted while
 				 * writer 0 asks (0 while it does not) */
 /*
@@ -398,6 +400,9 @@ bit bad_stale_irb;		/* the work dispatched an IRB queued for a
 bit bad_cio_wait;		/* cio's work queue took the FSM mutex */
 bit bad_fence;			/* dma_unmap fenced the device though our
 				 * user pinned nothing while type1 called */
+bit bad_freed_owed;		/* a program unpinned, or the subchannel
+				 * unregistered, while a start, halt or clear
+				 * may still interrupt */
 hidden byte cio_pid = NOBODY;	/* the css process: cio's work queue */
 byte stale_irbs;		/* IRBs in the ring when the mdev was created:
 				 * a removed one's (0 unless the ring outlives
@@ -406,6 +411,8 @@ bit not_oper_cause;		/* the device was lost, an enable failed, or
 				 * the system shuts down: NOT_OPER is due (per
 				 * mdev: a new one starts with the device's
 				 * state then) */
+bit not_oper_owed;		/* a shutdown gave up waiting for the clear:
+				 * the quiesce ends in NOT_OPER (per mdev) */
 
 /*
  * Cell coverage: counted by pan outside the state vector, printed at exit
@@ -419,10 +426,12 @@ c_decl {
 	 * trigger no search reached holds for want of it, and make verify
 	 * fails it (proofs/properties.toml, trigger).
 	 */
-	enum { W_CRW_WHILE_LOCKED, W_UNMAP_BYSTANDER, NR_WITNESSES };
+	enum { W_CRW_WHILE_LOCKED, W_UNMAP_BYSTANDER, W_UNREG_DEVICE_THERE,
+	       NR_WITNESSES };
 	static const char *witness_name[NR_WITNESSES] = {
 		"crw_while_mutex_held",	/* cio_work_never_waits */
 		"unmap_call_of_a_bystander",	/* unmap_spares_bystanders */
+		"unreg_of_an_answering_device",	/* nothing_freed_while_owed */
 	};
 	static unsigned long witness_hits[NR_WITNESSES];
 	static void witness(int w)
@@ -581,6 +590,10 @@ inline cp_free()
 	:: !cp_live || dev_active || cp_translating -> bad_cp_free = 1
 	:: else
 	fi;
+	if
+	:: OWED -> bad_freed_owed = 1
+	:: else
+	fi;
 	cp_live = 0
 }
 
@@ -621,16 +634,23 @@ inline msch_lost_to_irq()
 	irq_taken = sch_status; sch_status = 0
 }
 
-/* Disable; if it fails, the interrupt on its way disables again. */
+/*
+ * Disable; if it fails, the interrupt on its way disables again. msch
+ * answers cc 2 while a start, halt or clear is pending: cio drops the
+ * status and the subchannel stays enabled (the glue disables only when
+ * nothing is owed, nothing_freed_while_owed holds it to that).
+ */
 inline sch_disable()
 {
 	if
-	:: true ->
+	:: !(sch_enabled && !dev_lost && OWED) ->
 		if
 		:: sch_enabled && !dev_lost -> LS_OP(LS_OP_DISABLE)
 		:: else	/* cio: disabled already, no msch; lost: cc 3 */
 		fi;
 		sch_status = 0; sch_enabled = 0
+	:: sch_enabled && !dev_lost && OWED ->
+		sch_status = 0	/* cc 2, a function pending: still enabled */
 	:: MSCH_RACES_IRQ -> LS_ORACLE(race_msch); msch_lost_to_irq()
 	fi
 }
@@ -650,6 +670,7 @@ inline sch_shutdown()
 	complete_all();
 	if
 	:: dev_lost -> nx = ST_NOT_OPER	/* msch answered cc 3 */
+	:: !dev_lost && not_oper_owed -> nx = ST_NOT_OPER /* the shutdown's */
 	:: else -> nx = ST_STANDBY
 	fi
 }
@@ -1049,8 +1070,10 @@ inline escalate_offline()
 
 /*
  * Waits only if QUIESCING. A wait that times out escalates; after that it
- * waits for good (the glue's 30 s give-up is not modelled: the model's
- * clear is always answered, docs/proofs.md).
+ * waits for good: the architecture answers every clear unless the device
+ * is gone, and the css reports that (NOT_OPER ends the wait). Giving up
+ * would free what the channel may still answer for (the glue's 30 s
+ * give-up before issue 17: mutation quiesce_gives_up).
  */
 inline go_offline(closing)
 {
@@ -1081,6 +1104,7 @@ static void ls_world_of(struct ls_world *w)
 	w->unreg_due = now.unreg_due;
 	w->cp_live = now.cp_live;
 	w->repinned = now.unmap_under_way ? now.unmap_pinned : LS_UNTRACKED;
+	w->not_oper_owed = now.not_oper_owed;
 	w->done = now.done;
 	w->nirbs = q_len(now.irbq);
 	for (i = 0; i < w->nirbs && i < LS_SLOTS; i++)
@@ -1115,6 +1139,20 @@ static void ls_sch_gone(void)
 static void ls_escalation(void)
 {
 	if (ls_check_escalation(now.state))
+		now.bad_refinement = 1;
+}
+
+/* The shutdown's last look: the state it found, kept for the check after */
+static unsigned char ls_shutdown_state;
+
+static void ls_shutdown_pre(void)
+{
+	ls_shutdown_state = now.state;
+}
+
+static void ls_shutdown_post(void)
+{
+	if (ls_check_shutdown(ls_shutdown_state, now.state, now.not_oper_owed))
 		now.bad_refinement = 1;
 }
 
@@ -1277,7 +1315,18 @@ end_idle:
 		css_q ? _;
 		c_code { if (now.fsm_owner != NOBODY) witness(W_CRW_WHILE_LOCKED); };
 		sch_work_queued = 1 }
-	:: atomic { !unregistered && unreg_due -> unregistered = 1 }
+	/*
+	 * The unregistration: the remove disables under sch->lock, so an
+	 * interrupt handler spinning on it (a status taken) runs first; then
+	 * cio frees the subchannel its intparm names.
+	 */
+	:: atomic { !unregistered && unreg_due && irq_taken == 0 ->
+		if
+		:: !dev_lost && OWED -> bad_freed_owed = 1
+		:: else
+		fi;
+		c_code { if (!now.dev_lost) witness(W_UNREG_DEVICE_THERE); };
+		unregistered = 1 }
 	od
 }
 
@@ -1501,19 +1550,25 @@ end_unbound:	/* no mdev got its INIT before it went (RECREATES) */
 	:: host_does == HOST_UNMAP -> type1_unmap()
 	:: host_does == HOST_SHUTDOWN ->
 		raise_offline(0);
-		if
-		:: state != ST_QUIESCING
-		:: true -> escalate_offline()	/* its one tick timed out:
-						 * escalated, then gave up */
-		fi;
-		/* Under one mutex hold: a user may have opened it again */
+		escalate_offline();	/* the halt's tick timed out */
+		/*
+		 * The clear's wait is bounded: the step below may come at any
+		 * time. Under one mutex hold: a user may have opened it again;
+		 * a clear still owed keeps the program and the subchannel,
+		 * and its end is NOT_OPER.
+		 */
 		atomic { MUTEX_FREE ->
 			fsm_lock();
+			LS_CHECK(ls_shutdown_pre);
 			if
 			:: state == ST_STANDBY ->
 				not_oper_cause = 1; dispatch(EV_NOT_OPER)
+			:: state == ST_QUIESCING ->
+				not_oper_cause = 1; not_oper_owed = 1
 			:: else
 			fi;
+			LS_CHECK(ls_shutdown_post);
+			GHOST(shutdown_looked = (state == ST_NOT_OPER || state == ST_QUIESCING));
 			fsm_unlock(); ans = 0 }
 	:: host_does == HOST_REMOVE ->
 		removal_started = 1;
@@ -1549,6 +1604,7 @@ inline remove_mdev()
 	state = ST_NOT_OPER;
 	sch_work_queued = 0;	/* cancel_work_sync() */
 	unmap_pinned = 0; unmap_calls = 0; unmap_fenced = 0;
+	not_oper_owed = 0;
 	initialized = 0;
 	done = 0;
 	printf("@mdev removed\n")
@@ -1705,6 +1761,7 @@ ltl irq_never_waits { [] !bad_irb_overflow }
 ltl no_stale_irb { [] !bad_stale_irb }
 ltl cio_work_never_waits { [] !bad_cio_wait }
 ltl unmap_spares_bystanders { [] !bad_fence }
+ltl nothing_freed_while_owed { [] !bad_freed_owed }
 ltl kernel_refines_model { [] !bad_refinement }
 
 /*
@@ -1727,6 +1784,9 @@ ltl sleepers_wake { [] OVERTAKEN(asleep[0]) }
 ltl clear_wakes_sleepers { [] WAKES_AFTER_CLEAR }
 ltl clear_ends_io { [] ((state == ST_BUSY && dev_clears > 0) -> <> (state != ST_BUSY)) }
 ltl offline_completes { [] ((state == ST_QUIESCING) -> <> (state != ST_QUIESCING)) }
+/* The shutdown ends the device's use: it is unregistered, once the clear
+ * it may have left owed is answered. */
+ltl shutdown_ends_use { [] (shutdown_looked -> <> unregistered) }
 ltl removal_completes { [] ((removal_started && honours) -> <> removed) }
 /* An mdev, created at the start or anew, comes to be used: its INIT and
  * the user's OPEN take it to IDLE, unless the device goes first (NOT_OPER)

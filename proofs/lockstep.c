@@ -78,6 +78,7 @@ static void ls_read_back(struct vfio_ccw_private *private,
 	w->unreg_due = dev->unreg_due;
 	w->cp_live = private->cp.initialized;
 	w->repinned = private->unmap_repinned;
+	w->not_oper_owed = private->not_oper_owed;
 	w->done = private->completion.done == UINT_MAX ? 255 :
 		  (unsigned char)private->completion.done;
 	w->nirbs = private->irb_count;
@@ -90,10 +91,11 @@ static void ls_show_world(const char *who, const struct ls_world *w)
 {
 	unsigned int i;
 
-	printf("@lockstep   %-6s %s enabled=%d lost=%d active=%d halt=%d clears=%d pending=%d taken=%d unreg_due=%d cp_live=%d repinned=%d done=%d ring=[",
+	printf("@lockstep   %-6s %s enabled=%d lost=%d active=%d halt=%d clears=%d pending=%d taken=%d unreg_due=%d cp_live=%d repinned=%d not_oper_owed=%d done=%d ring=[",
 	       who, vfio_ccw_state_names[w->state % NR_VFIO_CCW_STATES],
 	       w->enabled, w->lost, w->active, w->halt, w->clears, w->pending,
-	       w->taken, w->unreg_due, w->cp_live, w->repinned, w->done);
+	       w->taken, w->unreg_due, w->cp_live, w->repinned,
+	       w->not_oper_owed, w->done);
 	for (i = 0; i < w->nirbs && i < LS_SLOTS; i++)
 		printf("%s%d", i ? " " : "", w->irbs[i]);
 	printf("]\n");
@@ -140,6 +142,7 @@ static int ls_differ(const struct ls_world *m, const struct ls_world *k)
 	       (m->clears != 0) != (k->clears != 0) || m->taken != k->taken ||
 	       m->unreg_due != k->unreg_due || m->cp_live != k->cp_live ||
 	       (m->repinned != LS_UNTRACKED && m->repinned != k->repinned) ||
+	       m->not_oper_owed != k->not_oper_owed ||
 	       m->done != k->done || m->nirbs != k->nirbs ||
 	       memcmp(m->irbs, k->irbs, m->nirbs < LS_SLOTS ? m->nirbs : LS_SLOTS);
 }
@@ -180,6 +183,7 @@ int ls_check(const struct ls_frame *f, const struct ls_world *post, int ans)
 	/* the model pinned the start's program in its first step */
 	private.cp.initialized = f->cell_start ? 0 : pre->cp_live;
 	private.unmap_repinned = pre->repinned == 1;
+	private.not_oper_owed = pre->not_oper_owed;
 	private.state = pre->state;
 	private.completion.done = pre->done == 255 ? UINT_MAX : pre->done;
 	private.io_trigger = &io_trigger;
@@ -258,28 +262,71 @@ int ls_check_irq(const struct ls_world *post)
 	return bad;
 }
 
+/*
+ * The quiesce wait's timeouts: the model escalates on the first and then
+ * waits for good. Every tick the kernel may count is asked, each on its
+ * own copy of the state.
+ */
+#define LS_TICKS	64
+
 int ls_check_escalation(unsigned char state)
 {
 	static struct vfio_ccw_private private;
 	static struct subchannel sch;
 	static struct ksim_dev dev;
 	enum vfio_ccw_event model, kernel;
+	unsigned int ticks;
+	int bad = 0;
 
-	ls_private(&private, &sch, &dev);
-	private.state = state;
-	model = state == VFIO_CCW_STATE_QUIESCING ? VFIO_CCW_EVENT_CLOSE :
-						    NR_VFIO_CCW_EVENTS;
-	mutex_lock(&private.io_mutex);
-	kernel = vfio_ccw_quiesce_timeout(&private, 0);
-	mutex_unlock(&private.io_mutex);
-	ksim_detach(&sch);
-	if (kernel != model && ls_shown < 3) {
-		printf("@lockstep MISMATCH the quiesce wait's first timeout in %s: model raises %d, kernel %d (%d: nothing)\n",
-		       vfio_ccw_state_names[state % NR_VFIO_CCW_STATES], model, kernel,
-		       NR_VFIO_CCW_EVENTS);
+	for (ticks = 0; ticks < LS_TICKS && !bad; ticks++) {
+		ls_private(&private, &sch, &dev);
+		private.state = state;
+		model = state == VFIO_CCW_STATE_QUIESCING && !ticks ?
+			VFIO_CCW_EVENT_CLOSE : NR_VFIO_CCW_EVENTS;
+		mutex_lock(&private.io_mutex);
+		kernel = vfio_ccw_quiesce_timeout(&private, ticks);
+		mutex_unlock(&private.io_mutex);
+		ksim_detach(&sch);
+		bad = kernel != model;
+	}
+	if (bad && ls_shown < 3) {
+		printf("@lockstep MISMATCH the quiesce wait's timeout %u in %s: model raises %d, kernel %d (%d: nothing)\n",
+		       ticks, vfio_ccw_state_names[state % NR_VFIO_CCW_STATES],
+		       model, kernel, NR_VFIO_CCW_EVENTS);
 		ls_shown++;
 	}
-	return kernel != model;
+	return bad;
+}
+
+/*
+ * The css shutdown's last look, vfio_ccw_fsm_shutdown(), on the state the
+ * model's host found: the state it leaves and the NOT_OPER it owes.
+ */
+int ls_check_shutdown(unsigned char state, unsigned char post_state,
+		      unsigned char owed)
+{
+	static struct vfio_ccw_private private;
+	static struct subchannel sch;
+	static struct ksim_dev dev;
+	int bad;
+
+	ls_private(&private, &sch, &dev);
+	sch.dev.name = "0.0.0000";
+	private.state = state;
+	mutex_lock(&private.io_mutex);
+	vfio_ccw_fsm_shutdown(&private);
+	mutex_unlock(&private.io_mutex);
+	ksim_detach(&sch);
+	bad = private.state != post_state || private.not_oper_owed != owed;
+	if (bad && ls_shown < 3) {
+		printf("@lockstep MISMATCH the shutdown's look at %s: model leaves %s owing %d, kernel %s owing %d\n",
+		       vfio_ccw_state_names[state % NR_VFIO_CCW_STATES],
+		       vfio_ccw_state_names[post_state % NR_VFIO_CCW_STATES], owed,
+		       vfio_ccw_state_names[private.state % NR_VFIO_CCW_STATES],
+		       private.not_oper_owed);
+		ls_shown++;
+	}
+	return bad;
 }
 
 int ls_check_sch_gone(unsigned char lost)

@@ -20,6 +20,7 @@ struct ls_world {
 	unsigned char repinned;	/* a translation since dma_unmap's last call,
 				 * or LS_UNTRACKED: the model tracks it only
 				 * while an unmap is under way */
+	unsigned char not_oper_owed;	/* a shutdown left the clear owed */
 	unsigned char done;	/* 255: complete_all() */
 	unsigned char nirbs, irbs[LS_SLOTS];	/* the IRB ring, oldest first */
 };
@@ -76,6 +77,8 @@ int ls_check_irq(const struct ls_world *post);
  * go_offline() escalates, in QUIESCING. 0 if they agree.
  */
 int ls_check_escalation(unsigned char state);
+int ls_check_shutdown(unsigned char state, unsigned char post_state,
+		      unsigned char owed);
 
 /*
  * sch_event's second look, io_mutex held, SCHIB_CHANGED dispatched: the

@@ -1194,12 +1194,13 @@ static void test_close_limit_escalates(void)
 }
 
 /*
- * Not even the clear answered (the architecture says it always is): the
- * close gives up after its ticks, NOT_OPER; the program is freed (the
- * clear ended its data transfer), the subchannel stays enabled until an
- * answer that comes late disables it.
+ * Not even the clear answered in time: the close never gives up (the
+ * architecture answers a clear unless the device is gone, and the css
+ * reports that). Past the old 30 s give-up, nothing is freed: the program
+ * stays pinned, the subchannel enabled and registered; the late answer
+ * ends the quiesce (model: nothing_freed_while_owed).
  */
-static void test_close_gives_up(void)
+static void test_close_waits_for_the_clear(void)
 {
 	struct closer c = { .limit = 0 };
 	struct sim_snapshot s;
@@ -1208,35 +1209,86 @@ static void test_close_gives_up(void)
 	EXPECT(hang_device(P), "device did not hang");
 	sim_set_deaf(P, true);
 	start_thread(&c.thread, closer_thread, &c);
-	if (!join_timeout(c.thread, JOIN_MS))
-		die_hung("closer");
-	EXPECT(c.state == NOT_OPER, "close ended in %s", sim_state_name(c.state));
+	CHECK(wait_snap(clear_issued), "the halt was never escalated");
+	/* the tick is 3 s: 12 ticks, past the 10 of the old give-up */
+	sleep_us(12 * 3000000L / HZ_SCALE);
 	s = snap();
-	EXPECT(s.clears == 1 && s.dev.clears == 1, "the clear: %lu issued, "
-	       "%d owed", s.clears, s.dev.clears);
-	EXPECT(!s.cp_live && s.dev.enabled, "program %s, subchannel %s",
-	       s.cp_live ? "kept" : "freed", s.dev.enabled ? "enabled" : "disabled");
-	EXPECT(s.unreg_due, "no unregistration asked");
-	/*
-	 * Expected here, the glue's departure from the model: the program
-	 * goes while the simulated device still holds it (the shim's
-	 * misuse): it keeps a program until the clear's answer, where the
-	 * architecture ends the data transfer when csch is issued. The
-	 * subchannel left enabled is no fault: the css unregisters it.
-	 */
-	EXPECT(s.misuse && strstr(s.misuse, "freed while the device runs it"),
-	       "departure not seen: misuse %s", s.misuse ? s.misuse : "none");
-	mutex_lock(&P->private.io_mutex);
-	P->dev.misuse = NULL;
-	mutex_unlock(&P->private.io_mutex);
-	EXPECT(s.warnings == 0, "WARN_ONCE()s: %u", s.warnings);
+	CHECK(s.state == QUIESCING && s.cp_live && s.dev.enabled && !s.unreg_due,
+	      "the close gave up: %s, program %s, subchannel %s, unregistration %s",
+	      sim_state_name(s.state), s.cp_live ? "kept" : "freed",
+	      s.dev.enabled ? "enabled" : "disabled",
+	      s.unreg_due ? "asked" : "not asked");
+	EXPECT(s.clears == 1, "%lu clears issued", s.clears);
+	EXPECT(!s.misuse, "misuse: %s", s.misuse ? s.misuse : "");
 
 	sim_set_deaf(P, false);
-	EXPECT(present_clear_done(P), "device refused the late clear interrupt");
-	EXPECT(sim_run_work_once(P, NULL), "clear not dispatched");
+	CHECK(present_clear_done(P), "device refused the late clear interrupt");
+	CHECK(sim_run_work_once(P, NULL), "clear not dispatched");
+	if (!join_timeout(c.thread, JOIN_MS))
+		die_hung("closer");
+	if (test_failed)
+		return;
+	EXPECT(c.state == STANDBY, "close ended in %s", sim_state_name(c.state));
 	s = snap();
-	EXPECT(s.state == NOT_OPER, "state %s", sim_state_name(s.state));
-	EXPECT(!s.dev.enabled, "the late answer did not disable the subchannel");
+	EXPECT(!s.cp_live && !s.dev.enabled && !s.unreg_due,
+	       "after the clear: program %s, subchannel %s",
+	       s.cp_live ? "kept" : "freed", s.dev.enabled ? "enabled" : "disabled");
+}
+
+/*
+ * The css shutdown's look (vfio_ccw_fsm_shutdown()) after its bounded
+ * wait: the clear still owed, nothing is freed and NOT_OPER waits for the
+ * clear's answer, which then ends the quiesce in NOT_OPER and asks for the
+ * unregistration (model: shutdown_ends_use).
+ */
+static void test_shutdown_owes_not_oper(void)
+{
+	struct closer c = { .limit = HZ };
+	struct sim_snapshot s;
+
+	TRY(reach_checked(BUSY));
+	EXPECT(hang_device(P), "device did not hang");
+	sim_set_deaf(P, true);
+	start_thread(&c.thread, closer_thread, &c);
+	if (!join_timeout(c.thread, JOIN_MS))
+		die_hung("closer");
+	EXPECT(c.state == QUIESCING, "the wait ended in %s",
+	       sim_state_name(c.state));
+	mutex_lock(&P->private.io_mutex);
+	vfio_ccw_fsm_shutdown(&P->private);
+	mutex_unlock(&P->private.io_mutex);
+	s = snap();
+	EXPECT(s.state == QUIESCING && P->private.not_oper_owed,
+	       "shutdown left %s, NOT_OPER %s", sim_state_name(s.state),
+	       P->private.not_oper_owed ? "owed" : "not owed");
+	EXPECT(s.halts == 1 && s.clears == 1, "%lu halts, %lu clears",
+	       s.halts, s.clears);
+	EXPECT(s.cp_live && s.dev.enabled && !s.unreg_due,
+	       "freed with the clear owed: program %s, unregistration %s",
+	       s.cp_live ? "kept" : "freed", s.unreg_due ? "asked" : "not asked");
+
+	sim_set_deaf(P, false);
+	CHECK(present_clear_done(P), "device refused the late clear interrupt");
+	CHECK(sim_run_work_once(P, NULL), "clear not dispatched");
+	s = snap();
+	EXPECT(s.state == NOT_OPER && s.unreg_due, "the clear's end: %s, "
+	       "unregistration %s", sim_state_name(s.state),
+	       s.unreg_due ? "asked" : "not asked");
+	EXPECT(!s.cp_live && !s.dev.enabled, "program or subchannel left");
+}
+
+/* The shutdown's look at a quiet device: NOT_OPER at once */
+static void test_shutdown_of_standby(void)
+{
+	struct sim_snapshot s;
+
+	TRY(reach_checked(STANDBY));
+	mutex_lock(&P->private.io_mutex);
+	vfio_ccw_fsm_shutdown(&P->private);
+	mutex_unlock(&P->private.io_mutex);
+	s = snap();
+	EXPECT(s.state == NOT_OPER && s.unreg_due && !P->private.not_oper_owed,
+	       "shutdown of STANDBY: %s", sim_state_name(s.state));
 }
 
 /*
@@ -1980,7 +2032,9 @@ int main(int argc, char **argv)
 	run_test("clear_hung_device", test_clear_hung_device);
 	run_test("close_escalates", test_close_escalates);
 	run_test("close_limit_escalates", test_close_limit_escalates);
-	run_test("close_gives_up", test_close_gives_up);
+	run_test("close_waits_for_the_clear", test_close_waits_for_the_clear);
+	run_test("shutdown_owes_not_oper", test_shutdown_owes_not_oper);
+	run_test("shutdown_of_standby", test_shutdown_of_standby);
 	run_test("clear_racing_start", test_clear_racing_start);
 	run_test("stale_idle_halt", test_stale_idle_halt);
 	run_test("path_gone", test_path_gone);
