@@ -590,8 +590,8 @@ inline cp_free()
 	:: !cp_live || dev_active || cp_translating -> bad_cp_free = 1
 	:: else
 	fi;
-	if
-	:: OWED -> bad_freed_owed = 1
+	if	/* its start, or the halt or clear ending it, owes an interrupt */
+	:: dev_active -> bad_freed_owed = 1
 	:: else
 	fi;
 	cp_live = 0
@@ -1299,7 +1299,9 @@ end_idle:
  * that raises ASYNC_REQ to clear the I/O running on it (chp_event runs
  * under sch->lock, the work on our own queue, not cio's). Left out: the
  * unregistration removing a live re-created mdev (that removal waits for
- * the user's close, as in the removal configuration).
+ * the user's close, as in the removal configuration); the unregistration
+ * waits instead until that mdev is NOT_OPER (SPIN found it freeing the
+ * subchannel under the new mdev's I/O when it did not).
  */
 proctype css()
 {
@@ -1318,9 +1320,12 @@ end_idle:
 	/*
 	 * The unregistration: the remove disables under sch->lock, so an
 	 * interrupt handler spinning on it (a status taken) runs first; then
-	 * cio frees the subchannel its intparm names.
+	 * cio frees the subchannel its intparm names. An mdev created anew
+	 * before it ran and not NOT_OPER is removed first, which waits for its
+	 * user's close (left out, see above): the unregistration waits here.
 	 */
-	:: atomic { !unregistered && unreg_due && irq_taken == 0 ->
+	:: atomic { !unregistered && unreg_due && irq_taken == 0 &&
+		    (!mdev_present || state == ST_NOT_OPER) ->
 		if
 		:: !dev_lost && OWED -> bad_freed_owed = 1
 		:: else
