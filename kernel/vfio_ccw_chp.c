@@ -186,7 +186,8 @@ void vfio_ccw_chp_work(struct work_struct *work)
  * the path rejoins the logical mask if operational and a CRW "installed
  * parameters initialized" is queued. A path varied off or gone that our
  * I/O was using last (lpum) is cleared, by the work item, where stock
- * runs cancel/halt/clear here.
+ * runs cancel/halt/clear here: the start running now is marked, and a
+ * newer start disarms the mark (vfio_ccw_path_gone()).
  *
  * Return: 0, or -ENODEV if the subchannel is gone (the css then takes all
  * of its paths away).
@@ -230,7 +231,9 @@ int vfio_ccw_chp_event(struct subchannel *sch, struct chp_link *link,
 				   link->chpid.id);
 		break;
 	}
-	if (path_gone)
+	if (path_gone) {
+		vfio_ccw_path_went(private);
 		queue_work(vfio_ccw_work_q, &private->chp_work);
+	}
 	return 0;
 }

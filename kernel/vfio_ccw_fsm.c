@@ -328,6 +328,7 @@ static int vfio_ccw_ssch(struct vfio_ccw_private *private)
 	switch (ret) {
 	case 0:
 		sch->schib.scsw.cmd.actl |= SCSW_ACTL_START_PEND;
+		private->path_gone_armed = false;	/* a path-gone is older */
 		break;
 	case 1:		/* status pending */
 	case 2:		/* a start, halt or clear is pending */
@@ -576,9 +577,25 @@ static int vfio_ccw_hsch(struct vfio_ccw_private *private)
 	return vfio_ccw_halt(sch);
 }
 
+/**
+ * vfio_ccw_path_went() - chp_event found our I/O on a path that went
+ * @private: the subchannel, sch->lock held
+ *
+ * Marks the start running now for the work chp_event queues: that work
+ * clears it only, and a newer start disarms the mark (model: the
+ * channel's path loss, path_gone_armed).
+ */
+void vfio_ccw_path_went(struct vfio_ccw_private *private)
+{
+	lockdep_assert_held(&private->sch->lock);
+	private->path_gone_armed = true;
+}
+
 /*
- * sch->lock held: a path of the subchannel went (chp_event's work). If our
- * I/O still runs there, nothing but a clear ends it: clear. Else nothing.
+ * sch->lock held: a path of the subchannel went (chp_event's work). If the
+ * start chp_event found on it still runs, nothing but a clear ends it:
+ * clear. Else nothing: that I/O is over, and a newer start runs on another
+ * path (model: path_gone_clears_its_io).
  */
 static int vfio_ccw_path_gone(struct vfio_ccw_private *private)
 {
@@ -590,7 +607,7 @@ static int vfio_ccw_path_gone(struct vfio_ccw_private *private)
 		return -ENODEV;
 	actl = scsw_actl(&sch->schib.scsw);
 	if (private->state != VFIO_CCW_STATE_BUSY ||
-	    !(actl & ~SCSW_ACTL_CLEAR_PEND))
+	    !(actl & ~SCSW_ACTL_CLEAR_PEND) || !private->path_gone_armed)
 		return 0;
 	return vfio_ccw_csch(private);
 }

@@ -129,6 +129,9 @@ struct vfio_ccw_parent {
  *	user resets or reopens it (io_mutex)
  * @not_oper_owed: the css shutdown gave up waiting for a clear: the
  *	quiesce ends in NOT_OPER when the clear is answered (io_mutex)
+ * @path_gone_armed: chp_event found our start on a path that went; the
+ *	next start disarms it, so that its work clears only that start
+ *	(sch->lock)
  */
 struct vfio_ccw_private {
 	struct vfio_device vdev;
@@ -165,6 +168,7 @@ struct vfio_ccw_private {
 	bool unmap_repinned;
 	bool unmap_fenced;
 	bool not_oper_owed;
+	bool path_gone_armed;
 };
 
 /*
@@ -217,6 +221,7 @@ enum vfio_ccw_state vfio_ccw_go_offline(struct vfio_ccw_private *private,
 enum vfio_ccw_event vfio_ccw_quiesce_timeout(struct vfio_ccw_private *private,
 					     unsigned int ticks);
 void vfio_ccw_fsm_shutdown(struct vfio_ccw_private *private);
+void vfio_ccw_path_went(struct vfio_ccw_private *private);
 int vfio_ccw_async_request(struct vfio_ccw_private *private, u32 cmd);
 bool vfio_ccw_sch_gone(struct vfio_ccw_private *private);
 void vfio_ccw_irb_push(struct vfio_ccw_private *private, struct irb *irb);

@@ -254,6 +254,8 @@ byte dev_clears;		/* clear functions whose interrupt is owed */
 bit dev_halt;			/* a halt function owes its interrupt */
 bit dev_hung;			/* answers nothing but a clear (HANGS) */
 bit dev_stalled;		/* the I/O's path is gone: only a clear ends it */
+bit path_gone_armed;		/* chp_event found our start on the path that
+				 * went; the next start disarms it (per mdev) */
 bit dev_lost;
 /* A function owes an interrupt: a start, a halt or a clear */
 #define OWED		(dev_active || dev_halt || dev_clears > 0)
@@ -400,6 +402,8 @@ bit bad_stale_irb;		/* the work dispatched an IRB queued for a
 bit bad_cio_wait;		/* cio's work queue took the FSM mutex */
 bit bad_fence;			/* dma_unmap fenced the device though our
 				 * user pinned nothing while type1 called */
+bit bad_stale_path_clear;	/* a path-gone work cleared an I/O whose
+				 * path did not go (a newer start) */
 bit bad_freed_owed;		/* a program unpinned, or the subchannel
 				 * unregistered, while a start, halt or clear
 				 * may still interrupt */
@@ -427,11 +431,12 @@ c_decl {
 	 * fails it (proofs/properties.toml, trigger).
 	 */
 	enum { W_CRW_WHILE_LOCKED, W_UNMAP_BYSTANDER, W_UNREG_DEVICE_THERE,
-	       NR_WITNESSES };
+	       W_PATH_WORK_NEWER_START, NR_WITNESSES };
 	static const char *witness_name[NR_WITNESSES] = {
 		"crw_while_mutex_held",	/* cio_work_never_waits */
 		"unmap_call_of_a_bystander",	/* unmap_spares_bystanders */
 		"unreg_of_an_answering_device",	/* nothing_freed_while_owed */
+		"path_work_under_a_newer_start",	/* path_gone_clears_its_io */
 	};
 	static unsigned long witness_hits[NR_WITNESSES];
 	static void witness(int w)
@@ -779,7 +784,7 @@ inline act_start()
 		reinit_completion();
 		/* only an overtaking of writer 0 counts: 0 while it asks nothing */
 		GHOST(start_flip = (asking[0] && !start_flip));
-		dev_active = 1; LS_OP(LS_OP_SSCH);
+		dev_active = 1; path_gone_armed = 0; LS_OP(LS_OP_SSCH);
 		if
 		:: dev_intermediate = 0
 		:: dev_intermediate = MAX_INTERMEDIATE
@@ -886,13 +891,19 @@ inline act_sch_event()
  * counting the IRBs queued for the user as ssch does. Nothing changes
  * state here: the interrupt the function owes ends the start, if any.
  */
+/* The start chp_event saw on the path that went still runs: clear it */
+#define PATH_GONE_CLEARS	(state == ST_BUSY && dev_active && path_gone_armed)
 inline act_async()
 {
 	nx = state;
 	if
 	:: dev_lost -> ans = -ENODEV	/* cc 3 */
-	:: !dev_lost && cur_cmd == CMD_PATH_GONE && !(state == ST_BUSY && dev_active)
-	:: !dev_lost && (cur_cmd == CMD_CLEAR || (cur_cmd == CMD_PATH_GONE && state == ST_BUSY && dev_active)) ->
+	:: !dev_lost && cur_cmd == CMD_PATH_GONE && !PATH_GONE_CLEARS
+	:: !dev_lost && (cur_cmd == CMD_CLEAR || (cur_cmd == CMD_PATH_GONE && PATH_GONE_CLEARS)) ->
+		if	/* a path-gone clear of an I/O whose path is there */
+		:: cur_cmd == CMD_PATH_GONE && !dev_stalled -> bad_stale_path_clear = 1
+		:: else
+		fi;
 		csch()	/* cc 0, always */
 	:: !dev_lost && cur_cmd == CMD_HALT && STATUS_PENDING -> ans = -EBUSY	/* cc 1 */
 	:: !dev_lost && cur_cmd == CMD_HALT && !STATUS_PENDING && (dev_halt || dev_clears > 0) ->
@@ -1105,6 +1116,7 @@ static void ls_world_of(struct ls_world *w)
 	w->cp_live = now.cp_live;
 	w->repinned = now.unmap_under_way ? now.unmap_pinned : LS_UNTRACKED;
 	w->not_oper_owed = now.not_oper_owed;
+	w->path_armed = now.path_gone_armed;
 	w->done = now.done;
 	w->nirbs = q_len(now.irbq);
 	for (i = 0; i < w->nirbs && i < LS_SLOTS; i++)
@@ -1368,6 +1380,8 @@ end_idle:
 	:: atomic { nempty(chp_q) && !mdev_present -> chp_q ? _ }
 	:: atomic { nempty(chp_q) && MUTEX_FREE && mdev_present ->
 		chp_q ? _;
+		c_code { if (now.state == ST_BUSY && now.dev_active && !now.dev_stalled)
+				witness(W_PATH_WORK_NEWER_START); };
 		fsm_lock(); cur_cmd = CMD_PATH_GONE; dispatch(EV_ASYNC_REQ);
 		cur_cmd = 0; ans = 0; fsm_unlock() }
 	od
@@ -1409,7 +1423,12 @@ end_idle:
 		hangs--; dev_hung = 1 }
 	:: atomic { path_losses > 0 && dev_active && !dev_stalled ->
 		printf("@dev the I/O's path goes\n");
-		path_losses--; dev_stalled = 1; chp_q ! 0 }
+		path_losses--; dev_stalled = 1;
+		if	/* chp_event, under sch->lock: our start ran there */
+		:: mdev_present -> path_gone_armed = 1
+		:: else
+		fi;
+		chp_q ! 0 }
 	:: atomic { sch_status == 0 && unsolicited > 0 && sch_enabled && !dev_active && !dev_lost ->
 		printf("@dev unsolicited interrupt\n");
 		unsolicited--; sch_status = IRB_UNSOLICITED }
@@ -1609,7 +1628,7 @@ inline remove_mdev()
 	state = ST_NOT_OPER;
 	sch_work_queued = 0;	/* cancel_work_sync() */
 	unmap_pinned = 0; unmap_calls = 0; unmap_fenced = 0;
-	not_oper_owed = 0;
+	not_oper_owed = 0; path_gone_armed = 0;
 	initialized = 0;
 	done = 0;
 	printf("@mdev removed\n")
@@ -1767,6 +1786,7 @@ ltl no_stale_irb { [] !bad_stale_irb }
 ltl cio_work_never_waits { [] !bad_cio_wait }
 ltl unmap_spares_bystanders { [] !bad_fence }
 ltl nothing_freed_while_owed { [] !bad_freed_owed }
+ltl path_gone_clears_its_io { [] !bad_stale_path_clear }
 ltl kernel_refines_model { [] !bad_refinement }
 
 /*

@@ -79,6 +79,7 @@ static void ls_read_back(struct vfio_ccw_private *private,
 	w->cp_live = private->cp.initialized;
 	w->repinned = private->unmap_repinned;
 	w->not_oper_owed = private->not_oper_owed;
+	w->path_armed = private->path_gone_armed;
 	w->done = private->completion.done == UINT_MAX ? 255 :
 		  (unsigned char)private->completion.done;
 	w->nirbs = private->irb_count;
@@ -91,11 +92,11 @@ static void ls_show_world(const char *who, const struct ls_world *w)
 {
 	unsigned int i;
 
-	printf("@lockstep   %-6s %s enabled=%d lost=%d active=%d halt=%d clears=%d pending=%d taken=%d unreg_due=%d cp_live=%d repinned=%d not_oper_owed=%d done=%d ring=[",
+	printf("@lockstep   %-6s %s enabled=%d lost=%d active=%d halt=%d clears=%d pending=%d taken=%d unreg_due=%d cp_live=%d repinned=%d not_oper_owed=%d path_armed=%d done=%d ring=[",
 	       who, vfio_ccw_state_names[w->state % NR_VFIO_CCW_STATES],
 	       w->enabled, w->lost, w->active, w->halt, w->clears, w->pending,
 	       w->taken, w->unreg_due, w->cp_live, w->repinned,
-	       w->not_oper_owed, w->done);
+	       w->not_oper_owed, w->path_armed, w->done);
 	for (i = 0; i < w->nirbs && i < LS_SLOTS; i++)
 		printf("%s%d", i ? " " : "", w->irbs[i]);
 	printf("]\n");
@@ -143,6 +144,7 @@ static int ls_differ(const struct ls_world *m, const struct ls_world *k)
 	       m->unreg_due != k->unreg_due || m->cp_live != k->cp_live ||
 	       (m->repinned != LS_UNTRACKED && m->repinned != k->repinned) ||
 	       m->not_oper_owed != k->not_oper_owed ||
+	       m->path_armed != k->path_armed ||
 	       m->done != k->done || m->nirbs != k->nirbs ||
 	       memcmp(m->irbs, k->irbs, m->nirbs < LS_SLOTS ? m->nirbs : LS_SLOTS);
 }
@@ -184,6 +186,7 @@ int ls_check(const struct ls_frame *f, const struct ls_world *post, int ans)
 	private.cp.initialized = f->cell_start ? 0 : pre->cp_live;
 	private.unmap_repinned = pre->repinned == 1;
 	private.not_oper_owed = pre->not_oper_owed;
+	private.path_gone_armed = pre->path_armed;
 	private.state = pre->state;
 	private.completion.done = pre->done == 255 ? UINT_MAX : pre->done;
 	private.io_trigger = &io_trigger;

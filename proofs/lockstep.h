@@ -21,6 +21,7 @@ struct ls_world {
 				 * or LS_UNTRACKED: the model tracks it only
 				 * while an unmap is under way */
 	unsigned char not_oper_owed;	/* a shutdown left the clear owed */
+	unsigned char path_armed;	/* chp_event saw our start's path go */
 	unsigned char done;	/* 255: complete_all() */
 	unsigned char nirbs, irbs[LS_SLOTS];	/* the IRB ring, oldest first */
 };

@@ -523,6 +523,8 @@ bool lose_path(struct sim *s)
 	spin_lock_irq(&s->sch.lock);
 	ok = s->dev.active && !s->stalled;
 	s->stalled |= ok;
+	if (ok)		/* chp_event: our I/O was on it (lpum) */
+		vfio_ccw_path_went(&s->private);
 	spin_unlock_irq(&s->sch.lock);
 	return ok;
 }

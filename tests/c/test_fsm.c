@@ -1385,6 +1385,33 @@ static void test_path_gone(void)
 	       sim_state_name(s.state), s.clears);
 }
 
+/*
+ * A path-gone work that runs late: the I/O on the path that went was
+ * cleared by the guest, and a newer start runs (on another path) when the
+ * work comes. It clears nothing (model: path_gone_clears_its_io).
+ */
+static void test_path_gone_work_is_stale(void)
+{
+	struct sim_snapshot s;
+
+	TRY(reach_checked(BUSY));
+	CHECK(lose_path(P), "no I/O on the path");
+	EXPECT_EQ(sim_async(P, VFIO_CCW_ASYNC_CMD_CSCH), 0, "the guest's clear");
+	CHECK(present_clear_done(P), "device refused the clear interrupt");
+	CHECK(sim_run_work_once(P, NULL), "clear not dispatched");
+	CHECK(snap().state == IDLE, "the clear did not end the I/O");
+	EXPECT_EQ(sim_write(P, &start_req), 0, "the newer start");
+	/* the work chp_event queued runs only now */
+	EXPECT_EQ(sim_async(P, VFIO_CCW_ASYNC_PATH_GONE), 0, "stale path gone");
+	s = snap();
+	EXPECT(s.state == BUSY && s.clears == 1 && s.dev.clears == 0,
+	       "the newer start was cleared: %s, %lu clears",
+	       sim_state_name(s.state), s.clears);
+	EXPECT(present_final(P), "the newer start does not answer");
+	EXPECT(sim_run_work_once(P, NULL), "final not dispatched");
+	EXPECT(snap().state == IDLE, "the newer start did not end");
+}
+
 /* ssch's cc 3 on a path: the path is dropped, -EACCES, then -ENODEV. */
 static void test_ssch_path_not_oper(void)
 {
@@ -2038,6 +2065,7 @@ int main(int argc, char **argv)
 	run_test("clear_racing_start", test_clear_racing_start);
 	run_test("stale_idle_halt", test_stale_idle_halt);
 	run_test("path_gone", test_path_gone);
+	run_test("path_gone_work_is_stale", test_path_gone_work_is_stale);
 	run_test("ssch_path_not_oper", test_ssch_path_not_oper);
 	run_test("async_unknown", test_async_unknown);
 	run_test("bare_requests", test_bare_requests);
