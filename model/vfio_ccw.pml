@@ -642,8 +642,8 @@ inline msch_lost_to_irq()
 /*
  * Disable; if it fails, the interrupt on its way disables again. msch
  * answers cc 2 while a start, halt or clear is pending: cio drops the
- * status and the subchannel stays enabled (the glue disables only when
- * nothing is owed, nothing_freed_while_owed holds it to that).
+ * status and the subchannel stays enabled. The glue disables when
+ * nothing is owed, but for the quiesce a mutation gives up on.
  */
 inline sch_disable()
 {
