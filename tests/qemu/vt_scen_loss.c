@@ -80,14 +80,34 @@ static void unplug(struct loss *l)
 	l->asked = vt_now();
 }
 
-/* Called while waiting: a rescan once the loss went unnoticed a while. */
+static void *rescan_run(void *arg)
+{
+	if (vt_write_file("/sys/devices/css0/rescan", "1"))
+		vt_info("device-loss: %s", vt_why);
+	return NULL;
+}
+
+/*
+ * Called while waiting: a rescan once the loss went unnoticed a while. On
+ * a thread of its own: the rescan waits for cio's work, whose unregistration
+ * of the subchannel may wait for us to close the device (no request
+ * eventfd here); done on the thread that closes, both would wait for good.
+ */
 static void nudge(struct loss *l)
 {
+	pthread_t thread;
+	int err;
+
 	if (l->nudged || vt_now() < l->asked + NUDGE_AFTER)
 		return;
 	l->nudged = true;
-	if (vt_write_file("/sys/devices/css0/rescan", "1"))
-		vt_info("device-loss: %s", vt_why);
+	err = pthread_create(&thread, NULL, rescan_run, NULL);
+	if (err) {
+		vt_info("device-loss: no thread for the rescan: %s",
+			strerror(err));
+		return;
+	}
+	pthread_detach(thread);
 }
 
 /* Wait for *@flag (another thread's) to be @value, nudging; -1 at @max s. */
