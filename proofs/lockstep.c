@@ -281,7 +281,7 @@ int ls_check_escalation(unsigned char state)
 	unsigned int ticks;
 	int bad = 0;
 
-	for (ticks = 0; ticks < LS_TICKS && !bad; ticks++) {
+	for (ticks = 0; ticks < LS_TICKS; ticks++) {
 		ls_private(&private, &sch, &dev);
 		private.state = state;
 		model = state == VFIO_CCW_STATE_QUIESCING && !ticks ?
@@ -291,6 +291,8 @@ int ls_check_escalation(unsigned char state)
 		mutex_unlock(&private.io_mutex);
 		ksim_detach(&sch);
 		bad = kernel != model;
+		if (bad)
+			break;
 	}
 	if (bad && ls_shown < 3) {
 		printf("@lockstep MISMATCH the quiesce wait's timeout %u in %s: model raises %d, kernel %d (%d: nothing)\n",
