@@ -524,16 +524,16 @@ static void vfio_ccw_dma_unmap(struct vfio_device *vdev, u64 iova, u64 length)
 	vfio_ccw_go_offline(private, false, 0);
 
 	mutex_lock(&private->io_mutex);
-	if (verdict == VFIO_CCW_UNMAP_FENCE)
+	if (verdict == VFIO_CCW_UNMAP_FENCE) {
 		private->unmap_fenced = true;
-	else if (private->guest_open && !private->unmap_fenced &&
-		 private->state == VFIO_CCW_STATE_STANDBY)
-		vfio_ccw_fsm_dispatch(private, VFIO_CCW_EVENT_OPEN);
-	mutex_unlock(&private->io_mutex);
-	if (verdict == VFIO_CCW_UNMAP_FENCE)
 		dev_warn(&private->sch->dev,
 			 "vfio_ccw: iova 0x%llx+0x%llx pinned again after %u unmaps: offline until reset\n",
 			 iova, length, VFIO_CCW_UNMAP_CALLS);
+	} else if (private->guest_open && !private->unmap_fenced &&
+		   private->state == VFIO_CCW_STATE_STANDBY) {
+		vfio_ccw_fsm_dispatch(private, VFIO_CCW_EVENT_OPEN);
+	}
+	mutex_unlock(&private->io_mutex);
 }
 
 /*

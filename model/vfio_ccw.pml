@@ -648,14 +648,12 @@ inline msch_lost_to_irq()
 inline sch_disable()
 {
 	if
-	:: !(sch_enabled && !dev_lost && OWED) ->
-		if
-		:: sch_enabled && !dev_lost -> LS_OP(LS_OP_DISABLE)
-		:: else	/* cio: disabled already, no msch; lost: cc 3 */
-		fi;
-		sch_status = 0; sch_enabled = 0
+	:: sch_enabled && !dev_lost && !OWED ->
+		LS_OP(LS_OP_DISABLE); sch_status = 0; sch_enabled = 0
 	:: sch_enabled && !dev_lost && OWED ->
 		sch_status = 0	/* cc 2, a function pending: still enabled */
+	:: !sch_enabled || dev_lost ->	/* disabled already, no msch; lost: cc 3 */
+		sch_status = 0; sch_enabled = 0
 	:: MSCH_RACES_IRQ -> LS_ORACLE(race_msch); msch_lost_to_irq()
 	fi
 }
