@@ -110,6 +110,19 @@ static bool vfio_ccw_sch_owes(struct subchannel *sch)
 }
 
 /*
+ * sch->lock held, schib just refreshed: a status is on its way to the user,
+ * pending in the subchannel or queued in the ring (the model's
+ * STATUS_PENDING).
+ */
+static bool vfio_ccw_status_queued(struct vfio_ccw_private *private)
+{
+	union scsw *scsw = &private->sch->schib.scsw;
+
+	return (scsw_stctl(scsw) & SCSW_STCTL_STATUS_PEND) ||
+	       private->irb_count;
+}
+
+/*
  * NOT_OPER, from whatever action: the css is asked to unregister the
  * subchannel, as stock's fsm_notoper() does. Scheduling it twice is
  * harmless (the css keeps one todo per subchannel), and NOT_OPER is never
@@ -426,33 +439,38 @@ enum vfio_ccw_state vfio_ccw_fsm_irq(struct vfio_ccw_private *private,
  * is, or CLOSE comes again while QUIESCING (vfio_ccw_go_offline() raises
  * it when a wait for the quiesce times out: the halt is escalated); with a
  * clear pending, just wait, the architecture answers every clear unless
- * the device is gone. Then QUIESCING until the interrupt owed. Nothing
- * owed, or the device gone: shut down at once.
+ * the device is gone. Then QUIESCING until the interrupt owed. A device
+ * done whose status is pending or queued: QUIESCING until the work hands
+ * it to the user, whom a dma_unmap or a shutdown leaves there (the disable
+ * would drop it; model: start_end_delivered). Nothing owed or queued, or
+ * the device gone: shut down at once.
  */
 enum vfio_ccw_state vfio_ccw_fsm_quiesce(struct vfio_ccw_private *private,
 					 enum vfio_ccw_event event, int *ret)
 {
 	struct subchannel *sch = private->sch;
 	union scsw *scsw = &sch->schib.scsw;
-	bool owed = false;
+	bool wait;
 
 	/* Sleepers retry and find QUIESCING (or STANDBY) */
 	complete_all(&private->completion);
 
 	spin_lock_irq(&sch->lock);
-	if (!cio_update_schib(sch) && vfio_ccw_sch_owes(sch)) {
-		if (scsw_actl(scsw) & SCSW_ACTL_CLEAR_PEND)
-			owed = true;
-		else if (private->state == VFIO_CCW_STATE_QUIESCING ||
-			 (scsw_actl(scsw) & SCSW_ACTL_HALT_PEND) ||
-			 (scsw_stctl(scsw) & SCSW_STCTL_STATUS_PEND))
-			owed = !vfio_ccw_csch(private);
-		else	/* a halt that does not take: clear */
-			owed = !vfio_ccw_halt(sch) || !vfio_ccw_csch(private);
-	}
+	if (cio_update_schib(sch))	/* gone: nothing more will come */
+		wait = false;
+	else if (!vfio_ccw_sch_owes(sch))
+		wait = vfio_ccw_status_queued(private);
+	else if (scsw_actl(scsw) & SCSW_ACTL_CLEAR_PEND)
+		wait = true;
+	else if (private->state == VFIO_CCW_STATE_QUIESCING ||
+		 (scsw_actl(scsw) & SCSW_ACTL_HALT_PEND) ||
+		 (scsw_stctl(scsw) & SCSW_STCTL_STATUS_PEND))
+		wait = !vfio_ccw_csch(private);
+	else	/* a halt that does not take: clear */
+		wait = !vfio_ccw_halt(sch) || !vfio_ccw_csch(private);
 	spin_unlock_irq(&sch->lock);
 
-	if (owed) {
+	if (wait) {
 		reinit_completion(&private->quiesced);
 		return VFIO_CCW_STATE_QUIESCING;
 	}
@@ -463,21 +481,22 @@ enum vfio_ccw_state vfio_ccw_fsm_quiesce(struct vfio_ccw_private *private,
  * QUIESCING x INTERRUPT: the IRB is the user's, as in IDLE and BUSY: a
  * dma_unmap quiesces under a guest that stays, and the end of its start
  * (the halt's or clear's IRB) must reach it. While the subchannel still
- * owes an interrupt, wait for it; do not issue halt or clear again, which
- * would owe a new one (the upstream loop that never ends). Escalating is
- * go_offline's, on a timeout.
+ * owes an interrupt, or a status waits for the work, wait for it; do not
+ * issue halt or clear again, which would owe a new one (the upstream loop
+ * that never ends). Escalating is go_offline's, on a timeout.
  */
 enum vfio_ccw_state vfio_ccw_fsm_quiesce_irq(struct vfio_ccw_private *private,
 					     enum vfio_ccw_event event, int *ret)
 {
 	struct subchannel *sch = private->sch;
-	bool owed;
+	bool wait;
 
 	vfio_ccw_irb_to_user(private);
 	spin_lock_irq(&sch->lock);
-	owed = !cio_update_schib(sch) && vfio_ccw_sch_owes(sch);
+	wait = !cio_update_schib(sch) &&
+	       (vfio_ccw_sch_owes(sch) || vfio_ccw_status_queued(private));
 	spin_unlock_irq(&sch->lock);
-	if (owed)
+	if (wait)
 		return VFIO_CCW_STATE_QUIESCING;
 	return vfio_ccw_sch_shutdown(private);
 }
@@ -525,7 +544,7 @@ static bool vfio_ccw_io_lost(struct vfio_ccw_private *private)
 		return !(pending && vfio_ccw_scsw_is_final(scsw)) &&
 		       !vfio_ccw_irb_final_queued(private);
 	if (private->state == VFIO_CCW_STATE_QUIESCING)
-		return !pending && !private->irb_count;
+		return !vfio_ccw_status_queued(private);
 	return false;
 }
 

@@ -407,6 +407,12 @@ bit bad_stale_path_clear;	/* a path-gone work cleared an I/O whose
 bit bad_freed_owed;		/* a program unpinned, or the subchannel
 				 * unregistered, while a start, halt or clear
 				 * may still interrupt */
+bit bad_end_lost;		/* a start ended without its end (final,
+				 * halt or clear IRB) reaching the user */
+bit end_owed;			/* the user was told its start went (ssch
+				 * cc 0) and has not seen its end yet; the
+				 * user's close and the device's loss excuse
+				 * it (per mdev) */
 hidden byte cio_pid = NOBODY;	/* the css process: cio's work queue */
 byte stale_irbs;		/* IRBs in the ring when the mdev was created:
 				 * a removed one's (0 unless the ring outlives
@@ -431,12 +437,14 @@ c_decl {
 	 * fails it (proofs/properties.toml, trigger).
 	 */
 	enum { W_CRW_WHILE_LOCKED, W_UNMAP_BYSTANDER, W_UNREG_DEVICE_THERE,
-	       W_PATH_WORK_NEWER_START, NR_WITNESSES };
+	       W_PATH_WORK_NEWER_START, W_END_PENDING_AT_HOST_QUIESCE,
+	       NR_WITNESSES };
 	static const char *witness_name[NR_WITNESSES] = {
 		"crw_while_mutex_held",	/* cio_work_never_waits */
 		"unmap_call_of_a_bystander",	/* unmap_spares_bystanders */
 		"unreg_of_an_answering_device",	/* nothing_freed_while_owed */
 		"path_work_under_a_newer_start",	/* path_gone_clears_its_io */
+		"end_pending_at_a_host_quiesce",	/* start_end_delivered */
 	};
 	static unsigned long witness_hits[NR_WITNESSES];
 	static void witness(int w)
@@ -664,6 +672,12 @@ inline sch_disable()
 /* Disable, drop stale IRBs, free the program, wake every sleeper. */
 inline sch_shutdown()
 {
+	if	/* the look was under sch->lock, the msch takes it again: an
+		 * unsolicited status may come in between */
+	:: sch_enabled && !dev_lost && !OWED && sch_status == 0 && unsolicited > 0 ->
+		LS_ORACLE(status_in_window); unsolicited--; sch_status = IRB_UNSOLICITED
+	:: true
+	fi;
 	sch_disable();
 	flush_irbs();
 	if
@@ -782,7 +796,7 @@ inline act_start()
 		reinit_completion();
 		/* only an overtaking of writer 0 counts: 0 while it asks nothing */
 		GHOST(start_flip = (asking[0] && !start_flip));
-		dev_active = 1; path_gone_armed = 0; LS_OP(LS_OP_SSCH);
+		dev_active = 1; path_gone_armed = 0; end_owed = 1; LS_OP(LS_OP_SSCH);
 		if
 		:: dev_intermediate = 0
 		:: dev_intermediate = MAX_INTERMEDIATE
@@ -791,9 +805,16 @@ inline act_start()
 	fi
 }
 
+/* The IRB being dispatched into the I/O region, the eventfd signalled */
+inline irb_to_user()
+{
+	LS_OP(LS_OP_USER_IRB);
+	end_owed = end_owed && !ENDS_START(cur_irb)
+}
+
 inline act_irq()
 {
-	LS_OP(LS_OP_USER_IRB);	/* copied into the I/O region, eventfd */
+	irb_to_user();
 	if
 	:: state == ST_BUSY && ENDS_START(cur_irb) ->
 		/* Wake one sleeper, to start. If its retry is refused it
@@ -821,11 +842,17 @@ inline csch()
  * cancel/halt/clear does, then disable. First a halt (a clear if status
  * is pending or a halt already is); raised again when the wait for the
  * quiesce times out, a clear, which the architecture always answers
- * unless the device is gone; after that, nothing but waiting.
+ * unless the device is gone; after that, nothing but waiting. A device
+ * done whose status is pending or queued: wait for the work to hand it
+ * to the user (a dma_unmap's or shutdown's guest is still there; the
+ * disable would drop it: start_end_delivered).
  */
 inline act_quiesce()
 {
 	complete_all();		/* sleepers retry and find QUIESCING */
+	c_code { if (now.end_owed && now.guest_open && !now.dev_lost &&
+		     !(now.dev_active || now.dev_halt || now.dev_clears))
+			witness(W_END_PENDING_AT_HOST_QUIESCE); };
 	if
 	:: OWED && !dev_lost ->
 		if
@@ -835,6 +862,7 @@ inline act_quiesce()
 			dev_halt = 1; LS_OP(LS_OP_HSCH)	/* hsch */
 		fi;
 		nx = ST_QUIESCING
+	:: !OWED && !dev_lost && STATUS_PENDING -> nx = ST_QUIESCING
 	:: else -> sch_shutdown()	/* already quiet, or gone */
 	fi
 }
@@ -842,10 +870,10 @@ inline act_quiesce()
 /* The IRB is the user's (a dma_unmap's guest stays), then as act_quiesce */
 inline act_quiesce_irq()
 {
-	LS_OP(LS_OP_USER_IRB);
+	irb_to_user();
 	if
-	:: OWED && !dev_lost ->
-		nx = ST_QUIESCING	/* an interrupt is still owed */
+	:: (OWED || STATUS_PENDING) && !dev_lost ->
+		nx = ST_QUIESCING	/* an interrupt is still owed, or queued */
 	:: else -> sch_shutdown()
 	fi
 }
@@ -967,6 +995,10 @@ inline commit_state(ev)
 	:: ev == EV_INIT -> initialized = 1
 	:: else
 	fi;
+	if	/* the start is over: its end must have reached the user */
+	:: end_owed && state != ST_BUSY && state != ST_QUIESCING -> bad_end_lost = 1
+	:: else
+	fi;
 	if	/* NOT_OPER, from wherever, schedules the unregistration */
 	:: initialized && state == ST_NOT_OPER -> unreg_due = 1
 	:: else
@@ -1056,6 +1088,7 @@ inline raise_offline(closing)
 {
 	atomic { MUTEX_FREE -> fsm_lock();
 		guest_open = guest_open && !closing;
+		end_owed = end_owed && !closing;	/* the user ended it */
 		dispatch(EV_CLOSE); fsm_unlock(); ans = 0 }
 }
 
@@ -1439,6 +1472,7 @@ end_idle:
 	:: atomic { losses > 0 ->
 		printf("@dev device lost\n");
 		losses--; dev_lost = 1; not_oper_cause = 1; dev_active = 0;
+		end_owed = 0;	/* the I/O went with the device */
 		dev_intermediate = 0; dev_clears = 0; dev_halt = 0; dev_hung = 0;
 		dev_stalled = 0; sch_status = 0; css_q ! 1 }
 	od
@@ -1626,7 +1660,7 @@ inline remove_mdev()
 	state = ST_NOT_OPER;
 	sch_work_queued = 0;	/* cancel_work_sync() */
 	unmap_pinned = 0; unmap_calls = 0; unmap_fenced = 0;
-	not_oper_owed = 0; path_gone_armed = 0;
+	not_oper_owed = 0; path_gone_armed = 0; end_owed = 0;
 	initialized = 0;
 	done = 0;
 	printf("@mdev removed\n")
@@ -1785,6 +1819,7 @@ ltl cio_work_never_waits { [] !bad_cio_wait }
 ltl unmap_spares_bystanders { [] !bad_fence }
 ltl nothing_freed_while_owed { [] !bad_freed_owed }
 ltl path_gone_clears_its_io { [] !bad_stale_path_clear }
+ltl start_end_delivered { [] !bad_end_lost }
 ltl kernel_refines_model { [] !bad_refinement }
 
 /*

@@ -179,6 +179,7 @@ int ls_check(const struct ls_frame *f, const struct ls_world *post, int ans)
 	dev.taken = pre->taken;
 	dev.unreg_due = pre->unreg_due;
 	dev.race_msch = f->race_msch;
+	dev.status_in_window = f->status_in_window;
 	dev.fail_enable = f->fail_enable;
 	dev.fail_translate = f->fail_translate;
 
@@ -215,8 +216,9 @@ int ls_check(const struct ls_frame *f, const struct ls_world *post, int ans)
 		       vfio_ccw_state_names[pre->state % NR_VFIO_CCW_STATES],
 		       vfio_ccw_event_names[f->event % NR_VFIO_CCW_EVENTS], ans, ret,
 		       dev.misuse ? "; kernel misuse: " : "", dev.misuse ? dev.misuse : "");
-		printf("@lockstep   oracles: irb=%d cmd=%d race_msch=%d fail_enable=%d fail_translate=%d\n",
-		       f->irb, f->cmd, f->race_msch, f->fail_enable, f->fail_translate);
+		printf("@lockstep   oracles: irb=%d cmd=%d race_msch=%d fail_enable=%d fail_translate=%d status_in_window=%d\n",
+		       f->irb, f->cmd, f->race_msch, f->fail_enable, f->fail_translate,
+		       f->status_in_window);
 		ls_show_world("before", pre);
 		ls_show_world("model", post);
 		ls_show_world("kernel", &kernel);

@@ -38,7 +38,7 @@ struct ls_frame {
 	unsigned char cell_start; /* IO_REQ's cell runs ACT_START: the model
 				   * pinned the program in its first step */
 	/* the model's choices inside the action (oracles for the kernel's) */
-	unsigned char race_msch, fail_enable, fail_translate;
+	unsigned char race_msch, fail_enable, fail_translate, status_in_window;
 	unsigned char log[LS_LOG];	/* the model's ops, LS_OP_* */
 	unsigned char nlog;
 };

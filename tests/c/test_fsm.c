@@ -481,8 +481,8 @@ static const struct cell_case cell_cases[] = {
 	  QUIESCING, 0, 1, 0, DONE_ALL, 0, 0, 0, 1 },
 	{ C(IDLE, CLOSE), "the guest's clear owed", prep_clear, 0,
 	  QUIESCING, 0, 1, 0, DONE_ALL, 0, 0, 0, 1 },
-	{ C(IDLE, CLOSE), "the guest's halt done, IRB queued", prep_halt_irb_queued, 0,
-	  STANDBY, 0, 0, 0, DONE_ALL, 0, 0, 0, 0 },
+	{ C(IDLE, CLOSE), "the guest's halt done, IRB queued: wait for it",
+	  prep_halt_irb_queued, 0, QUIESCING, 0, 1, 0, DONE_ALL, 1, 0, 0, 0 },
 	{ C(IDLE, IO_REQ), "", NULL, 0, BUSY, 0, 1, 1, 0, 0, 0, 0, 0 },
 	{ C(IDLE, IO_REQ), "after an offline cycle", prep_offline_cycle, 0,
 	  BUSY, 0, 1, 1, 0, 0, 0, 0, 0 },
@@ -543,8 +543,8 @@ static const struct cell_case cell_cases[] = {
 	  QUIESCING, 0, 1, 1, DONE_ALL, 0, 0, 0, 1 },
 	{ C(BUSY, CLOSE), "the guest's clear owed", prep_clear, 0,
 	  QUIESCING, 0, 1, 1, DONE_ALL, 0, 0, 0, 1 },
-	{ C(BUSY, CLOSE), "already quiet", prep_final, 0,
-	  STANDBY, 0, 0, 0, DONE_ALL, 0, 0, 0, 0 },
+	{ C(BUSY, CLOSE), "done, the final queued: wait for it", prep_final, 0,
+	  QUIESCING, 0, 1, 1, DONE_ALL, 1, 0, 0, 0 },
 	{ C(BUSY, CLOSE), "lost", prep_lose, 0, NOT_OPER, 0, 0, 0, DONE_ALL, 0, 0, 0, 0 },
 	{ C(BUSY, IO_REQ), "", NULL, 0, BUSY, VFIO_CCW_FSM_RETRY, 1, 1, 0, 0, 0, 0, 0 },
 	{ C(BUSY, INTERRUPT), "final", prep_final, 0, IDLE, 0, 1, 0, 1, 0, 0, 0, 0 },
@@ -591,8 +591,8 @@ static const struct cell_case cell_cases[] = {
 	  QUIESCING, 0, 1, 1, DONE_ALL, 0, 0, 0, 1 },
 	{ C(QUIESCING, CLOSE), "a clear owed", prep_escalated, 0,
 	  QUIESCING, 0, 1, 1, DONE_ALL, 0, 0, 0, 1 },
-	{ C(QUIESCING, CLOSE), "halt done queued", prep_halt_done, 0,
-	  STANDBY, 0, 0, 0, DONE_ALL, 0, 0, 0, 0 },
+	{ C(QUIESCING, CLOSE), "halt done queued: wait for it", prep_halt_done, 0,
+	  QUIESCING, 0, 1, 1, DONE_ALL, 1, 0, 0, 0 },
 	{ C(QUIESCING, CLOSE), "lost", prep_lose, 0,
 	  NOT_OPER, 0, 0, 0, DONE_ALL, 0, 0, 0, 0 },
 	{ C(QUIESCING, IO_REQ), "", NULL, 0, QUIESCING, -EBUSY, 1, 1, DONE_ALL, 0, 0, 1, 0 },
@@ -977,6 +977,53 @@ static void test_offline_while_busy(void)
 	EXPECT(!s.dev.enabled, "subchannel left enabled");
 	EXPECT_EQ(s.quiesced, DONE_ALL, "closers not woken");
 	EXPECT_EQ(sim_write(P, &start_req), -EIO, "start after offline");
+}
+
+/*
+ * dma_unmap's quiesce (CLOSE, the guest staying) of a device that is done,
+ * its final status queued for the work, or still pending in the
+ * subchannel (@held: the IRQ not taken yet). The quiesce waits for it: the
+ * end of the start reaches the I/O region and the eventfd before the
+ * disable (issue 17, bug 3; model: start_end_delivered).
+ */
+static void unmap_quiesce_of_a_done_device(bool held)
+{
+	struct sim_snapshot s;
+	unsigned long told;
+
+	TRY(reach_checked(BUSY));
+	told = snap().user_irbs;
+	sim_hold_irqs(P, held);
+	CHECK(present_final(P), "device refused the final interrupt");
+	CHECK(sim_event(P, VFIO_CCW_EVENT_CLOSE) == 0, "CLOSE answer");
+	s = snap();
+	CHECK(s.state == QUIESCING && s.dev.enabled,
+	      "the quiesce did not wait for the end: %s, subchannel %s",
+	      sim_state_name(s.state), s.dev.enabled ? "enabled" : "disabled");
+	EXPECT(s.halts == 0 && s.clears == 0, "%lu halts, %lu clears issued",
+	       s.halts, s.clears);
+	if (held) {
+		sim_hold_irqs(P, false);
+		CHECK(sim_irq_take(P), "the pending status was not taken");
+	}
+	CHECK(sim_run_work_once(P, NULL), "the final not dispatched");
+	s = snap();
+	EXPECT_EQ(s.user_irbs, told + 1, "IRBs the user was told of");
+	EXPECT(vfio_ccw_irb_is_final(&s.user_irb), "the user's IRB is not final");
+	EXPECT(s.state == STANDBY && !s.cp_live && !s.dev.enabled,
+	       "after the end: %s, program %s, subchannel %s",
+	       sim_state_name(s.state), s.cp_live ? "kept" : "freed",
+	       s.dev.enabled ? "enabled" : "disabled");
+}
+
+static void test_unmap_delivers_a_queued_end(void)
+{
+	unmap_quiesce_of_a_done_device(false);
+}
+
+static void test_unmap_delivers_a_pending_end(void)
+{
+	unmap_quiesce_of_a_done_device(true);
 }
 
 /*
@@ -2053,6 +2100,8 @@ int main(int argc, char **argv)
 	run_test("intermediate_keeps_busy", test_intermediate_keeps_busy);
 	run_test("signal_interrupts_sleep", test_signal_interrupts_sleep);
 	run_test("offline_while_busy", test_offline_while_busy);
+	run_test("unmap_delivers_a_queued_end", test_unmap_delivers_a_queued_end);
+	run_test("unmap_delivers_a_pending_end", test_unmap_delivers_a_pending_end);
 	run_test("unmap_spares_a_bystander", test_unmap_spares_a_bystander);
 	run_test("unmap_fences_a_repinner", test_unmap_fences_a_repinner);
 	run_test("halt_ends_program", test_halt_ends_program);

@@ -148,6 +148,10 @@ static int ksim_msch(struct subchannel *sch, bool enable)
 
 	if (dev->lost)
 		return -ENODEV;
+	if (dev->status_in_window) {
+		dev->status_in_window = false;
+		dev->pending = KSIM_IRB_UNSOLICITED;
+	}
 	if (dev->pending && dev->race_msch && !dev->taken) {
 		dev->race_msch = false;
 		dev->taken = dev->pending;

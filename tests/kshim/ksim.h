@@ -52,6 +52,8 @@ struct ksim_dev {
 	bool race_msch;		/* msch with status pending loses it */
 	bool fail_enable;	/* the enable's msch fails: -EIO */
 	bool fail_translate;	/* cp_init refuses the program: -EINVAL */
+	bool status_in_window;	/* an unsolicited status comes before the
+				 * next msch (after the caller's look) */
 	u8 dead_paths;		/* ssch answers cc 3 when the ORB's paths
 				 * (all of them for lpm 0) are all in here */
 

@@ -142,7 +142,12 @@ RESULT_FAIL = re.compile(r"^FAIL (\S+): (.*)$")
 SUMMARY = re.compile(r"^(\d+) passed, (\d+) failed$")
 
 
+FAILURES = []   # every FAIL line, repeated under the count: a CI log's tail
+
+
 def log(msg):
+    if msg.startswith("FAIL"):
+        FAILURES.append(msg)
     print("qemu-check: %s" % msg, flush=True)
 
 
@@ -669,6 +674,8 @@ def main():
             passed += 1
         else:
             failed += 1
+    for line in FAILURES:
+        print("qemu-check: failed: %s" % line[len("FAIL "):], flush=True)
     print("%d passed, %d failed" % (passed, failed), flush=True)
     return 0 if failed == 0 else 1
 
