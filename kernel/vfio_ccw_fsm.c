@@ -317,9 +317,12 @@ static int vfio_ccw_ssch_not_oper(struct subchannel *sch, union orb *orb)
 /*
  * ssch the translated program: 0, or why the subchannel refused it. An
  * IRB queued for the user is status pending to the guest, so the start is
- * refused as ssch's cc 1 would: every IRB that reaches BUSY is then the
- * start's own, never that of an earlier halt or clear (model:
- * START_REFUSED; a pending halt or clear is ssch's cc 2).
+ * refused as ssch's cc 1 would; so is a start while the device end of the
+ * last one is owed (device active after its channel end), which the
+ * subchannel itself would take and hold pending. Every IRB that reaches
+ * BUSY is then the start's own, never that of an earlier halt, clear or
+ * device end (model: START_REFUSED; a pending halt or clear is ssch's
+ * cc 2).
  */
 static int vfio_ccw_ssch(struct vfio_ccw_private *private)
 {
@@ -328,8 +331,13 @@ static int vfio_ccw_ssch(struct vfio_ccw_private *private)
 	int ret;
 
 	spin_lock_irq(&sch->lock);
-	if (private->irb_count) {
-		ret = cio_update_schib(sch) ? -ENODEV : -EBUSY;
+	if (cio_update_schib(sch)) {
+		ret = -ENODEV;
+		goto out;
+	}
+	if (private->irb_count ||
+	    (scsw_actl(&sch->schib.scsw) & SCSW_ACTL_DEVACT)) {
+		ret = -EBUSY;
 		goto out;
 	}
 	orb = cp_get_orb(&private->cp, sch);

@@ -174,9 +174,12 @@ struct vfio_ccw_private {
 /*
  * The interrupt that ends a start function (the model's ENDS_START), in an
  * IRB or in the schib's status pending: the final one of the start,
- * solicited with nothing left running, or the end of a halt or clear (its
- * function bit, none of its own pending bits, no activity), which ends the
- * start with it, whatever status it carries.
+ * solicited with nothing left running; its channel end (primary status,
+ * the subchannel no longer active) even with the device end still to
+ * come, since QEMU's tsch then shows the guest no function and the guest
+ * may start again; or the end of a halt or clear (its function bit, none
+ * of its own pending bits, no activity), which ends the start with it,
+ * whatever status it carries.
  */
 static inline bool vfio_ccw_scsw_is_final(union scsw *scsw)
 {
@@ -185,7 +188,11 @@ static inline bool vfio_ccw_scsw_is_final(union scsw *scsw)
 	if (scsw_fctl(scsw) & (SCSW_FCTL_HALT_FUNC | SCSW_FCTL_CLEAR_FUNC))
 		return !(scsw_actl(scsw) & (running | SCSW_ACTL_HALT_PEND |
 					    SCSW_ACTL_CLEAR_PEND));
-	return scsw_is_solicited(scsw) && !(scsw_actl(scsw) & running);
+	if (!scsw_is_solicited(scsw))
+		return false;
+	if (scsw_stctl(scsw) & SCSW_STCTL_PRIM_STATUS)
+		return !(scsw_actl(scsw) & SCSW_ACTL_SCHACT);
+	return !(scsw_actl(scsw) & running);
 }
 
 static inline bool vfio_ccw_irb_is_final(struct irb *irb)

@@ -58,6 +58,10 @@
 #ifndef REMOVALS
 #define REMOVALS	1	/* the host asks for the device back */
 #endif
+#ifndef CHANNEL_ENDS
+#define CHANNEL_ENDS	1	/* a start ends in two interrupts: channel
+				 * end (primary status), the device end later */
+#endif
 #ifndef RECREATES
 #define RECREATES	1	/* the user's mdev removed and created anew,
 				 * the subchannel still registered */
@@ -254,11 +258,13 @@ byte dev_clears;		/* clear functions whose interrupt is owed */
 bit dev_halt;			/* a halt function owes its interrupt */
 bit dev_hung;			/* answers nothing but a clear (HANGS) */
 bit dev_stalled;		/* the I/O's path is gone: only a clear ends it */
+bit dev_settling;		/* channel end presented, device end owed: the
+				 * program is over, the device still active */
 bit path_gone_armed;		/* chp_event found our start on the path that
 				 * went; the next start disarms it (per mdev) */
 bit dev_lost;
 /* A function owes an interrupt: a start, a halt or a clear */
-#define OWED		(dev_active || dev_halt || dev_clears > 0)
+#define OWED		(dev_active || dev_settling || dev_halt || dev_clears > 0)
 
 /* The channel program: at most one per subchannel */
 bit cp_live;
@@ -270,8 +276,17 @@ bit cp_translating;
 #define IRB_CLEAR_DONE	3
 #define IRB_UNSOLICITED	4
 #define IRB_HALT_DONE	5
+#define IRB_CHANNEL_END	6	/* primary status alone: device end to come */
+#define IRB_DEVICE_END	7	/* secondary status alone, after a channel end */
 /* The IRB ends the start function: the program is over */
-#define ENDS_START(k)	((k) == IRB_FINAL || (k) == IRB_HALT_DONE || (k) == IRB_CLEAR_DONE)
+/*
+ * Ends a start in BUSY. A channel end does, as the guest sees it: QEMU
+ * clears the function at TSCH of any status but an intermediate one, and
+ * may issue the next SSCH. A device end does too: the kernel cannot tell it
+ * from the end of a newer start, which START_REFUSED keeps from running.
+ */
+#define ENDS_START(k)	((k) == IRB_FINAL || (k) == IRB_HALT_DONE || (k) == IRB_CLEAR_DONE || \
+			 (k) == IRB_CHANNEL_END || (k) == IRB_DEVICE_END)
 
 /* The command of an ASYNC_REQ, as the async region carries it */
 #define CMD_HALT	1
@@ -295,6 +310,7 @@ byte translate_fails = TRANSLATE_FAILS;
 byte hangs = HANGS;
 byte async_writes = ASYNC_WRITES;
 byte path_losses = PATH_LOSSES;
+byte channel_ends = CHANNEL_ENDS;
 #ifndef HOST_EVENTS
 #define HOST_EVENTS	1	/* 0: no dma_unmap or shutdown */
 #endif
@@ -409,6 +425,13 @@ bit bad_freed_owed;		/* a program unpinned, or the subchannel
 				 * may still interrupt */
 bit bad_end_lost;		/* a start ended without its end (final,
 				 * halt or clear IRB) reaching the user */
+bit bad_sleep_guest_idle;	/* a write slept though the user had been
+				 * handed its start's end as the guest sees
+				 * it (QEMU: a vCPU asleep, the VM stopped) */
+bit guest_saw_end;		/* BUSY, and the user was handed a status
+				 * QEMU's TSCH ends the function at: any but
+				 * an intermediate one (0 outside BUSY, where
+				 * no write sleeps: no states for nothing) */
 bit end_owed;			/* the user was told its start went (ssch
 				 * cc 0) and has not seen its end yet; the
 				 * user's close and the device's loss excuse
@@ -438,13 +461,14 @@ c_decl {
 	 */
 	enum { W_CRW_WHILE_LOCKED, W_UNMAP_BYSTANDER, W_UNREG_DEVICE_THERE,
 	       W_PATH_WORK_NEWER_START, W_END_PENDING_AT_HOST_QUIESCE,
-	       NR_WITNESSES };
+	       W_WRITE_BEFORE_DEVICE_END, NR_WITNESSES };
 	static const char *witness_name[NR_WITNESSES] = {
 		"crw_while_mutex_held",	/* cio_work_never_waits */
 		"unmap_call_of_a_bystander",	/* unmap_spares_bystanders */
 		"unreg_of_an_answering_device",	/* nothing_freed_while_owed */
 		"path_work_under_a_newer_start",	/* path_gone_clears_its_io */
 		"end_pending_at_a_host_quiesce",	/* start_end_delivered */
+		"write_before_the_device_end",	/* no_sleep_guest_sees_idle */
 	};
 	static unsigned long witness_hits[NR_WITNESSES];
 	static void witness(int w)
@@ -751,12 +775,14 @@ inline act_offline()
 /*
  * ssch answers cc 1 with status pending, cc 2 with a halt or clear still
  * owing its interrupt; and an IRB queued for the user is status pending
- * to the guest. Refusing the start then keeps every IRB that reaches BUSY
- * the start's own: the interrupt of an earlier halt or clear cannot end
- * (and free) a newer program.
+ * to the guest. A device end still owed refuses it too (the glue asks the
+ * schib: the subchannel itself would take the start and hold it pending).
+ * Refusing the start then keeps every IRB that reaches BUSY the start's
+ * own: the interrupt of an earlier halt or clear, or an earlier start's
+ * device end, cannot end (and free) a newer program.
  */
 #define STATUS_PENDING	(sch_status != 0 || len(irbq) > 0)
-#define START_REFUSED	(STATUS_PENDING || dev_halt || dev_clears > 0)
+#define START_REFUSED	(STATUS_PENDING || dev_halt || dev_clears > 0 || dev_settling)
 
 /*
  * IDLE x IO_REQ in two steps: the translation (ccwchain, page pinning)
@@ -809,7 +835,8 @@ inline act_start()
 inline irb_to_user()
 {
 	LS_OP(LS_OP_USER_IRB);
-	end_owed = end_owed && !ENDS_START(cur_irb)
+	end_owed = end_owed && !ENDS_START(cur_irb);
+	guest_saw_end = guest_saw_end || cur_irb != IRB_INTERMEDIATE
 }
 
 inline act_irq()
@@ -999,6 +1026,7 @@ inline commit_state(ev)
 	:: end_owed && state != ST_BUSY && state != ST_QUIESCING -> bad_end_lost = 1
 	:: else
 	fi;
+	guest_saw_end = guest_saw_end && state == ST_BUSY;
 	if	/* NOT_OPER, from wherever, schedules the unregistration */
 	:: initialized && state == ST_NOT_OPER -> unreg_due = 1
 	:: else
@@ -1050,6 +1078,7 @@ inline fsm_io_req()
 	if
 	:: atomic { MUTEX_FREE && STARTS(EV_IO_REQ) ->
 		fsm_lock();
+		c_code { if (now.dev_settling) witness(W_WRITE_BEFORE_DEVICE_END); };
 		cell = state * NR_EVENTS + EV_IO_REQ;
 		ans = 0;
 		hit_cell = cell; c_code { count_cell(hit_cell); };
@@ -1062,11 +1091,14 @@ inline fsm_io_req()
 		:: else
 		fi }
 	:: atomic { MUTEX_FREE && !STARTS(EV_IO_REQ) ->
-		fsm_lock(); dispatch(EV_IO_REQ); fsm_unlock();
+		fsm_lock();
+		c_code { if (now.dev_settling) witness(W_WRITE_BEFORE_DEVICE_END); };
+		dispatch(EV_IO_REQ); fsm_unlock();
 		if
 		:: ans == -EAGAIN -> goto retry
 		:: ans == FSM_RETRY ->	/* about to sleep */
 			printf("@user pid=%d waits\n", _pid); GHOST(asleep[me] = 1);
+			bad_sleep_guest_idle = bad_sleep_guest_idle || guest_saw_end;
 			choose_signal(signal_pending)
 		:: else -> goto progress_answer
 		fi };
@@ -1139,6 +1171,7 @@ static void ls_world_of(struct ls_world *w)
 	w->enabled = now.sch_enabled;
 	w->lost = now.dev_lost;
 	w->active = now.dev_active;
+	w->settling = now.dev_settling;
 	w->halt = now.dev_halt;
 	w->clears = now.dev_clears;
 	w->pending = now.sch_status;
@@ -1420,7 +1453,8 @@ end_idle:
 
 /*
  * The channel and device: after an accepted start, zero or more
- * intermediate interrupts then one final; a clear ends the I/O with one
+ * intermediate interrupts then one final, or (CHANNEL_ENDS) a channel end,
+ * the program over, and later a device end, the device free; a clear ends the I/O with one
  * interrupt of its own, always, and resets a hung or cut-off device; a
  * halt ends it with one interrupt too, unless the device hangs (then only
  * a clear is answered). Each makes status pending in the subchannel, and
@@ -1441,13 +1475,20 @@ end_idle:
 	:: atomic { sch_status == 0 && dev_active && dev_intermediate == 0 && !dev_halt && ANSWERS ->
 		printf("@dev final interrupt\n");
 		dev_active = 0; sch_status = IRB_FINAL }
+	:: atomic { sch_status == 0 && dev_active && dev_intermediate == 0 && !dev_halt && ANSWERS &&
+		    channel_ends > 0 ->
+		printf("@dev channel end, device end to come\n");
+		channel_ends--; dev_active = 0; dev_settling = 1; sch_status = IRB_CHANNEL_END }
+	:: atomic { sch_status == 0 && dev_settling && !dev_halt && ANSWERS ->
+		printf("@dev device end\n");
+		dev_settling = 0; sch_status = IRB_DEVICE_END }
 	:: atomic { sch_status == 0 && dev_halt && ANSWERS ->
 		printf("@dev halt done interrupt\n");
-		dev_halt = 0; dev_active = 0; dev_intermediate = 0;
+		dev_halt = 0; dev_active = 0; dev_intermediate = 0; dev_settling = 0;
 		sch_status = IRB_HALT_DONE }
 	:: atomic { sch_status == 0 && dev_clears > 0 ->
 		printf("@dev clear done interrupt\n");
-		dev_clears = 0; dev_active = 0; dev_intermediate = 0;
+		dev_clears = 0; dev_active = 0; dev_intermediate = 0; dev_settling = 0;
 		dev_hung = 0; dev_stalled = 0; sch_status = IRB_CLEAR_DONE }
 	:: atomic { hangs > 0 && dev_active && !dev_hung ->
 		printf("@dev device hangs\n");
@@ -1460,7 +1501,8 @@ end_idle:
 		:: else
 		fi;
 		chp_q ! 0 }
-	:: atomic { sch_status == 0 && unsolicited > 0 && sch_enabled && !dev_active && !dev_lost ->
+	:: atomic { sch_status == 0 && unsolicited > 0 && sch_enabled && !dev_active &&
+		    !dev_settling && !dev_lost ->
 		printf("@dev unsolicited interrupt\n");
 		unsolicited--; sch_status = IRB_UNSOLICITED }
 	:: atomic { schib_changes > 0 && !dev_lost ->
@@ -1474,7 +1516,7 @@ end_idle:
 		losses--; dev_lost = 1; not_oper_cause = 1; dev_active = 0;
 		end_owed = 0;	/* the I/O went with the device */
 		dev_intermediate = 0; dev_clears = 0; dev_halt = 0; dev_hung = 0;
-		dev_stalled = 0; sch_status = 0; css_q ! 1 }
+		dev_stalled = 0; dev_settling = 0; sch_status = 0; css_q ! 1 }
 	od
 }
 
@@ -1820,6 +1862,7 @@ ltl unmap_spares_bystanders { [] !bad_fence }
 ltl nothing_freed_while_owed { [] !bad_freed_owed }
 ltl path_gone_clears_its_io { [] !bad_stale_path_clear }
 ltl start_end_delivered { [] !bad_end_lost }
+ltl no_sleep_guest_sees_idle { [] !bad_sleep_guest_idle }
 ltl kernel_refines_model { [] !bad_refinement }
 
 /*

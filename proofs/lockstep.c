@@ -71,6 +71,7 @@ static void ls_read_back(struct vfio_ccw_private *private,
 	w->enabled = dev->enabled;
 	w->lost = dev->lost;
 	w->active = dev->active;
+	w->settling = dev->settling;
 	w->halt = dev->halt;
 	w->clears = dev->clears;
 	w->pending = dev->pending;
@@ -92,9 +93,10 @@ static void ls_show_world(const char *who, const struct ls_world *w)
 {
 	unsigned int i;
 
-	printf("@lockstep   %-6s %s enabled=%d lost=%d active=%d halt=%d clears=%d pending=%d taken=%d unreg_due=%d cp_live=%d repinned=%d not_oper_owed=%d path_armed=%d done=%d ring=[",
+	printf("@lockstep   %-6s %s enabled=%d lost=%d active=%d settling=%d halt=%d clears=%d pending=%d taken=%d unreg_due=%d cp_live=%d repinned=%d not_oper_owed=%d path_armed=%d done=%d ring=[",
 	       who, vfio_ccw_state_names[w->state % NR_VFIO_CCW_STATES],
-	       w->enabled, w->lost, w->active, w->halt, w->clears, w->pending,
+	       w->enabled, w->lost, w->active, w->settling, w->halt, w->clears,
+	       w->pending,
 	       w->taken, w->unreg_due, w->cp_live, w->repinned,
 	       w->not_oper_owed, w->path_armed, w->done);
 	for (i = 0; i < w->nirbs && i < LS_SLOTS; i++)
@@ -139,7 +141,8 @@ static int ls_differ(const struct ls_world *m, const struct ls_world *k)
 
 	return m->state != k->state || m->lost != k->lost ||
 	       (!lost && (m->enabled != k->enabled || m->pending != k->pending)) ||
-	       m->active != k->active || m->halt != k->halt ||
+	       m->active != k->active || m->settling != k->settling ||
+	       m->halt != k->halt ||
 	       (m->clears != 0) != (k->clears != 0) || m->taken != k->taken ||
 	       m->unreg_due != k->unreg_due || m->cp_live != k->cp_live ||
 	       (m->repinned != LS_UNTRACKED && m->repinned != k->repinned) ||
@@ -173,6 +176,7 @@ int ls_check(const struct ls_frame *f, const struct ls_world *post, int ans)
 	dev.enabled = pre->enabled;
 	dev.lost = pre->lost;
 	dev.active = pre->active;
+	dev.settling = pre->settling;
 	dev.halt = pre->halt;
 	dev.clears = pre->clears;
 	dev.pending = pre->pending;

@@ -15,7 +15,7 @@
 /* The world the FSM acts on, as the model's variables */
 struct ls_world {
 	unsigned char state;	/* ST_* */
-	unsigned char enabled, lost, active, halt, clears, pending, taken;
+	unsigned char enabled, lost, active, settling, halt, clears, pending, taken;
 	unsigned char unreg_due, cp_live;
 	unsigned char repinned;	/* a translation since dma_unmap's last call,
 				 * or LS_UNTRACKED: the model tracks it only

@@ -449,6 +449,37 @@ bool present_final(struct sim *s)
 	return ok;
 }
 
+/* The program over at its channel end; the device end comes later */
+bool present_channel_end(struct sim *s)
+{
+	bool ok;
+
+	spin_lock_irq(&s->sch.lock);
+	ok = may_present(s) && s->dev.active && !s->pci_left &&
+	     !s->dev.halt && answers(s);
+	if (ok) {
+		s->dev.active = false;
+		s->dev.settling = true;
+		make_pending(s, KSIM_IRB_CHANNEL_END);
+	}
+	spin_unlock_irq(&s->sch.lock);
+	return ok;
+}
+
+bool present_device_end(struct sim *s)
+{
+	bool ok;
+
+	spin_lock_irq(&s->sch.lock);
+	ok = may_present(s) && s->dev.settling && !s->dev.halt && answers(s);
+	if (ok) {
+		s->dev.settling = false;
+		make_pending(s, KSIM_IRB_DEVICE_END);
+	}
+	spin_unlock_irq(&s->sch.lock);
+	return ok;
+}
+
 bool present_halt_done(struct sim *s)
 {
 	bool ok;
@@ -458,6 +489,7 @@ bool present_halt_done(struct sim *s)
 	if (ok) {
 		s->dev.halt = false;
 		s->dev.active = false;
+		s->dev.settling = false;
 		s->pci_left = 0;
 		make_pending(s, KSIM_IRB_HALT_DONE);
 	}
@@ -475,6 +507,7 @@ bool present_clear_done(struct sim *s)
 	if (ok) {
 		s->dev.clears = 0;
 		s->dev.active = false;
+		s->dev.settling = false;
 		s->dev.halt = false;
 		s->pci_left = 0;
 		s->hung = false;
@@ -491,6 +524,7 @@ bool present_unsolicited(struct sim *s)
 
 	spin_lock_irq(&s->sch.lock);
 	ok = may_present(s) && s->dev.enabled && !s->dev.active &&
+	     !s->dev.settling &&
 	     !s->dev.lost;
 	if (ok)
 		make_pending(s, KSIM_IRB_UNSOLICITED);
@@ -553,6 +587,7 @@ void lose_device(struct sim *s)
 	spin_lock_irq(&s->sch.lock);
 	s->dev.lost = true;
 	s->dev.active = false;
+	s->dev.settling = false;
 	s->dev.halt = false;
 	s->dev.clears = 0;
 	s->dev.pending = KSIM_IRB_NONE;

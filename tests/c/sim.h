@@ -116,6 +116,8 @@ bool present_final(struct sim *s);
 bool present_clear_done(struct sim *s);
 bool present_unsolicited(struct sim *s);
 bool present_halt_done(struct sim *s);
+bool present_channel_end(struct sim *s);	/* device end to come */
+bool present_device_end(struct sim *s);
 /* Status made pending on the subchannel whatever its state */
 void sim_make_pending(struct sim *s, enum ksim_irb kind);
 bool hang_device(struct sim *s);	/* while it runs I/O */

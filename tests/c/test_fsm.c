@@ -846,6 +846,56 @@ static void test_sleeper_wakes_on_final(void)
 }
 
 /*
+ * A start that ends in two interrupts: its channel end ends BUSY (QEMU's
+ * tsch shows the guest no function, and the guest may start again: a
+ * write must not sleep then, a vCPU holding QEMU's global lock); a start
+ * while the device end is owed is refused, no ssch; the device end is the
+ * user's, in IDLE, and the next start runs (issue 17, bug 8; model:
+ * no_sleep_guest_sees_idle).
+ */
+static void test_channel_end_ends_busy(void)
+{
+	struct sim_snapshot s;
+
+	TRY(reach_checked(BUSY));
+	CHECK(present_channel_end(P), "device refused the channel end");
+	CHECK(sim_run_work_once(P, NULL), "channel end not dispatched");
+	s = snap();
+	EXPECT(s.state == IDLE && !s.cp_live,
+	       "after the channel end: %s, program %s",
+	       sim_state_name(s.state), s.cp_live ? "kept" : "freed");
+	EXPECT_EQ(s.user_irbs, 1, "IRBs handed to the user");
+	EXPECT_EQ(sim_write(P, &start_req), -EBUSY, "start before the device end");
+	EXPECT_EQ(snap().starts, 1, "ssch issued");
+	CHECK(present_device_end(P), "device refused the device end");
+	CHECK(sim_run_work_once(P, NULL), "device end not dispatched");
+	s = snap();
+	EXPECT(s.state == IDLE, "after the device end: %s", sim_state_name(s.state));
+	EXPECT_EQ(s.user_irbs, 2, "IRBs handed to the user");
+	EXPECT_EQ(sim_write(P, &start_req), 0, "start after the device end");
+	EXPECT(snap().state == BUSY, "state %s", sim_state_name(snap().state));
+}
+
+/* A writer asleep behind the start wakes at its channel end: -EBUSY */
+static void test_sleeper_wakes_on_channel_end(void)
+{
+	struct writer w;
+
+	TRY(reach_checked(BUSY));
+	writer_start(&w);
+	CHECK(writer_asleep(), "writer did not sleep");
+	CHECK(present_channel_end(P), "device refused the channel end");
+	CHECK(sim_run_work_once(P, NULL), "channel end not dispatched");
+	writer_join(&w);
+	if (test_failed)
+		return;
+	EXPECT_EQ(w.ret, -EBUSY, "woken writer's answer");
+	EXPECT_EQ(snap().starts, 1, "ssch issued");
+	CHECK(present_device_end(P), "device refused the device end");
+	CHECK(sim_run_work_once(P, NULL), "device end not dispatched");
+}
+
+/*
  * Two writers asleep, the final wakes one (complete()), and that one's
  * retry is refused: it must wake the other, who starts (model mutation
  * woken_writer_keeps_the_wake).
@@ -2100,6 +2150,8 @@ int main(int argc, char **argv)
 	run_test("intermediate_keeps_busy", test_intermediate_keeps_busy);
 	run_test("signal_interrupts_sleep", test_signal_interrupts_sleep);
 	run_test("offline_while_busy", test_offline_while_busy);
+	run_test("channel_end_ends_busy", test_channel_end_ends_busy);
+	run_test("sleeper_wakes_on_channel_end", test_sleeper_wakes_on_channel_end);
 	run_test("unmap_delivers_a_queued_end", test_unmap_delivers_a_queued_end);
 	run_test("unmap_delivers_a_pending_end", test_unmap_delivers_a_pending_end);
 	run_test("unmap_spares_a_bystander", test_unmap_spares_a_bystander);

@@ -57,10 +57,16 @@ const char *ksim_op_name(unsigned int op)
 	return op < NR_KSIM_OPS && names[op] ? names[op] : "?";
 }
 
-/* A function owes an interrupt (the model's OWED) */
-static bool ksim_owes(const struct ksim_dev *dev)
+/* A function in progress: ssch's cc 2 */
+static bool ksim_function(const struct ksim_dev *dev)
 {
 	return dev->active || dev->halt || dev->clears;
+}
+
+/* An interrupt is owed (the model's OWED): msch's cc 2 */
+static bool ksim_owes(const struct ksim_dev *dev)
+{
+	return ksim_function(dev) || dev->settling;
 }
 
 /* The status word of an IRB of @kind, as the channel stores it */
@@ -79,6 +85,15 @@ void ksim_irb_make(struct irb *irb, enum ksim_irb kind)
 	case KSIM_IRB_FINAL:
 		s->fctl = SCSW_FCTL_START_FUNC;
 		s->stctl |= SCSW_STCTL_PRIM_STATUS | SCSW_STCTL_SEC_STATUS;
+		break;
+	case KSIM_IRB_CHANNEL_END:	/* the program over, the device busy */
+		s->fctl = SCSW_FCTL_START_FUNC;
+		s->actl = SCSW_ACTL_DEVACT;
+		s->stctl |= SCSW_STCTL_PRIM_STATUS;
+		break;
+	case KSIM_IRB_DEVICE_END:
+		s->fctl = SCSW_FCTL_START_FUNC;
+		s->stctl |= SCSW_STCTL_SEC_STATUS;
 		break;
 	case KSIM_IRB_HALT_DONE:
 		s->fctl = SCSW_FCTL_START_FUNC | SCSW_FCTL_HALT_FUNC;
@@ -112,6 +127,10 @@ enum ksim_irb ksim_irb_kind(const struct irb *irb)
 		return KSIM_IRB_UNSOLICITED;
 	if (s->stctl & SCSW_STCTL_INTER_STATUS)
 		return KSIM_IRB_INTERMEDIATE;
+	if (!(s->stctl & SCSW_STCTL_SEC_STATUS))
+		return KSIM_IRB_CHANNEL_END;
+	if (!(s->stctl & SCSW_STCTL_PRIM_STATUS))
+		return KSIM_IRB_DEVICE_END;
 	return KSIM_IRB_FINAL;
 }
 
@@ -128,6 +147,7 @@ int cio_update_schib(struct subchannel *sch)
 	ksim_irb_make(&irb, dev->pending);
 	*scsw = irb.scsw;
 	scsw->cmd.actl = (dev->active ? SCSW_ACTL_SCHACT | SCSW_ACTL_DEVACT : 0) |
+			 (dev->settling ? SCSW_ACTL_DEVACT : 0) |
 			 (dev->halt ? SCSW_ACTL_HALT_PEND : 0) |
 			 (dev->clears ? SCSW_ACTL_CLEAR_PEND : 0);
 	if (dev->active)
@@ -210,7 +230,11 @@ void css_sched_sch_todo(struct subchannel *sch, int todo)
 		sch->sim->unreg_due = true;
 }
 
-/* ssch: cc 3 gone, 1 status pending, 2 a function in progress, 0 taken */
+/*
+ * ssch: cc 3 gone, 1 status pending, 2 a function in progress, 0 taken;
+ * taken, and held pending by the subchannel, while only the device end of
+ * the last start is owed (the glue must not ask)
+ */
 int ssch(struct subchannel_id schid, union orb *orb)
 {
 	struct ksim_dev *dev = ksim_by_schid(schid);
@@ -222,10 +246,12 @@ int ssch(struct subchannel_id schid, union orb *orb)
 		return 3;	/* no path the ORB allows answers */
 	if (dev->pending)
 		return 1;
-	if (ksim_owes(dev))
+	if (ksim_function(dev))
 		return 2;
 	if (!dev->enabled)
 		ksim_misuse(dev, "ssch on a disabled subchannel");
+	if (dev->settling)
+		ksim_misuse(dev, "ssch while the device end is owed");
 	dev->active = true;
 	ksim_log(dev, KSIM_OP_SSCH);
 	return 0;

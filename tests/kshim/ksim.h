@@ -21,6 +21,8 @@ enum ksim_irb {
 	KSIM_IRB_CLEAR_DONE,
 	KSIM_IRB_UNSOLICITED,
 	KSIM_IRB_HALT_DONE,
+	KSIM_IRB_CHANNEL_END,	/* primary status alone: device end to come */
+	KSIM_IRB_DEVICE_END,	/* secondary status alone */
 };
 
 /* What the FSM did to the world, in order: the op log */
@@ -42,6 +44,8 @@ struct ksim_dev {
 	bool enabled;		/* sch_enabled */
 	bool lost;		/* dev_lost */
 	bool active;		/* dev_active: the device runs the program */
+	bool settling;		/* dev_settling: channel end given, device
+				 * end owed (device active) */
 	bool halt;		/* dev_halt */
 	u8 clears;		/* dev_clears */
 	u8 pending;		/* sch_status: status pending, a ksim_irb */
