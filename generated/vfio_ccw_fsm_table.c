@@ -249,7 +249,7 @@ vfio_ccw_jumptable[NR_VFIO_CCW_STATES][NR_VFIO_CCW_EVENTS] = {
 		},
 		/* CELL(ST_QUIESCING, EV_ASYNC_REQ) */
 		[VFIO_CCW_EVENT_ASYNC_REQ] = {
-			.answer = -EBUSY,
+			.action = vfio_ccw_fsm_async,
 			.allowed = BIT(VFIO_CCW_STATE_QUIESCING),
 		},
 	},

@@ -213,8 +213,11 @@ inline fsm_table_init()
 	CELL(ST_QUIESCING, EV_INTERRUPT, ACT_QUIESCE_IRQ, 0, TO(ST_QUIESCING) | TO(ST_STANDBY) | TO(ST_NOT_OPER));
 	CELL(ST_QUIESCING, EV_SCHIB_CHANGED, ACT_SCH_EVENT, 0, TO(ST_QUIESCING) | TO(ST_NOT_OPER));
 	CELL(ST_QUIESCING, EV_NOT_OPER, ACT_NOT_OPER, 0, TO(ST_NOT_OPER));
-	/* Close or reset is ending the I/O already (halt, then clear). */
-	CELL(ST_QUIESCING, EV_ASYNC_REQ, ACT_ERROR, EBUSY, TO(ST_QUIESCING));
+	/* Departs from the starting table (-EBUSY, which QEMU turns into a
+	 * unit exception for a clear): answered as the subchannel answers, a
+	 * clear always taken (cc 0; its interrupt ends the quiesce too), a
+	 * halt meeting the quiesce's halt, clear or status pending (cc 2 or 1). */
+	CELL(ST_QUIESCING, EV_ASYNC_REQ, ACT_ASYNC, 0, TO(ST_QUIESCING));
 /* @fsm end */
 }
 

@@ -615,8 +615,10 @@ static const struct cell_case cell_cases[] = {
 	  NOT_OPER, 0, 0, 0, DONE_ALL, 0, 0, 0, 0 },
 	{ C(QUIESCING, ASYNC_REQ), "halt", NULL, 0,
 	  QUIESCING, -EBUSY, 1, 1, DONE_ALL, 0, HSCH, 1, 0 },
-	{ C(QUIESCING, ASYNC_REQ), "clear", NULL, 0,
-	  QUIESCING, -EBUSY, 1, 1, DONE_ALL, 0, CSCH, 1, 0 },
+	{ C(QUIESCING, ASYNC_REQ), "clear, taken as csch takes it", NULL, 0,
+	  QUIESCING, 0, 1, 1, DONE_ALL, 0, CSCH, 0, 1 },
+	{ C(QUIESCING, ASYNC_REQ), "path gone: the quiesce's", NULL, 0,
+	  QUIESCING, 0, 1, 1, DONE_ALL, 0, GONE, 1, 0 },
 };
 #undef C
 #undef HSCH
