@@ -65,9 +65,15 @@ generate: deps-generate
 verify: deps-proofs
 	$(PYTHON) proofs/verify.py --jobs $(JOBS) $(VERIFY_ARGS)
 
-## verify-deep: the same, with the liveness search in every configuration (suite deep)
+## verify-deep: the same, with the liveness search in every configuration
+## (suite deep); then the safety searches of every pair of fault groups
+## (suite pairs) and of every group with its recurring faults twice
+## (suite budget2): hours; a pair with host's faults takes up to 21 min
+## and 14 GB (host+async: 86.6M states), so one search at a time
 verify-deep: deps-proofs
 	$(PYTHON) proofs/verify.py --suite deep --jobs $(JOBS) $(VERIFY_ARGS)
+	$(PYTHON) proofs/verify.py --suite pairs --skip-generated-check --jobs 1 $(VERIFY_ARGS)
+	$(PYTHON) proofs/verify.py --suite budget2 --skip-generated-check --jobs 1 $(VERIFY_ARGS)
 
 ## mutations: the negative proofs, each mutant must be refuted
 mutations: deps-proofs

@@ -18,6 +18,7 @@
 
 #include "chp.h"
 #include "vfio_ccw_private.h"
+#include "vfio_ccw_trace.h"
 
 /* ------------------------------------------------------ schib region */
 
@@ -207,6 +208,10 @@ int vfio_ccw_chp_event(struct subchannel *sch, struct chp_link *link,
 	private = vfio_ccw_sch_private(sch);
 	if (!private || !mask)
 		return 0;
+	trace_vfio_ccw_chp_event(sch->schid, mask, event);
+	VFIO_CCW_MSG_EVENT(2, "sch %x.%x.%04x: mask=0x%x event=%d\n",
+			   sch->schid.cssid, sch->schid.ssid, sch->schid.sch_no,
+			   mask, event);
 	if (cio_update_schib(sch))
 		return -ENODEV;
 

@@ -23,12 +23,15 @@
 #include <linux/slab.h>
 #include <linux/spinlock.h>
 #include <linux/workqueue.h>
+#include <asm/debug.h>
 #include <asm/irq.h>
 #include <asm/isc.h>
 
 #include "vfio_ccw_private.h"
 
 struct workqueue_struct *vfio_ccw_work_q;
+debug_info_t *vfio_ccw_debug_msg_id;
+debug_info_t *vfio_ccw_debug_trace_id;
 
 /* ----------------------------------------------------- the current mdev */
 
@@ -143,7 +146,7 @@ void vfio_ccw_io_work(struct work_struct *work)
 
 		if (dropped)
 			dev_warn_ratelimited(&sch->dev,
-					     "vfio_ccw: %u interrupts dropped, the IRB ring was full\n",
+					     "%u interrupts dropped, the IRB ring was full\n",
 					     dropped);
 	} while (popped);
 }
@@ -160,6 +163,9 @@ static void vfio_ccw_css_irq(struct subchannel *sch)
 
 	inc_irq_stat(IRQIO_CIO);
 	if (!private) {
+		VFIO_CCW_MSG_EVENT(2, "sch %x.%x.%04x: unexpected interrupt\n",
+				   sch->schid.cssid, sch->schid.ssid,
+				   sch->schid.sch_no);
 		cio_disable_subchannel(sch);
 		return;
 	}
@@ -180,7 +186,7 @@ static int vfio_ccw_css_probe(struct subchannel *sch)
 	int ret;
 
 	if (sch->schib.pmcw.qf) {
-		dev_warn(&sch->dev, "vfio_ccw: QDIO subchannels are not supported\n");
+		dev_warn(&sch->dev, "QDIO subchannels are not supported\n");
 		return -ENODEV;
 	}
 
@@ -201,6 +207,8 @@ static int vfio_ccw_css_probe(struct subchannel *sch)
 				   1);
 	if (ret)
 		goto out_unbind;
+	VFIO_CCW_MSG_EVENT(4, "bound to subchannel %x.%x.%04x\n",
+			   sch->schid.cssid, sch->schid.ssid, sch->schid.sch_no);
 	return 0;
 
 out_unbind:
@@ -225,6 +233,8 @@ static void vfio_ccw_css_remove(struct subchannel *sch)
 	dev_set_drvdata(&sch->dev, NULL);
 	spin_unlock_irq(&sch->lock);
 	kfree(parent);
+	VFIO_CCW_MSG_EVENT(4, "unbound from subchannel %x.%x.%04x\n",
+			   sch->schid.cssid, sch->schid.ssid, sch->schid.sch_no);
 }
 
 /*
@@ -250,7 +260,7 @@ static void vfio_ccw_css_shutdown(struct subchannel *sch)
 		vfio_ccw_fsm_shutdown(private);
 	if (private->not_oper_owed)
 		dev_err(&sch->dev,
-			"vfio_ccw: the clear is not answered; not operational once it is\n");
+			"the clear is not answered; not operational once it is\n");
 	mutex_unlock(&private->io_mutex);
 	vfio_ccw_put_private(private);
 }
@@ -338,13 +348,66 @@ static struct css_driver vfio_ccw_css_driver = {
 
 /* --------------------------------------------------------- module */
 
+/* An s390dbf area of @name with @view, recording up to level 2, as stock */
+static debug_info_t *vfio_ccw_debug_area(const char *name, int buf_size,
+					 struct debug_view *view)
+{
+	debug_info_t *id = debug_register(name, 16, 1, buf_size);
+
+	if (!id)
+		return NULL;
+	if (debug_register_view(id, view)) {
+		debug_unregister(id);
+		return NULL;
+	}
+	debug_set_level(id, 2);
+	return id;
+}
+
+/*
+ * Stock's two areas, in /sys/kernel/debug/s390dbf/: vfio_ccw_msg holds a
+ * format and ten arguments per entry, vfio_ccw_trace 16 bytes of text or
+ * data.
+ */
+static int __init vfio_ccw_debug_init(void)
+{
+	vfio_ccw_debug_msg_id = vfio_ccw_debug_area("vfio_ccw_msg",
+						    11 * sizeof(long),
+						    &debug_sprintf_view);
+	if (!vfio_ccw_debug_msg_id)
+		return -ENOMEM;
+	vfio_ccw_debug_trace_id = vfio_ccw_debug_area("vfio_ccw_trace", 16,
+						      &debug_hex_ascii_view);
+	if (!vfio_ccw_debug_trace_id) {
+		debug_unregister(vfio_ccw_debug_msg_id);
+		vfio_ccw_debug_msg_id = NULL;
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+static void vfio_ccw_debug_exit(void)
+{
+	debug_unregister(vfio_ccw_debug_trace_id);
+	debug_unregister(vfio_ccw_debug_msg_id);
+	vfio_ccw_debug_trace_id = NULL;
+	vfio_ccw_debug_msg_id = NULL;
+}
+
 static int __init vfio_ccw_init(void)
 {
 	int ret;
 
+	/* First: every callback registered below may write to them */
+	ret = vfio_ccw_debug_init();
+	if (ret)
+		return ret;
+
 	vfio_ccw_work_q = alloc_workqueue("vfio_ccw", WQ_MEM_RECLAIM, 0);
-	if (!vfio_ccw_work_q)
-		return -ENOMEM;
+	if (!vfio_ccw_work_q) {
+		ret = -ENOMEM;
+		goto out_debug;
+	}
 
 	/* Before the css driver: probe registers mdev parents for it */
 	ret = mdev_register_driver(&vfio_ccw_mdev_driver);
@@ -362,6 +425,8 @@ out_mdev:
 	mdev_unregister_driver(&vfio_ccw_mdev_driver);
 out_wq:
 	destroy_workqueue(vfio_ccw_work_q);
+out_debug:
+	vfio_ccw_debug_exit();
 	return ret;
 }
 
@@ -371,6 +436,8 @@ static void __exit vfio_ccw_exit(void)
 	isc_unregister(VFIO_CCW_ISC);
 	mdev_unregister_driver(&vfio_ccw_mdev_driver);
 	destroy_workqueue(vfio_ccw_work_q);
+	/* Last: nothing of ours runs any more that could write to them */
+	vfio_ccw_debug_exit();
 }
 
 module_init(vfio_ccw_init);

@@ -158,7 +158,7 @@ static enum vfio_ccw_state vfio_ccw_sch_shutdown(struct vfio_ccw_private *privat
 	if (err && err != -ENODEV)
 		/* Still enabled: an interrupt will find STANDBY and retry */
 		dev_warn_ratelimited(&sch->dev,
-				     "vfio_ccw: disabling the subchannel failed: %d\n",
+				     "disabling the subchannel failed: %d\n",
 				     err);
 
 	cp_free(&private->cp);
@@ -178,20 +178,31 @@ static enum vfio_ccw_state vfio_ccw_sch_shutdown(struct vfio_ccw_private *privat
 static int vfio_ccw_csch(struct vfio_ccw_private *private)
 {
 	struct subchannel *sch = private->sch;
+	int ccode;
 
 	lockdep_assert_held(&sch->lock);
-	if (csch(sch->schid))
+	VFIO_CCW_TRACE_EVENT(2, "clearIO");
+	VFIO_CCW_TRACE_EVENT(2, dev_name(&sch->dev));
+	ccode = csch(sch->schid);
+	VFIO_CCW_HEX_EVENT(2, &ccode, sizeof(ccode));
+	if (ccode)
 		return -ENODEV;		/* cc 3, csch has no other */
 	sch->schib.scsw.cmd.actl |= SCSW_ACTL_CLEAR_PEND;
 	vfio_ccw_irb_flush(private);
 	return 0;
 }
 
-/* sch->lock held: hsch, the answer as an errno (cio_halt() also traces). */
+/* sch->lock held: hsch, the answer as an errno, traced as stock's. */
 static int vfio_ccw_halt(struct subchannel *sch)
 {
+	int ccode;
+
 	lockdep_assert_held(&sch->lock);
-	switch (hsch(sch->schid)) {
+	VFIO_CCW_TRACE_EVENT(2, "haltIO");
+	VFIO_CCW_TRACE_EVENT(2, dev_name(&sch->dev));
+	ccode = hsch(sch->schid);
+	VFIO_CCW_HEX_EVENT(2, &ccode, sizeof(ccode));
+	switch (ccode) {
 	case 0:
 		sch->schib.scsw.cmd.actl |= SCSW_ACTL_HALT_PEND;
 		return 0;
@@ -262,39 +273,63 @@ enum vfio_ccw_state vfio_ccw_fsm_online(struct vfio_ccw_private *private,
 
 /*
  * The guest's channel program, from the request being written: check the
- * function asked for, build and pin the program into @cp. On error @cp
- * holds nothing.
+ * function asked for (@scsw, the request's), build and pin the program
+ * into @cp. On error @cp holds nothing, the refusal is in the msg area as
+ * stock has it, and *@errstr says which step refused, in stock's words.
  */
 static int vfio_ccw_translate(struct vfio_ccw_private *private,
-			      const struct ccw_io_region *req)
+			      const struct ccw_io_region *req,
+			      const union scsw *scsw, char **errstr)
 {
-	union scsw scsw;
+	struct subchannel_id schid = private->sch->schid;
 	union orb orb = {};
 	int err;
 
 	/* The region holds a command-mode ORB, the first bytes of the union */
 	BUILD_BUG_ON(sizeof(orb.cmd) != sizeof(req->orb_area));
-	BUILD_BUG_ON(sizeof(scsw) != sizeof(req->scsw_area));
 	memcpy(&orb, req->orb_area, sizeof(req->orb_area));
-	memcpy(&scsw, req->scsw_area, sizeof(scsw));
 
-	if (!(scsw.cmd.fctl & SCSW_FCTL_START_FUNC))
+	*errstr = "request";
+	if (!(scsw->cmd.fctl & SCSW_FCTL_START_FUNC)) {
 		/* halt and clear belong to the async region */
-		return scsw.cmd.fctl & (SCSW_FCTL_HALT_FUNC |
-					SCSW_FCTL_CLEAR_FUNC) ?
-		       -EOPNOTSUPP : -EINVAL;
-	if (orb.tm.b)
+		if (scsw->cmd.fctl & SCSW_FCTL_HALT_FUNC) {
+			VFIO_CCW_MSG_EVENT(2, "sch %x.%x.%04x: halt on io_region\n",
+					   schid.cssid, schid.ssid,
+					   schid.sch_no);
+			return -EOPNOTSUPP;
+		}
+		if (scsw->cmd.fctl & SCSW_FCTL_CLEAR_FUNC) {
+			VFIO_CCW_MSG_EVENT(2, "sch %x.%x.%04x: clear on io_region\n",
+					   schid.cssid, schid.ssid,
+					   schid.sch_no);
+			return -EOPNOTSUPP;
+		}
+		return -EINVAL;
+	}
+	if (orb.tm.b) {
 		/* transport mode: no translation for it */
+		VFIO_CCW_MSG_EVENT(2, "sch %x.%x.%04x: transport mode\n",
+				   schid.cssid, schid.ssid, schid.sch_no);
+		*errstr = "transport mode";
 		return -EOPNOTSUPP;
+	}
 
 	err = cp_init(&private->cp, &orb);
-	if (err)
+	if (err) {
+		VFIO_CCW_MSG_EVENT(2, "sch %x.%x.%04x: cp_init=%d\n",
+				   schid.cssid, schid.ssid, schid.sch_no, err);
+		*errstr = "cp init";
 		return err;
+	}
 	err = cp_prefetch(&private->cp);
 	/* Pinned, if only for a moment: type1 may see it (dma_unmap()) */
 	private->unmap_repinned = true;
-	if (err)
+	if (err) {
+		VFIO_CCW_MSG_EVENT(2, "sch %x.%x.%04x: cp_prefetch=%d\n",
+				   schid.cssid, schid.ssid, schid.sch_no, err);
+		*errstr = "cp prefetch";
 		cp_free(&private->cp);
+	}
 	return err;
 }
 
@@ -345,7 +380,10 @@ static int vfio_ccw_ssch(struct vfio_ccw_private *private)
 		ret = -EIO;
 		goto out;
 	}
+	VFIO_CCW_TRACE_EVENT(5, "stIO");
+	VFIO_CCW_TRACE_EVENT(5, dev_name(&sch->dev));
 	ret = ssch(sch->schid, orb);
+	VFIO_CCW_HEX_EVENT(5, &ret, sizeof(ret));
 	switch (ret) {
 	case 0:
 		sch->schib.scsw.cmd.actl |= SCSW_ACTL_START_PEND;
@@ -368,12 +406,16 @@ out:
 
 /*
  * IDLE x IO_REQ: translate the guest's channel program and start it;
- * any refusal frees it and stays IDLE with the reason as the answer.
+ * any refusal frees it and stays IDLE with the reason as the answer, and
+ * is traced as stock traces it (vfio_ccw_fsm_io_request).
  */
 enum vfio_ccw_state vfio_ccw_fsm_start(struct vfio_ccw_private *private,
 				       enum vfio_ccw_event event, int *ret)
 {
 	const struct ccw_io_region *req = private->req;
+	struct subchannel_id schid = private->sch->schid;
+	union scsw scsw;
+	char *errstr;
 	int err;
 
 	if (!req) {
@@ -385,14 +427,23 @@ enum vfio_ccw_state vfio_ccw_fsm_start(struct vfio_ccw_private *private,
 	       sizeof(req->orb_area));
 	memcpy(private->io_region.scsw_area, req->scsw_area,
 	       sizeof(req->scsw_area));
+	BUILD_BUG_ON(sizeof(scsw) != sizeof(req->scsw_area));
+	memcpy(&scsw, req->scsw_area, sizeof(scsw));
 
-	err = vfio_ccw_translate(private, req);
+	err = vfio_ccw_translate(private, req, &scsw, &errstr);
 	if (!err) {
 		err = vfio_ccw_ssch(private);
-		if (err)
+		if (err) {
+			VFIO_CCW_MSG_EVENT(2, "sch %x.%x.%04x: fsm_io_helper=%d\n",
+					   schid.cssid, schid.ssid,
+					   schid.sch_no, err);
+			errstr = "cp fsm_io_helper";
 			cp_free(&private->cp);
+		}
 	}
 	if (err) {
+		trace_vfio_ccw_fsm_io_request(scsw.cmd.fctl, schid, err,
+					      errstr);
 		*ret = err;
 		return VFIO_CCW_STATE_IDLE;
 	}
@@ -408,6 +459,9 @@ enum vfio_ccw_state vfio_ccw_fsm_start(struct vfio_ccw_private *private,
 static void vfio_ccw_irb_to_user(struct vfio_ccw_private *private)
 {
 	struct irb *irb = &private->irb;
+
+	VFIO_CCW_TRACE_EVENT(6, "IRQ");
+	VFIO_CCW_TRACE_EVENT(6, dev_name(&private->sch->dev));
 
 	/* Linux's IRB leaves out the extended-measurement words at its end */
 	BUILD_BUG_ON(sizeof(*irb) > sizeof(private->io_region.irb_area));
@@ -667,6 +721,8 @@ enum vfio_ccw_state vfio_ccw_fsm_async(struct vfio_ccw_private *private,
 		break;
 	}
 	spin_unlock_irq(&sch->lock);
+	/* Only here, where the request is acted on, as stock */
+	trace_vfio_ccw_fsm_async_request(sch->schid, private->async_cmd, err);
 	if (err)
 		*ret = err;
 	return private->state;
@@ -684,14 +740,27 @@ void vfio_ccw_fsm_assert_locked(struct vfio_ccw_private *private)
 	lockdep_assert_held(&private->io_mutex);
 }
 
+/*
+ * Every transition the dispatcher writes: the tracepoint, and, for each
+ * way into NOT_OPER (a create on a gone device included), the message
+ * stock's fsm_notoper() writes, with the event and the state before it
+ * (the generated enums' values, not stock's).
+ */
 void vfio_ccw_fsm_trace(struct vfio_ccw_private *private,
 			enum vfio_ccw_state from, enum vfio_ccw_event event,
 			enum vfio_ccw_state to, int ret)
 {
-	trace_vfio_ccw_fsm_event(private->sch->schid,
+	struct subchannel_id schid = private->sch->schid;
+
+	trace_vfio_ccw_fsm_event(schid, from, event,
 				 vfio_ccw_state_names[from],
 				 vfio_ccw_event_names[event],
 				 vfio_ccw_state_names[to], ret);
+	if (to == VFIO_CCW_STATE_NOT_OPER &&
+	    (from != VFIO_CCW_STATE_NOT_OPER || event == VFIO_CCW_EVENT_INIT))
+		VFIO_CCW_MSG_EVENT(2, "sch %x.%x.%04x: notoper event %x state %x\n",
+				   schid.cssid, schid.ssid, schid.sch_no,
+				   event, from);
 }
 
 static const char *vfio_ccw_state_name(enum vfio_ccw_state state)
@@ -980,12 +1049,12 @@ enum vfio_ccw_state vfio_ccw_go_offline(struct vfio_ccw_private *private,
 			event = vfio_ccw_quiesce_timeout(private, ticks);
 			if (ticks && !(ticks % VFIO_CCW_CLEAR_TICKS))
 				dev_err(&sch->dev,
-					"vfio_ccw: the clear is not answered yet, still waiting\n");
+					"the clear is not answered yet, still waiting\n");
 			ticks++;
 		}
 		if (event == VFIO_CCW_EVENT_CLOSE) {
 			dev_warn(&sch->dev,
-				 "vfio_ccw: the subchannel does not quiesce, clearing it\n");
+				 "the subchannel does not quiesce, clearing it\n");
 			deadline = jiffies + limit;
 		}
 		if (event != NR_VFIO_CCW_EVENTS)

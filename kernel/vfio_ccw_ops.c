@@ -489,11 +489,11 @@ static void vfio_ccw_request(struct vfio_device *vdev, unsigned int count)
 
 	if (asked && !(count % 10))
 		dev_notice_ratelimited(vdev->dev,
-				       "vfio_ccw: asking the user to release the device (#%u)\n",
+				       "asking the user to release the device (#%u)\n",
 				       count);
 	else if (!asked && !count)
 		dev_notice(vdev->dev,
-			   "vfio_ccw: no request eventfd, waiting for the user to release the device\n");
+			   "no request eventfd, waiting for the user to release the device\n");
 }
 
 /*
@@ -527,7 +527,7 @@ static void vfio_ccw_dma_unmap(struct vfio_device *vdev, u64 iova, u64 length)
 	if (verdict == VFIO_CCW_UNMAP_FENCE) {
 		private->unmap_fenced = true;
 		dev_warn(&private->sch->dev,
-			 "vfio_ccw: iova 0x%llx+0x%llx pinned again after %u unmaps: offline until reset\n",
+			 "iova 0x%llx+0x%llx pinned again after %u unmaps: offline until reset\n",
 			 iova, length, VFIO_CCW_UNMAP_CALLS);
 	} else if (private->guest_open && !private->unmap_fenced &&
 		   private->state == VFIO_CCW_STATE_STANDBY) {
@@ -630,6 +630,8 @@ static int vfio_ccw_mdev_probe(struct mdev_device *mdev)
 	if (IS_ERR(private))
 		return PTR_ERR(private);
 
+	VFIO_CCW_MSG_EVENT(2, "sch %x.%x.%04x: create\n",
+			   sch->schid.cssid, sch->schid.ssid, sch->schid.sch_no);
 	mutex_lock(&private->io_mutex);
 	vfio_ccw_set_private(sch, private);
 	vfio_ccw_fsm_dispatch(private, VFIO_CCW_EVENT_INIT);
@@ -655,7 +657,10 @@ out_detach:
 static void vfio_ccw_mdev_remove(struct mdev_device *mdev)
 {
 	struct vfio_ccw_private *private = dev_get_drvdata(&mdev->dev);
+	struct subchannel *sch = private->sch;
 
+	VFIO_CCW_MSG_EVENT(2, "sch %x.%x.%04x: remove\n",
+			   sch->schid.cssid, sch->schid.ssid, sch->schid.sch_no);
 	/* Waits for the user to close the device: close raises CLOSE */
 	vfio_unregister_group_dev(&private->vdev);
 	vfio_ccw_detach(private);

@@ -30,6 +30,7 @@
 #include <linux/workqueue.h>
 #include <asm/cio.h>
 #include <asm/crw.h>
+#include <asm/debug.h>
 #include <asm/scsw.h>
 
 #include "css.h"
@@ -213,6 +214,27 @@ enum vfio_ccw_unmap {
 	VFIO_CCW_UNMAP_OFFLINE,	/* end our program, then come back online */
 	VFIO_CCW_UNMAP_FENCE,	/* go offline and stay there */
 };
+
+/*
+ * The s390 debug feature (s390dbf), as stock has it: two areas registered
+ * at module init, "vfio_ccw_msg" (formatted messages, whose arguments are
+ * stored as longs: integers only, never a string) and "vfio_ccw_trace"
+ * (short texts and raw bytes), both recording levels 0 to 2 unless
+ * /sys/kernel/debug/s390dbf/ changes it.
+ */
+extern debug_info_t *vfio_ccw_debug_msg_id;
+extern debug_info_t *vfio_ccw_debug_trace_id;
+
+#define VFIO_CCW_TRACE_EVENT(imp, txt) \
+	debug_text_event(vfio_ccw_debug_trace_id, imp, txt)
+
+#define VFIO_CCW_MSG_EVENT(imp, fmt, args...) \
+	debug_sprintf_event(vfio_ccw_debug_msg_id, imp, fmt, ##args)
+
+static inline void VFIO_CCW_HEX_EVENT(int level, void *data, int length)
+{
+	debug_event(vfio_ccw_debug_trace_id, level, data, length);
+}
 
 /* vfio_ccw_fsm.c */
 enum vfio_ccw_unmap vfio_ccw_unmap_verdict(struct vfio_ccw_private *private,

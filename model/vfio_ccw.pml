@@ -19,7 +19,6 @@
 #define N_USERS		2	/* writer threads issuing start requests */
 #endif
 #define MAX_INTERMEDIATE 1	/* program-controlled interrupts per start */
-#define IRB_SLOTS	3	/* IRBs the IRQ handler may queue for the work */
 
 /* Budgets of the environment's nondeterministic faults, over the whole run */
 #ifndef SIGNALS
@@ -65,6 +64,19 @@
 #ifndef RECREATES
 #define RECREATES	1	/* the user's mdev removed and created anew,
 				 * the subchannel still registered */
+#endif
+
+/*
+ * IRBs the channel can present while the work does not run: a start's
+ * intermediates, its final (or its channel end and device end), the
+ * unsolicited ones (a new start, halt or clear waits for the ring to
+ * empty, or empties it). The IRQ handler may queue them all
+ * (irq_never_waits); the kernel's ring has 16 slots and, full, drops all
+ * but a final IRB.
+ */
+#define IRB_SLOTS	(MAX_INTERMEDIATE + 2 + UNSOLICITED)
+#if MAX_INTERMEDIATE + 2 + UNSOLICITED > 8
+#error the ring outgrows the lockstep copy of it: LS_SLOTS in proofs/lockstep.h
 #endif
 
 /* --------------------------------------------------------------- errnos */
@@ -431,6 +443,11 @@ bit bad_end_lost;		/* a start ended without its end (final,
 bit bad_sleep_guest_idle;	/* a write slept though the user had been
 				 * handed its start's end as the guest sees
 				 * it (QEMU: a vCPU asleep, the VM stopped) */
+bit bad_old_open_irb;		/* the user was handed an IRB queued before
+				 * its open: the last guest's */
+byte old_open_irbs;		/* IRBs at the ring's head queued before the
+				 * last OPEN (0 unless the enable keeps them) */
+hidden byte cur_irb_old;	/* the IRB being dispatched is one of them */
 bit guest_saw_end;		/* BUSY, and the user was handed a status
 				 * QEMU's TSCH ends the function at: any but
 				 * an intermediate one (0 outside BUSY, where
@@ -464,7 +481,7 @@ c_decl {
 	 */
 	enum { W_CRW_WHILE_LOCKED, W_UNMAP_BYSTANDER, W_UNREG_DEVICE_THERE,
 	       W_PATH_WORK_NEWER_START, W_END_PENDING_AT_HOST_QUIESCE,
-	       W_WRITE_BEFORE_DEVICE_END, NR_WITNESSES };
+	       W_WRITE_BEFORE_DEVICE_END, W_OPEN_OVER_QUEUED_IRBS, NR_WITNESSES };
 	static const char *witness_name[NR_WITNESSES] = {
 		"crw_while_mutex_held",	/* cio_work_never_waits */
 		"unmap_call_of_a_bystander",	/* unmap_spares_bystanders */
@@ -472,6 +489,7 @@ c_decl {
 		"path_work_under_a_newer_start",	/* path_gone_clears_its_io */
 		"end_pending_at_a_host_quiesce",	/* start_end_delivered */
 		"write_before_the_device_end",	/* no_sleep_guest_sees_idle */
+		"open_over_queued_irbs",	/* no_irb_of_an_earlier_open */
 	};
 	static unsigned long witness_hits[NR_WITNESSES];
 	static void witness(int w)
@@ -655,7 +673,7 @@ inline irq_handler(kind)
 /* Drop IRBs queued before the disable: they belong to a dead I/O. */
 inline flush_irbs()
 {
-	stale_irbs = 0;
+	stale_irbs = 0; old_open_irbs = 0;
 	do
 	:: irbq ? _
 	:: empty(irbq) -> break
@@ -766,7 +784,11 @@ inline act_online()
 		enable_fails--; not_oper_cause = 1; online_failed(); ans = -EIO; nx = ST_NOT_OPER
 	:: MSCH_RACES_IRQ -> LS_ORACLE(race_msch); msch_lost_to_irq(); online_failed();
 		ans = -EBUSY; nx = ST_STANDBY
-	:: !dev_lost -> sch_status = 0; sch_enabled = 1; LS_OP(LS_OP_ENABLE); flush_irbs(); nx = ST_IDLE
+	:: !dev_lost -> sch_status = 0; sch_enabled = 1; LS_OP(LS_OP_ENABLE);
+		c_code { if (q_len(now.irbq)) witness(W_OPEN_OVER_QUEUED_IRBS); };
+		flush_irbs();
+		old_open_irbs = len(irbq);	/* the last guest's, if any are left */
+		nx = ST_IDLE
 	fi
 }
 
@@ -838,6 +860,7 @@ inline act_start()
 inline irb_to_user()
 {
 	LS_OP(LS_OP_USER_IRB);
+	bad_old_open_irb = bad_old_open_irb || cur_irb_old;
 	end_owed = end_owed && !ENDS_START(cur_irb);
 	guest_saw_end = guest_saw_end || cur_irb != IRB_INTERMEDIATE
 }
@@ -927,9 +950,11 @@ inline act_not_oper()
  * owed, pending or queued: our I/O was lost with the device and will never
  * end, so NOT_OPER too (SPIN found writers asleep forever without this).
  */
+#define END_QUEUED	((irbq ?? [IRB_FINAL]) || (irbq ?? [IRB_HALT_DONE]) || \
+			 (irbq ?? [IRB_CLEAR_DONE]) || (irbq ?? [IRB_CHANNEL_END]) || \
+			 (irbq ?? [IRB_DEVICE_END]))
 #define IO_LOST	(!OWED && \
-		 ((state == ST_BUSY && !ENDS_START(sch_status) && !(irbq ?? [IRB_FINAL]) && \
-		   !(irbq ?? [IRB_HALT_DONE]) && !(irbq ?? [IRB_CLEAR_DONE])) || \
+		 ((state == ST_BUSY && !ENDS_START(sch_status) && !END_QUEUED) || \
 		  (state == ST_QUIESCING && sch_status == 0 && len(irbq) == 0)))
 
 inline act_sch_event()
@@ -1101,7 +1126,9 @@ inline fsm_io_req()
 		:: ans == -EAGAIN -> goto retry
 		:: ans == FSM_RETRY ->	/* about to sleep */
 			printf("@user pid=%d waits\n", _pid); GHOST(asleep[me] = 1);
-			bad_sleep_guest_idle = bad_sleep_guest_idle || guest_saw_end;
+			/* its start still runs: not lost with the device,
+			 * whose CRW's NOT_OPER ends the sleep */
+			bad_sleep_guest_idle = bad_sleep_guest_idle || (guest_saw_end && end_owed);
 			choose_signal(signal_pending)
 		:: else -> goto progress_answer
 		fi };
@@ -1339,8 +1366,12 @@ end_idle:
 		:: stale_irbs > 0 -> stale_irbs--; bad_stale_irb = 1
 		:: else
 		fi;
+		if
+		:: old_open_irbs > 0 -> old_open_irbs--; cur_irb_old = 1
+		:: else
+		fi;
 		dispatch(EV_INTERRUPT);
-		cur_irb = 0;
+		cur_irb = 0; cur_irb_old = 0;
 		fsm_unlock() }
 	od
 }
@@ -1349,9 +1380,9 @@ end_idle:
  * The IRQ, on another CPU: cio takes the pending status (tsch), then our
  * handler queues it under sch->lock. A CPU spinning on that lock gets it
  * before the next FSM action does (queued spinlocks are FIFO): the model
- * holds the FSM mutex back until the handler ran (fsm_lock). Not
- * modelled: a vCPU preempted by its hypervisor between the tsch and the
- * spin_lock (docs/proofs.md, "Modelling choices").
+ * holds the FSM mutex back until the handler ran (fsm_lock). Linux 6.1
+ * and 6.12 take sch->lock before the tsch: the two steps are a superset
+ * of what they do (docs/proofs.md, "Modelling choices").
  */
 proctype irq()
 {
@@ -1396,15 +1427,20 @@ end_idle:
 		css_q ? _;
 		c_code { if (now.fsm_owner != NOBODY) witness(W_CRW_WHILE_LOCKED); };
 		sch_work_queued = 1 }
+	/* Unregistered: cio evaluates the subchannel itself, nothing of ours */
+	:: atomic { unregistered && nempty(css_q) -> css_q ? _ }
 	/*
 	 * The unregistration: the remove disables under sch->lock, so an
 	 * interrupt handler spinning on it (a status taken) runs first; then
 	 * cio frees the subchannel its intparm names. An mdev created anew
-	 * before it ran and not NOT_OPER is removed first, which waits for its
-	 * user's close (left out, see above): the unregistration waits here.
+	 * before it ran and not NOT_OPER after its INIT is removed first,
+	 * which waits for its user's close (left out, see above): the
+	 * unregistration waits here (a fresh private is NOT_OPER before its
+	 * INIT: SPIN found the css stopped under the new mdev's I/O when the
+	 * wait took that for the end).
 	 */
 	:: atomic { !unregistered && unreg_due && irq_taken == 0 &&
-		    (!mdev_present || state == ST_NOT_OPER) ->
+		    (!mdev_present || (initialized && state == ST_NOT_OPER)) ->
 		if
 		:: !dev_lost && OWED -> bad_freed_owed = 1
 		:: else
@@ -1457,13 +1493,16 @@ end_idle:
 /*
  * The channel and device: after an accepted start, zero or more
  * intermediate interrupts then one final, or (CHANNEL_ENDS) a channel end,
- * the program over, and later a device end, the device free; a clear ends the I/O with one
- * interrupt of its own, always, and resets a hung or cut-off device; a
- * halt ends it with one interrupt too, unless the device hangs (then only
- * a clear is answered). Each makes status pending in the subchannel, and
- * the next waits until the IRQ has taken it (tsch). The device can vanish
- * at any moment, answer again later, and the schib can change while it
- * stays (a path comes or goes): each raises a CRW.
+ * the program over, and later a device end, the device free; a clear ends
+ * the I/O with one interrupt of its own, always, and resets a hung or
+ * cut-off device; a halt ends it with one interrupt too, unless the
+ * device hangs (then only a clear is answered). Unsolicited status comes
+ * only with no function in progress: a pending start, halt or clear owns
+ * the status (SPIN found a guest shown idle by QEMU's TSCH of one, under a
+ * clear). Each makes status pending in the subchannel, and the next waits
+ * until the IRQ has taken it (tsch). The device can vanish at any moment,
+ * answer again later, and the schib can change while it stays (a path
+ * comes or goes): each raises a CRW.
  */
 /* The device answers a start or a halt: neither hung nor cut off, no clear under way */
 #define ANSWERS		(!dev_hung && !dev_stalled && dev_clears == 0)
@@ -1504,8 +1543,7 @@ end_idle:
 		:: else
 		fi;
 		chp_q ! 0 }
-	:: atomic { sch_status == 0 && unsolicited > 0 && sch_enabled && !dev_active &&
-		    !dev_settling && !dev_lost ->
+	:: atomic { sch_status == 0 && unsolicited > 0 && sch_enabled && !OWED && !dev_lost ->
 		printf("@dev unsolicited interrupt\n");
 		unsolicited--; sch_status = IRB_UNSOLICITED }
 	:: atomic { schib_changes > 0 && !dev_lost ->
@@ -1866,6 +1904,7 @@ ltl nothing_freed_while_owed { [] !bad_freed_owed }
 ltl path_gone_clears_its_io { [] !bad_stale_path_clear }
 ltl start_end_delivered { [] !bad_end_lost }
 ltl no_sleep_guest_sees_idle { [] !bad_sleep_guest_idle }
+ltl no_irb_of_an_earlier_open { [] !bad_old_open_irb }
 ltl kernel_refines_model { [] !bad_refinement }
 
 /*

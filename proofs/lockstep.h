@@ -8,7 +8,7 @@
 #ifndef _LOCKSTEP_H_
 #define _LOCKSTEP_H_
 
-#define LS_SLOTS	4	/* >= the model's IRB_SLOTS */
+#define LS_SLOTS	8	/* >= the model's IRB_SLOTS (it checks) */
 #define LS_LOG		16
 #define LS_UNTRACKED	2	/* struct ls_world's repinned */
 

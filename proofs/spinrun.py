@@ -17,6 +17,7 @@ file and the flags under $VFIO_CCW_CACHE/pan, outside the clone.
 import concurrent.futures
 import dataclasses
 import hashlib
+import itertools
 import os
 import re
 import shutil
@@ -194,11 +195,22 @@ def load_properties(path=PROPERTIES):
     return props
 
 
+SUITE_KEYS = {"configs", "liveness", "limits", "defines", "pairs", "budget", "progress"}
+
+
 def _suite_data(name, path):
     data = load_toml(path)
     suites, configs = data.get("suite", {}), data.get("config", {})
     refuse_unknown("suite", [name], list(suites), relpath(path))
     suite = suites[name]
+    where = f"{relpath(path)}: suite {name}"
+    refuse_unknown("key", list(suite), sorted(SUITE_KEYS), where)
+    if suite.get("pairs") and (suite.get("liveness") or suite.get("limits")):
+        raise SpinError(f"{where}: a suite of pairs runs no liveness search and no limit")
+    if suite.get("budget", 1) not in (1, 2):
+        raise SpinError(f"{where}: budget must be 1 or 2, not {suite['budget']!r}")
+    refuse_unknown("fault", data["faults"].get("recurring", []), data["faults"]["all"],
+                   f"{relpath(path)}: faults, recurring")
     for key in ("configs", "liveness", "limits"):
         refuse_unknown("configuration", suite.get(key, []), list(configs),
                        f"{relpath(path)}: suite {name}, {key}")
@@ -209,16 +221,36 @@ def _suite_data(name, path):
 
 
 def load_suite(name, path=SUITES):
-    """[(config name, spin defines)] of a suite; see suite_searches()."""
+    """[(config name, spin defines)] of a suite; see suite_searches().
+
+    A suite with pairs = true runs, instead of its configurations, every
+    pair of them as one ("a+b": the faults and defines of both); with
+    budget = 2, each recurring fault a configuration names gets a budget
+    of 2 instead of 1."""
     data, suite = _suite_data(name, path)
+    recurring = set(data["faults"].get("recurring", []))
+    budget = suite.get("budget", 1)
+    worlds = [[c] for c in suite["configs"]]
+    if suite.get("pairs"):
+        worlds = [list(p) for p in itertools.combinations(suite["configs"], 2)]
     configs = []
-    for config in suite["configs"]:
-        faults = data["config"][config]["faults"]
-        refuse_unknown("fault", faults, data["faults"]["all"], f"{relpath(path)}: config {config}")
-        defines = [f"-D{f}={int(f in faults)}" for f in data["faults"]["all"]]
-        defines += [f"-D{d}" for d in data["config"][config].get("defines", [])]
-        configs.append((config, defines + [f"-D{d}" for d in suite.get("defines", [])]))
+    for world in worlds:
+        faults, extra = [], []
+        for config in world:
+            named = data["config"][config]["faults"]
+            refuse_unknown("fault", named, data["faults"]["all"], f"{relpath(path)}: config {config}")
+            faults += [f for f in named if f not in faults]
+            extra += [d for d in data["config"][config].get("defines", []) if d not in extra]
+        defines = [f"-D{f}={(budget if f in recurring else 1) if f in faults else 0}"
+                   for f in data["faults"]["all"]]
+        defines += [f"-D{d}" for d in extra]
+        configs.append(("+".join(world), defines + [f"-D{d}" for d in suite.get("defines", [])]))
     return configs
+
+
+def suite_runs_progress(name, path=SUITES):
+    """Whether the suite runs the progress searches (progress = false: not)."""
+    return _suite_data(name, path)[1].get("progress", True)
 
 
 def suite_searches(name, path=SUITES):

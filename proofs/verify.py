@@ -175,6 +175,8 @@ def plan(configs, props, suite, selected):
     their times are known: see Pipeline.estimate)."""
     live_configs, limit_configs = spinrun.suite_searches(suite)
     modes = {p.mode for p in selected}
+    if not spinrun.suite_runs_progress(suite):
+        modes.discard("progress")
     invariants = {p.name for p in selected if p.mode == "invariant"}
     liveness = [p.name for p in selected if p.mode == "liveness"]
     limits = [p.name for p in selected if p.mode == "limit"]

@@ -37,12 +37,43 @@ def test_unknown_names_exit_2_with_the_known_ones(tool, args, names):
     assert names in err and "known:" in err
 
 
-def test_misspelt_liveness_configuration_in_a_suite_is_refused(tmp_path):
+def suites_with(tmp_path, old, new):
+    """proofs/suites.toml with its first @old replaced by @new, as a path."""
     suites = tmp_path / "suites.toml"
     text = open(spinrun.SUITES, encoding="utf-8").read()
-    suites.write_text(text.replace('liveness = ["user", "loss",', 'liveness = ["usr", "loss",', 1))
+    assert old in text
+    suites.write_text(text.replace(old, new, 1))
+    return str(suites)
+
+
+def test_misspelt_liveness_configuration_in_a_suite_is_refused(tmp_path):
+    suites = suites_with(tmp_path, 'liveness = ["user", "loss",', 'liveness = ["usr", "loss",')
     with pytest.raises(spinrun.UnknownName, match=r"suite default, liveness.*'usr'"):
-        spinrun.suite_searches("default", str(suites))
+        spinrun.suite_searches("default", suites)
+
+
+def test_pairs_suite_joins_every_two_groups():
+    configs = dict(spinrun.load_suite("pairs"))
+    assert len(configs) == 28
+    joined = configs["loss+crw"]
+    # loss's returns and crw's failed enable, both at 1; host's choice not
+    assert "-DDEVICE_RETURNS=1" in joined and "-DENABLE_FAILS=1" in joined
+    assert "-DHOST_EVENTS=0" in joined
+    assert "-DN_USERS=1" in configs["user+mdev"]
+    assert not spinrun.suite_runs_progress("pairs")
+
+
+def test_budget2_doubles_only_the_recurring_faults():
+    configs = dict(spinrun.load_suite("budget2"))
+    assert "-DDEVICE_LOSSES=2" in configs["loss"]
+    assert "-DHOST_EVENTS=1" in configs["host"] and "-DUNSOLICITED=2" in configs["host"]
+    assert "-DSIGNALS=0" in configs["loss"]
+
+
+def test_unknown_suite_key_is_refused(tmp_path):
+    suites = suites_with(tmp_path, "pairs = true", "pair = true")
+    with pytest.raises(spinrun.UnknownName, match=r"suite pairs.*'pair'"):
+        spinrun.load_suite("pairs", suites)
 
 
 @pytest.mark.parametrize("text,where", [

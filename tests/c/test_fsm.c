@@ -1533,6 +1533,96 @@ static void test_ssch_path_not_oper(void)
 	EXPECT_EQ((int)P->private.io_region.ret_code, -ENODEV, "the region's ret_code");
 }
 
+/* The start's refusal: traced once, with stock's words, and logged. */
+static void expect_io_request(unsigned long *count, unsigned long *msgs,
+			      int fctl, int err, const char *errstr)
+{
+	struct kshim_trace_last *t = &kshim_io_requests;
+
+	EXPECT_EQ(t->count, *count + 1, errstr);
+	EXPECT_EQ(t->what, fctl, "the request's fctl");
+	EXPECT_EQ(t->err, err, "the request's errno");
+	EXPECT(t->errstr && !strcmp(t->errstr, errstr),
+	       "errstr \"%s\", want \"%s\"", t->errstr ? t->errstr : "(null)",
+	       errstr);
+	EXPECT_EQ(vfio_ccw_debug_msg_id->entries, *msgs + 1, "msg area");
+	*count = t->count;
+	*msgs = vfio_ccw_debug_msg_id->entries;
+}
+
+/*
+ * Stock's serviceability kept: each refusal of a start is traced
+ * (vfio_ccw_fsm_io_request) with stock's words and written to the msg
+ * area; a start taken is neither, but the ssch is in the trace area; a
+ * halt acted on is traced (vfio_ccw_fsm_async_request), one refused by
+ * its cell is not; NOT_OPER is in the msg area.
+ */
+static void test_serviceability(void)
+{
+	unsigned long io, async, msgs, traces;
+	struct ccw_io_region req;
+	union scsw scsw = {};
+	union orb orb;
+
+	TRY(reach_checked(IDLE));
+	io = kshim_io_requests.count;
+	msgs = vfio_ccw_debug_msg_id->entries;
+
+	sim_req_start(&req, 0);
+	memcpy(&orb, req.orb_area, sizeof(req.orb_area));
+	orb.tm.b = 1;
+	memcpy(req.orb_area, &orb, sizeof(req.orb_area));
+	EXPECT_EQ(sim_write(P, &req), -EOPNOTSUPP, "transport mode");
+	TRY(expect_io_request(&io, &msgs, SCSW_FCTL_START_FUNC, -EOPNOTSUPP,
+			      "transport mode"));
+
+	memset(&req, 0, sizeof(req));
+	scsw.cmd.fctl = SCSW_FCTL_HALT_FUNC;
+	memcpy(req.scsw_area, &scsw, sizeof(req.scsw_area));
+	EXPECT_EQ(sim_write(P, &req), -EOPNOTSUPP, "halt in the I/O region");
+	TRY(expect_io_request(&io, &msgs, SCSW_FCTL_HALT_FUNC, -EOPNOTSUPP,
+			      "request"));
+
+	sim_fail_translate(P);
+	EXPECT_EQ(sim_write(P, &start_req), -EINVAL, "translation refused");
+	TRY(expect_io_request(&io, &msgs, SCSW_FCTL_START_FUNC, -EINVAL,
+			      "cp init"));
+
+	traces = vfio_ccw_debug_trace_id->entries;
+	EXPECT_EQ(sim_write(P, &start_req), 0, "start");
+	EXPECT_EQ(kshim_io_requests.count, io, "a start taken traced");
+	EXPECT_EQ(vfio_ccw_debug_msg_id->entries, msgs, "a start taken logged");
+	EXPECT_EQ(vfio_ccw_debug_trace_id->entries, traces + 3,
+		  "stIO, the subchannel and the condition code");
+
+	async = kshim_async_requests.count;
+	EXPECT_EQ(sim_async(P, VFIO_CCW_ASYNC_CMD_HSCH), 0, "hsch");
+	EXPECT_EQ(kshim_async_requests.count, async + 1, "the halt traced");
+	EXPECT_EQ(kshim_async_requests.what, VFIO_CCW_ASYNC_CMD_HSCH, "command");
+	EXPECT_EQ(kshim_async_requests.err, 0, "its answer");
+	EXPECT(present_halt_done(P), "device refused the halt interrupt");
+	EXPECT(sim_run_work_once(P, NULL), "halt not dispatched");
+	EXPECT(snap().state == IDLE, "the halt did not end the start");
+
+	sim_dead_paths(P, 0x80);
+	sim_req_start(&req, 0x80);
+	EXPECT_EQ(sim_write(P, &req), -EACCES, "start on a dead path");
+	TRY(expect_io_request(&io, &msgs, SCSW_FCTL_START_FUNC, -EACCES,
+			      "cp fsm_io_helper"));
+
+	EXPECT_EQ(sim_event(P, VFIO_CCW_EVENT_CLOSE), 0, "close");
+	EXPECT(snap().state == STANDBY, "close did not reach STANDBY");
+	async = kshim_async_requests.count;
+	EXPECT(sim_async(P, VFIO_CCW_ASYNC_CMD_CSCH) < 0, "csch in STANDBY");
+	EXPECT_EQ(kshim_async_requests.count, async, "an error cell traced");
+
+	msgs = vfio_ccw_debug_msg_id->entries;
+	lose_device(P);
+	sim_css_event(P);
+	EXPECT(snap().state == NOT_OPER, "the loss did not reach NOT_OPER");
+	EXPECT_EQ(vfio_ccw_debug_msg_id->entries, msgs + 1, "notoper logged");
+}
+
 /* An unknown command is refused before any dispatch. */
 static void test_async_unknown(void)
 {
@@ -2171,6 +2261,7 @@ int main(int argc, char **argv)
 	run_test("path_gone_work_is_stale", test_path_gone_work_is_stale);
 	run_test("ssch_path_not_oper", test_ssch_path_not_oper);
 	run_test("async_unknown", test_async_unknown);
+	run_test("serviceability", test_serviceability);
 	run_test("bare_requests", test_bare_requests);
 	run_test("device_loss_wakes_all", test_device_loss);
 	run_test("stale_loss_report", test_stale_loss_report);

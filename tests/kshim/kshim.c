@@ -17,6 +17,14 @@ unsigned int kshim_messages;
 unsigned int kshim_hz_scale = 1;
 void (*kshim_trace_hook)(struct subchannel_id schid, const char *from,
 			 const char *ev, const char *to, int ret);
+struct kshim_trace_last kshim_async_requests, kshim_io_requests,
+			kshim_chp_events;
+
+/* The s390dbf areas vfio_ccw_drv.c registers in the kernel */
+static debug_info_t kshim_dbf_msg = { .name = "vfio_ccw_msg" };
+static debug_info_t kshim_dbf_trace = { .name = "vfio_ccw_trace" };
+debug_info_t *vfio_ccw_debug_msg_id = &kshim_dbf_msg;
+debug_info_t *vfio_ccw_debug_trace_id = &kshim_dbf_trace;
 
 void kshim_lock_init(struct kshim_lock *l)
 {
@@ -189,6 +197,12 @@ void kshim_message(const struct device *dev, const char *level,
 	fprintf(stderr, "[%s] %s: ", level, dev && dev->name ? dev->name : "-");
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
+}
+
+void kshim_debug_sprintf(debug_info_t *id, int level, const char *fmt, ...)
+{
+	if (id)
+		id->entries++;
 }
 
 void eventfd_signal(struct eventfd_ctx *ctx)

@@ -16,6 +16,7 @@
  *                answers them, with the model's faults as oracles
  *   cp_*         a channel program that is pinned or not, nothing more
  *   trace, dev_* counted or printed, nothing more
+ *   s390dbf      each area counts the entries written to it, nothing more
  * Every effect the FSM has on the outside world (a channel instruction
  * that took, an IRB handed to the user, an unregistration asked) is
  * appended to the subchannel's op log, which the lockstep compares with the
@@ -110,6 +111,10 @@ extern unsigned int kshim_hz_scale;
 
 /* ---------------------------------------------------- messages, WARN */
 struct device { const char *name; };
+static inline const char *dev_name(const struct device *dev)
+{
+	return dev->name;
+}
 void kshim_message(const struct device *dev, const char *level,
 		   const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 #define dev_warn(d, ...)		kshim_message(d, "warn", __VA_ARGS__)
@@ -249,6 +254,38 @@ bool cp_iova_pinned(struct channel_program *cp, u64 iova, u64 length);
 union orb *cp_get_orb(struct channel_program *cp, struct subchannel *sch);
 void cp_update_scsw(struct channel_program *cp, union scsw *scsw);
 
+/* ------------------------------------------ asm/debug.h (s390dbf) */
+/*
+ * An s390dbf area: what was written to it, at any level (the kernel's
+ * keeps those up to the area's level). The driver's two areas are
+ * kshim.c's, since vfio_ccw_drv.c, which registers them in the kernel,
+ * is not built here.
+ */
+typedef struct {
+	const char *name;
+	unsigned long entries;
+} debug_info_t;
+
+static inline void debug_text_event(debug_info_t *id, int level,
+				    const char *txt)
+{
+	if (id)
+		id->entries++;
+}
+
+static inline void debug_event(debug_info_t *id, int level, void *data,
+			       int length)
+{
+	if (id)
+		id->entries++;
+}
+
+/* The format is checked, as the kernel's; nothing is printed */
+void kshim_debug_sprintf(debug_info_t *id, int level, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+#define debug_sprintf_event(id, level, fmt, ...) \
+	kshim_debug_sprintf(id, level, fmt, ##__VA_ARGS__)
+
 /* --------------------------------------------- vfio_ccw_trace.h */
 #define _VFIO_CCW_TRACE_H_	/* kernel/vfio_ccw_trace.h: events elsewhere */
 extern unsigned long kshim_transitions;
@@ -256,12 +293,51 @@ extern unsigned long kshim_transitions;
 extern void (*kshim_trace_hook)(struct subchannel_id schid, const char *from,
 				const char *ev, const char *to, int ret);
 static inline void trace_vfio_ccw_fsm_event(struct subchannel_id schid,
+					    int state, int event,
 					    const char *from, const char *ev,
 					    const char *to, int ret)
 {
 	kshim_transitions++;
 	if (kshim_trace_hook)
 		kshim_trace_hook(schid, from, ev, to, ret);
+}
+
+/* The other three: counted, the last one's arguments kept */
+struct kshim_trace_last {
+	unsigned long count;
+	int what;	/* command, fctl or mask */
+	int err;	/* errno, or chp_event's event */
+	const char *errstr;
+};
+extern struct kshim_trace_last kshim_async_requests, kshim_io_requests,
+			       kshim_chp_events;
+
+static inline void kshim_trace_record(struct kshim_trace_last *t, int what,
+				      int err, const char *errstr)
+{
+	t->count++;
+	t->what = what;
+	t->err = err;
+	t->errstr = errstr;
+}
+
+static inline void trace_vfio_ccw_fsm_async_request(struct subchannel_id schid,
+						    int command, int err)
+{
+	kshim_trace_record(&kshim_async_requests, command, err, NULL);
+}
+
+static inline void trace_vfio_ccw_fsm_io_request(int fctl,
+						 struct subchannel_id schid,
+						 int err, char *errstr)
+{
+	kshim_trace_record(&kshim_io_requests, fctl, err, errstr);
+}
+
+static inline void trace_vfio_ccw_chp_event(struct subchannel_id schid,
+					    int mask, int event)
+{
+	kshim_trace_record(&kshim_chp_events, mask, event, NULL);
 }
 
 #endif /* _KSHIM_H_ */

@@ -83,7 +83,7 @@ KERNEL_PROBLEMS = [
     ("detected stall", "RCU stall"),
     # our module's own warnings: none is expected in a healthy run
     ("unverified transition", "vfio_ccw: unverified FSM transition"),
-    ("still waiting for the subchannel to quiesce", "vfio_ccw: slow quiesce"),
+    ("the clear is not answered yet", "vfio_ccw: slow quiesce"),
     ("interrupts dropped", "vfio_ccw: IRB ring overflow"),
     ("disabling the subchannel failed", "vfio_ccw: disable failed"),
 ]

@@ -28,7 +28,10 @@ static struct {
 static int vt_nr_cells;
 static pthread_mutex_t vt_cells_lock = PTHREAD_MUTEX_INITIALIZER;
 
-/* One trace line: "... schid=0.0.0000 FROM x EVENT -> TO ret=N" */
+/*
+ * One trace line:
+ * "... schid=0.0.0000 FROM x EVENT -> TO ret=N state=S event=E"
+ */
 static void vt_cells_count(const char *line)
 {
 	char from[NAME_LEN], event[NAME_LEN];
