@@ -139,6 +139,8 @@ class Pipeline:
         for field in ("cells", "lockstep"):
             data[field] = {tuple(int(n) for n in k.split(",")): v for k, v in data[field].items()}
         data["defines"] = tuple(data["defines"])
+        # the same world may have another name in another suite (loss+mdev is mdev)
+        data["config"] = search.config
         run = spinrun.Run(**data)
         return run if run.passed or search.claim in self.limits else None
 

@@ -39,14 +39,17 @@ def columns(rows, right_from=1, gap="  "):
     return "\n".join(lines)
 
 
-def verdicts(props, runs, configs):
-    """property -> config -> 'pass' / 'FAIL' / 'refuted' / '-'."""
+def verdicts(props, runs, configs, progress=True):
+    """property -> config -> 'pass' / 'FAIL' / 'refuted' / '-' (not
+    searched in this suite: its liveness and limits lists, progress = false)."""
     table = {}
     for prop in props:
         row = {}
         for config, _ in configs:
             mine = [r for r in runs if r.config == config and r.search == spinrun.MODE_SEARCH[prop.mode]]
-            if prop.mode == "limit":
+            if prop.mode == "progress" and not progress:
+                row[config] = "-"
+            elif prop.mode == "limit":
                 mine = [r for r in mine if r.claim == prop.name]
                 row[config] = ("refuted" if not mine[0].passed else "HOLDS") if mine else "-"
             elif prop.mode == "liveness":
@@ -373,7 +376,7 @@ def main():
 def report(args, fsm, props, selected, configs, runs, exemptions, limits, workdir, started):
     """Verdict first, the properties by configuration, the searches, the cells."""
     whole = not args.config and not args.property and not args.define
-    table = verdicts(selected, runs, configs)
+    table = verdicts(selected, runs, configs, spinrun.suite_runs_progress(args.suite))
     failed = [(p.name, c) for p in selected for c, _ in configs if table[p.name][c] in ("FAIL", "HOLDS")]
     hits, legend, missing = coverage(fsm, runs, configs)
     if not whole:  # coverage is the whole suite's
