@@ -1091,6 +1091,12 @@ inline fsm_event(ev)
 
 #define STARTS(ev)	(cell_action[state * NR_EVENTS + (ev)] == ACT_START)
 
+/* A write dispatched while the last start's device end is owed */
+inline count_write_witness()
+{
+	c_code { if (now.dev_settling) witness(W_WRITE_BEFORE_DEVICE_END); }
+}
+
 /*
  * fsm_event(EV_IO_REQ), except that a start takes two steps, the
  * translation window and the ssch, and holds the mutex across them: there
@@ -1106,7 +1112,7 @@ inline fsm_io_req()
 	if
 	:: atomic { MUTEX_FREE && STARTS(EV_IO_REQ) ->
 		fsm_lock();
-		c_code { if (now.dev_settling) witness(W_WRITE_BEFORE_DEVICE_END); };
+		count_write_witness();
 		cell = state * NR_EVENTS + EV_IO_REQ;
 		ans = 0;
 		hit_cell = cell; c_code { count_cell(hit_cell); };
@@ -1120,7 +1126,7 @@ inline fsm_io_req()
 		fi }
 	:: atomic { MUTEX_FREE && !STARTS(EV_IO_REQ) ->
 		fsm_lock();
-		c_code { if (now.dev_settling) witness(W_WRITE_BEFORE_DEVICE_END); };
+		count_write_witness();
 		dispatch(EV_IO_REQ); fsm_unlock();
 		if
 		:: ans == -EAGAIN -> goto retry

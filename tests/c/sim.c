@@ -434,7 +434,11 @@ bool present_intermediate(struct sim *s)
 	return ok;
 }
 
-bool present_final(struct sim *s)
+/*
+ * The program's end: the final interrupt, or (@kind KSIM_IRB_CHANNEL_END)
+ * its channel end, the device end to come later
+ */
+static bool present_end(struct sim *s, enum ksim_irb kind)
 {
 	bool ok;
 
@@ -443,27 +447,21 @@ bool present_final(struct sim *s)
 	     !s->dev.halt && answers(s);
 	if (ok) {
 		s->dev.active = false;
-		make_pending(s, KSIM_IRB_FINAL);
+		s->dev.settling = kind == KSIM_IRB_CHANNEL_END;
+		make_pending(s, kind);
 	}
 	spin_unlock_irq(&s->sch.lock);
 	return ok;
 }
 
-/* The program over at its channel end; the device end comes later */
+bool present_final(struct sim *s)
+{
+	return present_end(s, KSIM_IRB_FINAL);
+}
+
 bool present_channel_end(struct sim *s)
 {
-	bool ok;
-
-	spin_lock_irq(&s->sch.lock);
-	ok = may_present(s) && s->dev.active && !s->pci_left &&
-	     !s->dev.halt && answers(s);
-	if (ok) {
-		s->dev.active = false;
-		s->dev.settling = true;
-		make_pending(s, KSIM_IRB_CHANNEL_END);
-	}
-	spin_unlock_irq(&s->sch.lock);
-	return ok;
+	return present_end(s, KSIM_IRB_CHANNEL_END);
 }
 
 bool present_device_end(struct sim *s)
