@@ -403,7 +403,13 @@ static int __init vfio_ccw_init(void)
 	if (ret)
 		return ret;
 
-	vfio_ccw_work_q = alloc_workqueue("vfio_ccw", WQ_MEM_RECLAIM, 0);
+	/*
+	 * Unbound: the interrupt's work must not wait for the CPU it came
+	 * in on. A css evaluation hogging that CPU (a rescan walks every
+	 * subchannel id) held a clear's IRB back for seconds in QEMU's TCG.
+	 */
+	vfio_ccw_work_q = alloc_workqueue("vfio_ccw",
+					  WQ_UNBOUND | WQ_MEM_RECLAIM, 0);
 	if (!vfio_ccw_work_q) {
 		ret = -ENOMEM;
 		goto out_debug;

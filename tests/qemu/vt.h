@@ -106,6 +106,8 @@ int vt_remover_start(struct vt_remover *rm, const char *uuid);
 int vt_remover_join(struct vt_remover *rm, int ms);
 int vt_group_id(const char *uuid);
 int vt_trace_start(void);
+int vt_trace_hand_off(void);
+void vt_trace_dump(void);
 int vt_cells_start(void);
 void vt_cells_report(void);
 unsigned long vt_cells_count_of(const char *from, const char *event);

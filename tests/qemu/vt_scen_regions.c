@@ -624,11 +624,13 @@ int vt_scen_path(struct vt_env *env)
 		vt_close(&d);
 		return mask ? -1 : vt_fail("no path installed");
 	}
+	vt_trace_hand_off();
 	ret = path_off_on(&d, &r, crw_fd, s.chpid[i - 1], mask);
 	if (ret) {
 		/* leave the path on for what follows */
 		char why[sizeof(vt_why)];
 
+		vt_trace_dump();
 		snprintf(why, sizeof(why), "%s", vt_why);
 		vary(s.chpid[i - 1], "on");
 		snprintf(vt_why, sizeof(vt_why), "%s", why);

@@ -26,6 +26,9 @@
 #define TRACING		"/sys/kernel/tracing"
 #define FSM_EVENT	TRACING "/events/vfio_ccw/vfio_ccw_fsm_event/enable"
 #define STCRW_EVENT	TRACING "/events/s390/s390_cio_stcrw/enable"
+#define CIO_EVENTS	TRACING "/events/s390/enable"
+#define VFIO_CCW_EVENTS	TRACING "/events/vfio_ccw/enable"
+#define WQ_EVENTS	TRACING "/events/workqueue/enable"
 
 static int do_mount(const char *src, const char *dir, const char *type)
 {
@@ -275,9 +278,9 @@ int vt_group_id(const char *uuid)
 }
 
 /*
- * Print every task asleep uninterruptibly (state D), and every task asleep
- * in vfio, mdev or cio code, with its kernel stack: for a failure that
- * looks like a hang.
+ * Print every task asleep uninterruptibly (state D) or running (R: a CPU
+ * hog delays bound work), and every task asleep in vfio, mdev or cio
+ * code, with its kernel stack: for a failure that looks like a hang.
  */
 void vt_dump_blocked(void)
 {
@@ -300,7 +303,9 @@ void vt_dump_blocked(void)
 		snprintf(path, sizeof(path), "/proc/%s/stack", de->d_name);
 		if (vt_read_file(path, stack, sizeof(stack)))
 			snprintf(stack, sizeof(stack), "(no stack)");
-		if (p[2] != 'D' && !strstr(stack, "vfio") &&
+		if (atoi(de->d_name) == getpid())
+			continue;
+		if (p[2] != 'D' && p[2] != 'R' && !strstr(stack, "vfio") &&
 		    !strstr(stack, "mdev") && !strstr(stack, "css_") &&
 		    !strstr(stack, "cio_"))
 			continue;
@@ -314,14 +319,24 @@ void vt_dump_blocked(void)
 	closedir(dir);
 }
 
+/* A group of events on or off, if the kernel has it */
+static int trace_group(const char *path, const char *on)
+{
+	return vt_exists(path) ? vt_write_file(path, on) : -1;
+}
+
 /*
  * Turn the FSM tracepoint on, and the s390 cio one that logs each CRW
- * the guest stores; empty the buffer. -1 if the FSM one is unavailable.
+ * the guest stores, the others of vt_trace_hand_off() off; empty the
+ * buffer. -1 if the FSM one is unavailable.
  */
 int vt_trace_start(void)
 {
 	int fd;
 
+	trace_group(WQ_EVENTS, "0");
+	trace_group(CIO_EVENTS, "0");
+	trace_group(VFIO_CCW_EVENTS, "0");
 	if (vt_exists(STCRW_EVENT))
 		vt_write_file(STCRW_EVENT, "1");
 	if (!vt_exists(FSM_EVENT) || vt_write_file(FSM_EVENT, "1"))
@@ -358,6 +373,35 @@ int vt_trace_lines(const char *needle, const char *also, int print)
 	}
 	fclose(f);
 	return count;
+}
+
+/*
+ * Also trace cio (csch, interrupt, tsch) and the workqueues: how long an
+ * interrupt's IRB waited for the work item. -1 if unavailable.
+ */
+int vt_trace_hand_off(void)
+{
+	if (vt_trace_start() || trace_group(CIO_EVENTS, "1") ||
+	    trace_group(VFIO_CCW_EVENTS, "1") || trace_group(WQ_EVENTS, "1"))
+		return -1;
+	return 0;
+}
+
+/* After a failure: the running and blocked tasks, the whole trace */
+void vt_trace_dump(void)
+{
+	FILE *f = fopen(TRACING "/trace", "re");
+	char line[512];
+
+	vt_dump_blocked();
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f))
+		if (line[0] != '#') {
+			line[strcspn(line, "\n")] = '\0';
+			vt_info("trace: %s", line);
+		}
+	fclose(f);
 }
 
 int vt_trace_count(const char *needle)
