@@ -825,6 +825,11 @@ inline act_start()
 	:: unmap_under_way -> unmap_pinned = 1; repinned_in_unmap = 1
 	:: else
 	fi;
+	/*
+	 * A refused program fails in cp_prefetch(), after the pin (a bad
+	 * CCW, a page it cannot pin). cp_init()'s refusals come before any
+	 * pin: to the FSM they are a write that never reached it.
+	 */
 	if
 	:: translate_fails > 0 -> LS_ORACLE(fail_translate); translate_fails--; ans = -EINVAL
 	:: true

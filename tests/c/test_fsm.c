@@ -1586,7 +1586,7 @@ static void test_serviceability(void)
 	sim_fail_translate(P);
 	EXPECT_EQ(sim_write(P, &start_req), -EINVAL, "translation refused");
 	TRY(expect_io_request(&io, &msgs, SCSW_FCTL_START_FUNC, -EINVAL,
-			      "cp init"));
+			      "cp prefetch"));
 
 	traces = vfio_ccw_debug_trace_id->entries;
 	EXPECT_EQ(sim_write(P, &start_req), 0, "start");

@@ -289,9 +289,12 @@ int csch(struct subchannel_id schid)
 
 /* ---------------------------------------- the channel program */
 /*
- * A program is translated and pinned, or not: the shim's cp_init()
- * refuses it when the fail_translate oracle says so. Freeing it while the
- * device still runs it is the use-after-unpin the VFIO core forbids.
+ * A program is translated and pinned, or not: the shim's cp_prefetch()
+ * refuses it when the fail_translate oracle says so, as upstream's does
+ * for a bad CCW or a page it cannot pin (after pinning the pages before
+ * it: the model's act_start() counts the pin either way). Freeing it
+ * while the device still runs it is the use-after-unpin the VFIO core
+ * forbids.
  */
 int cp_init(struct channel_program *cp, union orb *orb)
 {
@@ -299,10 +302,6 @@ int cp_init(struct channel_program *cp, union orb *orb)
 
 	if (cp->initialized)
 		ksim_misuse(dev, "cp_init over a live channel program");
-	if (dev->fail_translate) {
-		dev->fail_translate = false;
-		return -EINVAL;
-	}
 	cp->orb = *orb;
 	cp->initialized = true;
 	return 0;
@@ -310,7 +309,15 @@ int cp_init(struct channel_program *cp, union orb *orb)
 
 int cp_prefetch(struct channel_program *cp)
 {
-	return cp->initialized ? 0 : -EINVAL;
+	struct ksim_dev *dev = cp->sch->sim;
+
+	if (!cp->initialized)
+		return -EINVAL;
+	if (dev->fail_translate) {
+		dev->fail_translate = false;
+		return -EINVAL;
+	}
+	return 0;
 }
 
 /*

@@ -55,7 +55,7 @@ struct ksim_dev {
 	/* oracles, each used by the next call that can fail so */
 	bool race_msch;		/* msch with status pending loses it */
 	bool fail_enable;	/* the enable's msch fails: -EIO */
-	bool fail_translate;	/* cp_init refuses the program: -EINVAL */
+	bool fail_translate;	/* cp_prefetch refuses the program: -EINVAL */
 	bool status_in_window;	/* an unsolicited status comes before the
 				 * next msch (after the caller's look) */
 	u8 dead_paths;		/* ssch answers cc 3 when the ORB's paths
