@@ -131,11 +131,24 @@ def check_one(mutation, prop, model_text, props, workdir):
     # invalid end states), so that a deadlock found first does not hide it
     extra = ["-E"] if prop.mode == "invariant" else []
     run = spinrun.run_search(config, search, binaries[search], defines, claim, extra=extra)
+    if run.passed and prop.mode == "invariant" and config in spinrun.suite_searches("default")[0]:
+        run = monitor_in_liveness(text, prop, props, config, defines, lib, skip, here)
     if run.passed:
         return False, f"SPIN still proves {prop.name} on the mutant ({config})", run, c_result
     if prop.name != run.violated:
         return False, f"the mutant fails {run.violated}, not {prop.name}: {run.problem}", run, c_result
     return True, run.problem, run, c_result
+
+
+def monitor_in_liveness(text, prop, props, config, defines, lib, skip, here):
+    """verify runs an invariant's monitor in the liveness search too, under
+    weak fairness and the never claim: a mutant the safety search misses
+    is judged there as well (a run naming the invariant is a catch)."""
+    binary = spinrun.build(os.path.join(here, "liveness"),
+                           spinrun.with_checkers(text, props, prop.name, skip=skip), defines,
+                           ["liveness"], jobs=1, lib=lib, lockstep=bool(lib),
+                           claims=(spinrun.ALL_LIVENESS,))["liveness"]
+    return spinrun.run_search(config, "liveness", binary, defines, spinrun.ALL_LIVENESS)
 
 
 def main():

@@ -13,6 +13,7 @@ sys.path.insert(0, os.path.join(ROOT, "codegen"))
 
 import spinrun  # noqa: E402
 import verify  # noqa: E402
+import mutate  # noqa: E402
 
 MODEL = os.path.join(ROOT, "model", "vfio_ccw.pml")
 
@@ -144,3 +145,25 @@ def test_a_property_whose_trigger_no_search_reached_fails():
     assert "never reached" in verify.unreached_triggers([prop], never)[0]
     once = never + [spinrun.Run("crw", "safety", witnesses={"crw_while_mutex_held": 3})]
     assert verify.unreached_triggers([prop], once) == []
+
+
+def test_an_invariant_refuted_only_in_a_liveness_search_fails_its_row():
+    prop = spinrun.Property("no_stale_irb", "invariant", "")
+    runs = [spinrun.Run("user", "safety", passed=True),
+            spinrun.Run("user", "liveness", claim=spinrun.ALL_LIVENESS, violated="no_stale_irb")]
+    assert verify.verdicts([prop], runs, [("user", [])])["no_stale_irb"]["user"] == "FAIL"
+
+
+def test_a_mutant_only_the_liveness_monitor_sees_is_caught(tmp_path):
+    # GHOST() statements exist in the liveness build alone: the safety
+    # search cannot see this mutant, the liveness search's monitor must
+    mutation = {"name": "ghost_breaks_no_irb_of_an_earlier_open", "config": "user",
+                "breaks": "no_irb_of_an_earlier_open",
+                "edits": [{"find": "GHOST(asleep[me] = 1);",
+                           "replace": "GHOST(asleep[me] = 1; bad_old_open_irb = 1);"}]}
+    props = spinrun.load_properties()
+    prop = next(p for p in props if p.name == mutation["breaks"])
+    model = spinrun.fsmtable.read_source(spinrun.MODEL)
+    caught, detail, run, _ = mutate.check_one(mutation, prop, model, props, str(tmp_path))
+    assert caught, detail
+    assert run.search == "liveness"
