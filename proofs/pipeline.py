@@ -66,8 +66,10 @@ class Pipeline:
     called (under the lock all pipelines share) as each ends."""
 
     def __init__(self, workdir, model_text, pool, on_done, hash_bits=spinrun.HASH_BITS, fresh=False,
-                 lockstep=True, lib=None, model_path=spinrun.MODEL, limits=(), depth=spinrun.PAN_DEPTH):
+                 lockstep=True, lib=None, model_path=spinrun.MODEL, limits=(), depth=spinrun.PAN_DEPTH,
+                 cflags=()):
         spinrun.require_tools()
+        self.cflags = tuple(cflags)  # the suite's own pan flags (-DCOLLAPSE)
         self.workdir, self.model_text, self.hash_bits, self.depth = workdir, model_text, hash_bits, depth
         self.model_path, self.limits = model_path, set(limits)
         self.fresh, self.on_done = fresh, on_done
@@ -112,7 +114,7 @@ class Pipeline:
         here = self._once(spin_key, lambda: spinrun.spin_generate(
             os.path.join(self.workdir, name), self._text(search), self._defines(search), self.model_path))
         exe = self._once((here, search.search), lambda: spinrun._compile(
-            here, search.search, spinrun.SEARCHES[search.search][1], self.lib))
+            here, search.search, [*spinrun.SEARCHES[search.search][1], *self.cflags], self.lib))
         return exe, here
 
     # ------------------------------------------------------------ reuse
@@ -121,7 +123,7 @@ class Pipeline:
         command, patch = spinrun.pan_cc(search.search)
         digest = hashlib.sha256()
         for part in (self.spin_version, " ".join(self._defines(search)), " ".join(command), str(patch),
-                     " ".join(spinrun.SEARCHES[search.search][1]),
+                     " ".join([*spinrun.SEARCHES[search.search][1], *self.cflags]),
                      os.path.basename(self.lib or "no-lockstep"),
                      " ".join(spinrun.SEARCHES[search.search][2]), search.claim, " ".join(search.extra),
                      str(self.hash_bits), str(self.depth), self._text(search)):

@@ -195,7 +195,7 @@ def load_properties(path=PROPERTIES):
     return props
 
 
-SUITE_KEYS = {"configs", "liveness", "limits", "defines", "pairs", "budget", "progress"}
+SUITE_KEYS = {"configs", "liveness", "limits", "defines", "pairs", "budget", "progress", "collapse"}
 
 
 def _suite_data(name, path):
@@ -251,6 +251,13 @@ def load_suite(name, path=SUITES):
 def suite_runs_progress(name, path=SUITES):
     """Whether the suite runs the progress searches (progress = false: not)."""
     return _suite_data(name, path)[1].get("progress", True)
+
+
+def suite_pan_cflags(name, path=SUITES):
+    """The suite's own pan compile flags: collapse = true stores states
+    compressed (-DCOLLAPSE: exhaustive still, a third of the memory or
+    less, slower), for worlds larger than the machine's memory."""
+    return ["-DCOLLAPSE"] if _suite_data(name, path)[1].get("collapse") else []
 
 
 def suite_searches(name, path=SUITES):

@@ -339,7 +339,8 @@ def main():
             if key not in pipes:
                 pipes[key] = pipeline.Pipeline(os.path.join(workdir, f"m{len(pipes)}"), models.get(key, full),
                                                threads, reporter.finished, args.hash_bits, args.fresh,
-                                               model_path=args.model, limits=limits, depth=args.depth)
+                                               model_path=args.model, limits=limits, depth=args.depth,
+                                               cflags=spinrun.suite_pan_cflags(args.suite))
             return pipes[key]
         pipe = pipe_for(None)
         reporter.estimate = pipe.estimate
