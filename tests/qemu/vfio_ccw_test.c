@@ -112,6 +112,43 @@ void vt_msleep(unsigned int ms)
 	nanosleep(&ts, NULL);
 }
 
+/*
+ * The guest's speed, against an idle host: TCG slows down sharply when
+ * the host is busy, and a wait that an idle guest meets in 10 ms can then
+ * take seconds. A fixed loop is timed at boot; every wait for the module
+ * (an interrupt, a removal, a sleeper) is stretched by the ratio, never
+ * shrunk, and at most VT_SLOWEST times.
+ */
+#define VT_CALIBRATE_LOOPS	20000000u
+#define VT_CALIBRATE_IDLE_MS	180.0	/* TCG on an idle 2-core host */
+#define VT_SLOWEST		10.0
+
+static double vt_slowness = 1.0;
+
+void vt_calibrate(void)
+{
+	volatile uint32_t x = 1;
+	double t = vt_now(), ms;
+	uint32_t i;
+
+	for (i = 0; i < VT_CALIBRATE_LOOPS; i++)
+		x = x * 1664525u + 1013904223u;
+	ms = (vt_now() - t) * 1e3;
+	vt_slowness = ms / VT_CALIBRATE_IDLE_MS;
+	if (vt_slowness < 1.0)
+		vt_slowness = 1.0;
+	if (vt_slowness > VT_SLOWEST)
+		vt_slowness = VT_SLOWEST;
+	/* run.py reads this line: it stretches its own deadline as much */
+	printf("# guest speed: loop %.0f ms (idle %.0f), waits x%.2f\n",
+	       ms, VT_CALIBRATE_IDLE_MS, vt_slowness);
+}
+
+int vt_wait_ms(int ms)
+{
+	return ms > 0 ? (int)(ms * vt_slowness) : ms;
+}
+
 /* The running kernel is @version ("6.1": 6.1.x), as uname says */
 bool vt_kernel_is(const char *version)
 {
@@ -184,6 +221,8 @@ static const struct vt_scenario vt_scenarios[] = {
 	{ "device-return", vt_scen_device_return, true },
 	/* last: lockdep reports once per boot, and this one finds a cycle */
 	{ "unmap-while-pinned", vt_scen_unmap_pinned, true },
+	/* after device-return: rng1 is back, on io_subchannel */
+	{ "unmap-bystander", vt_scen_unmap_bystander, true },
 };
 
 /* @names: the scenarios asked for, all if none */
@@ -253,6 +292,7 @@ int main(int argc, char **argv)
 		names++;
 	}
 	printf("# vfio_ccw_test: %s\n", mode);
+	vt_calibrate();
 	if (vt_mount_all() || vt_buf_map() || vt_insmod(VT_MODULE) ||
 	    vt_find_sch(VT_DEVNO, env.sch, sizeof(env.sch))) {
 		vt_report("boot", -1, t0);

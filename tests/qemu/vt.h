@@ -80,6 +80,9 @@ double vt_now(void);
 bool vt_kernel_is(const char *version);
 double vt_thread_cpu(void);
 void vt_msleep(unsigned int ms);
+void vt_calibrate(void);
+/* @ms of an idle host's guest, as long as this guest needs (vt_calibrate) */
+int vt_wait_ms(int ms);
 
 /* ------------------------------------------------------------ vt_sys.c */
 
@@ -127,6 +130,8 @@ struct vt_dev {
 uint8_t *vt_buf(void);
 int vt_buf_map(void);
 int vt_open(struct vt_dev *d, const char *uuid, int group_id);
+int vt_open_shared(struct vt_dev *d, const struct vt_dev *with,
+		   const char *uuid, int group_id);
 int vt_open_device_fd(struct vt_dev *d, const char *uuid);
 int vt_dma_map(struct vt_dev *d, bool map);
 int vt_set_irq_eventfd(struct vt_dev *d, unsigned int index, int fd);
@@ -259,6 +264,7 @@ int vt_scen_async_suspended(struct vt_env *env);
 int vt_scen_clear_racing_start(struct vt_env *env);
 int vt_scen_async_offline(struct vt_env *env);
 int vt_scen_unmap_pinned(struct vt_env *env);
+int vt_scen_unmap_bystander(struct vt_env *env);
 /* vt_scen_regions.c */
 int vt_scen_regions(struct vt_env *env);
 int vt_scen_async(struct vt_env *env);

@@ -87,9 +87,11 @@ static int check_end_irb(const struct ccw_io_region *r, unsigned int fctl)
 /* Wait for @count interrupts in all, up to @ms. */
 static int wait_irqs(struct vt_dev *d, uint64_t count, int ms)
 {
-	double end = vt_now() + ms / 1000.0;
 	uint64_t got = 0, n;
+	double end;
 
+	ms = vt_wait_ms(ms);
+	end = vt_now() + ms / 1000.0;
 	while (got < count) {
 		if (!vt_wait_irq(d, 50, &n))
 			got += n;

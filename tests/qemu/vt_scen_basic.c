@@ -14,8 +14,10 @@
 /* Poll for @path to appear (@present) or go, up to @ms milliseconds. */
 static int wait_path(const char *path, bool present, unsigned int ms)
 {
-	double end = vt_now() + ms / 1000.0;
+	double end;
 
+	ms = vt_wait_ms(ms);
+	end = vt_now() + ms / 1000.0;
 	while (vt_exists(path) != present) {
 		if (vt_now() > end)
 			return vt_fail("%s did not %s in %u ms", path,

@@ -82,7 +82,7 @@ static int host_lpum(const char *uuid, int group_id)
 /* Poll QEMU's output until @flag is set or @s seconds pass */
 static bool wait_flag(struct vt_nq *nq, volatile bool *flag, double s)
 {
-	double end = vt_now() + s;
+	double end = vt_now() + vt_wait_ms(s * 1000) / 1000.0;
 
 	while (!*flag && vt_now() < end)
 		vt_nq_poll(nq, 100);
@@ -103,7 +103,7 @@ static int device_del_release(struct vt_nq *nq, struct vt_env *env)
 		return vt_at("device_del");
 	if (!wait_flag(nq, &nq->device_deleted, DEVICE_DELETED_S))
 		return vt_fail("no DEVICE_DELETED event within %d s",
-			       DEVICE_DELETED_S);
+			       vt_wait_ms(DEVICE_DELETED_S * 1000) / 1000);
 	return mdev_works(env->uuid, env->group_id) ? vt_at("after it") : 0;
 }
 

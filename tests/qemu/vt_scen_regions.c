@@ -114,7 +114,7 @@ static int next_irb(struct vt_dev *d, int ms, struct ccw_io_region *io,
 
 	ret = vt_wait_irq(d, ms, NULL);
 	if (ret)
-		return vt_fail("no interrupt within %d ms: %s", ms,
+		return vt_fail("no interrupt within %d ms: %s", vt_wait_ms(ms),
 			       vt_err(ret));
 	ret = vt_read_region(d, io);
 	if (ret)

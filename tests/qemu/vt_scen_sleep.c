@@ -109,8 +109,10 @@ int vt_start_sleeper(struct vt_sleeper *s, struct vt_dev *d)
 /* Wait for the writer to return, up to @ms; -1 if it does not. */
 int vt_join_sleeper(struct vt_sleeper *s, unsigned int ms)
 {
-	double end = vt_now() + ms / 1000.0;
+	double end;
 
+	ms = vt_wait_ms(ms);
+	end = vt_now() + ms / 1000.0;
 	while (__atomic_load_n(&s->state, __ATOMIC_SEQ_CST) != 2) {
 		if (vt_now() > end)
 			return vt_fail("the writer still sleeps after %u ms", ms);

@@ -246,9 +246,11 @@ int vt_remover_start(struct vt_remover *rm, const char *uuid)
 /* The removal completes within @ms, and the mdev is gone */
 int vt_remover_join(struct vt_remover *rm, int ms)
 {
-	double end = vt_now() + ms / 1000.0;
 	char path[PATH_MAX];
+	double end;
 
+	ms = vt_wait_ms(ms);
+	end = vt_now() + ms / 1000.0;
 	while (!__atomic_load_n(&rm->done, __ATOMIC_SEQ_CST)) {
 		if (vt_now() > end)
 			return vt_fail("the removal did not complete within %d ms",

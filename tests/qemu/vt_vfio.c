@@ -202,6 +202,35 @@ static int open_container(struct vt_dev *d, int group_id)
 	return 0;
 }
 
+/*
+ * Group @group_id joins @with's container (and its DMA map), then the
+ * device file and eventfd; @d owns no container. All or nothing.
+ */
+int vt_open_shared(struct vt_dev *d, const struct vt_dev *with,
+		   const char *uuid, int group_id)
+{
+	struct vfio_group_status status = { .argsz = sizeof(status) };
+	char path[64];
+
+	d->container = d->fd = d->efd = -1;
+	snprintf(path, sizeof(path), "/dev/vfio/%d", group_id);
+	d->group = open(path, O_RDWR | O_CLOEXEC);
+	if (d->group < 0)
+		return vt_fail("open %s: %m", path);
+	if (ioctl(d->group, VFIO_GROUP_GET_STATUS, &status) ||
+	    !(status.flags & VFIO_GROUP_FLAGS_VIABLE) ||
+	    ioctl(d->group, VFIO_GROUP_SET_CONTAINER, &with->container)) {
+		vt_fail("group %d into the shared container: %m", group_id);
+		vt_close(d);
+		return -1;
+	}
+	if (vt_open_device_fd(d, uuid)) {
+		vt_close(d);
+		return -1;
+	}
+	return 0;
+}
+
 /* Container, group, DMA map, device file, eventfd; all or nothing. */
 int vt_open(struct vt_dev *d, const char *uuid, int group_id)
 {
@@ -353,7 +382,7 @@ int vt_wait_eventfd(int fd, int timeout_ms, uint64_t *count)
 	uint64_t val;
 	int ret;
 
-	ret = poll(&pfd, 1, timeout_ms);
+	ret = poll(&pfd, 1, vt_wait_ms(timeout_ms));
 	if (ret < 0)
 		return -errno;
 	if (ret == 0)
