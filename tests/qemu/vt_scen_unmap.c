@@ -291,8 +291,7 @@ int vt_scen_unmap_bystander(struct vt_env *env)
 		vt_info("unmap-bystander: %d unmaps with the other device pinned: the bystander still starts",
 			BYSTANDER_ROUNDS);
 out_b:
-	vt_close_device(&b);
-	close(b.group);
+	vt_close(&b);		/* its group; the container is a's */
 out_a:
 	vt_close(&a);
 out_env:
