@@ -170,19 +170,11 @@ int vt_dma_map(struct vt_dev *d, bool map)
 	return u.size == VT_BUF_SIZE ? 0 : -ENOSPC;
 }
 
-static int open_container(struct vt_dev *d, int group_id)
+/* @d->group: group @group_id, viable, in @container; 0 or -1 and why */
+static int join_container(struct vt_dev *d, int group_id, int container)
 {
 	struct vfio_group_status status = { .argsz = sizeof(status) };
 	char path[64];
-	int ret;
-
-	d->container = open("/dev/vfio/vfio", O_RDWR | O_CLOEXEC);
-	if (d->container < 0)
-		return vt_fail("open /dev/vfio/vfio: %m");
-	if (ioctl(d->container, VFIO_GET_API_VERSION) != VFIO_API_VERSION)
-		return vt_fail("VFIO API version is not %d", VFIO_API_VERSION);
-	if (ioctl(d->container, VFIO_CHECK_EXTENSION, VFIO_TYPE1v2_IOMMU) <= 0)
-		return vt_fail("no VFIO_TYPE1v2_IOMMU");
 
 	snprintf(path, sizeof(path), "/dev/vfio/%d", group_id);
 	d->group = open(path, O_RDWR | O_CLOEXEC);
@@ -192,8 +184,24 @@ static int open_container(struct vt_dev *d, int group_id)
 		return vt_fail("VFIO_GROUP_GET_STATUS: %m");
 	if (!(status.flags & VFIO_GROUP_FLAGS_VIABLE))
 		return vt_fail("group %d is not viable", group_id);
-	if (ioctl(d->group, VFIO_GROUP_SET_CONTAINER, &d->container))
+	if (ioctl(d->group, VFIO_GROUP_SET_CONTAINER, &container))
 		return vt_fail("VFIO_GROUP_SET_CONTAINER: %m");
+	return 0;
+}
+
+static int open_container(struct vt_dev *d, int group_id)
+{
+	int ret;
+
+	d->container = open("/dev/vfio/vfio", O_RDWR | O_CLOEXEC);
+	if (d->container < 0)
+		return vt_fail("open /dev/vfio/vfio: %m");
+	if (ioctl(d->container, VFIO_GET_API_VERSION) != VFIO_API_VERSION)
+		return vt_fail("VFIO API version is not %d", VFIO_API_VERSION);
+	if (ioctl(d->container, VFIO_CHECK_EXTENSION, VFIO_TYPE1v2_IOMMU) <= 0)
+		return vt_fail("no VFIO_TYPE1v2_IOMMU");
+	if (join_container(d, group_id, d->container))
+		return -1;
 	if (ioctl(d->container, VFIO_SET_IOMMU, VFIO_TYPE1v2_IOMMU))
 		return vt_fail("VFIO_SET_IOMMU: %m");
 	ret = vt_dma_map(d, true);
@@ -209,22 +217,9 @@ static int open_container(struct vt_dev *d, int group_id)
 int vt_open_shared(struct vt_dev *d, const struct vt_dev *with,
 		   const char *uuid, int group_id)
 {
-	struct vfio_group_status status = { .argsz = sizeof(status) };
-	char path[64];
-
-	d->container = d->fd = d->efd = -1;
-	snprintf(path, sizeof(path), "/dev/vfio/%d", group_id);
-	d->group = open(path, O_RDWR | O_CLOEXEC);
-	if (d->group < 0)
-		return vt_fail("open %s: %m", path);
-	if (ioctl(d->group, VFIO_GROUP_GET_STATUS, &status) ||
-	    !(status.flags & VFIO_GROUP_FLAGS_VIABLE) ||
-	    ioctl(d->group, VFIO_GROUP_SET_CONTAINER, &with->container)) {
-		vt_fail("group %d into the shared container: %m", group_id);
-		vt_close(d);
-		return -1;
-	}
-	if (vt_open_device_fd(d, uuid)) {
+	d->container = d->group = d->fd = d->efd = -1;
+	if (join_container(d, group_id, with->container) ||
+	    vt_open_device_fd(d, uuid)) {
 		vt_close(d);
 		return -1;
 	}
